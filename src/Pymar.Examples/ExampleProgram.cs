@@ -1,0 +1,157 @@
+using System.Diagnostics;
+using System.Globalization;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Options;
+using Pymar.Hosting;
+using Pymar.Hosting.Transport;
+using Pymar.Hosting.Workers;
+using Serilog;
+
+namespace Pymar.Examples;
+
+/// <summary>The examples program: runs one of the seed's examples on a generic host and prints its answer.</summary>
+public static class ExampleProgram
+{
+    /// <summary>The program's entry point.</summary>
+    /// <param name="args">The command line.</param>
+    /// <returns>0 on success, 1 when the job failed, 2 for a bad command line.</returns>
+    public static Task<int> Main(string[] args) => RunAsync(args, Console.Out, Console.Error, configureServices: null, CancellationToken.None);
+
+    /// <summary>Runs the program with its output going to <paramref name="output"/> and <paramref name="error"/>.</summary>
+    internal static async Task<int> RunAsync(
+        IReadOnlyList<string> args,
+        TextWriter output,
+        TextWriter error,
+        Action<IServiceCollection>? configureServices,
+        CancellationToken cancellationToken)
+    {
+        ExampleCommandLine line;
+        try
+        {
+            line = ExampleCommandLine.Parse(args);
+        }
+        catch (FormatException ex)
+        {
+            await error.WriteLineAsync($"error: {ex.Message}").ConfigureAwait(false);
+            return 2;
+        }
+
+        if (line.Help || line.Example is null)
+        {
+            await (line.Help ? output : error).WriteLineAsync(ExampleCommandLine.Usage).ConfigureAwait(false);
+            return line.Help ? 0 : 2;
+        }
+
+        var isWorker = line.Example == "worker";
+        var example = Examples.Find(line.Example);
+        if (!isWorker && example is null)
+        {
+            await error.WriteLineAsync($"error: unknown example '{line.Example}' (see --help).").ConfigureAwait(false);
+            return 2;
+        }
+
+        using var host = BuildHost(line, startWorkers: isWorker || !line.ProducerOnly, configureServices);
+        if (isWorker)
+        {
+            await host.RunAsync(cancellationToken).ConfigureAwait(false);
+            return 0;
+        }
+
+        await host.StartAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            return await RunExampleAsync(host.Services, example!, line, output, error, cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            await host.StopAsync(CancellationToken.None).ConfigureAwait(false);
+        }
+    }
+
+    private static async Task<int> RunExampleAsync(IServiceProvider services, Example example, ExampleCommandLine line, TextWriter output, TextWriter error, CancellationToken cancellationToken)
+    {
+        var client = services.GetRequiredService<ProducerClient>();
+        var progress = new ConsoleProgress(error);
+        var options = new MapOptions
+        {
+            SliceCount = line.Slices,
+            Timeout = line.Timeout,
+            RunLocally = line.Local ? true : null,
+            Progress = progress,
+        };
+
+        var started = Stopwatch.GetTimestamp();
+        string answer;
+        try
+        {
+            answer = await example.Run(client, services, options, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is PymarException or TimeoutException)
+        {
+            progress.Complete();
+            await error.WriteLineAsync($"error: {ex.Message}").ConfigureAwait(false);
+            return 1;
+        }
+
+        progress.Complete();
+        var elapsed = Stopwatch.GetElapsedTime(started);
+        var transport = services.GetRequiredService<IPymarTransport>().Description;
+        var where = line.Local ? "local mode" : $"{transport}, {Describe(services)}";
+        await output.WriteLineAsync($"{example.Name}: {answer}").ConfigureAwait(false);
+        await output.WriteLineAsync(string.Create(CultureInfo.InvariantCulture, $"time: {elapsed.TotalSeconds:0.000} s ({where})")).ConfigureAwait(false);
+        return 0;
+    }
+
+    private static string Describe(IServiceProvider services)
+    {
+        var workers = services.GetService<WorkerService>();
+        return workers is null
+            ? "no workers in this process"
+            : string.Create(CultureInfo.InvariantCulture, $"{services.GetRequiredService<IOptions<WorkerOptions>>().Value.Concurrency} worker slot(s) in this process");
+    }
+
+    private static IHost BuildHost(ExampleCommandLine line, bool startWorkers, Action<IServiceCollection>? configureServices)
+    {
+        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings
+        {
+            Args = [],
+            ContentRootPath = AppContext.BaseDirectory,
+        });
+
+        // appsettings.json beside the program, then in the current directory, then environment variables, then flags.
+        builder.Configuration.AddJsonFile(Path.Combine(Directory.GetCurrentDirectory(), "appsettings.json"), optional: true, reloadOnChange: false);
+        builder.Configuration.AddEnvironmentVariables();
+        builder.Configuration.AddInMemoryCollection(Overrides(line));
+
+        builder.Services.AddSerilog((_, logger) => logger.ReadFrom.Configuration(builder.Configuration), preserveStaticLogger: true, writeToProviders: false);
+
+        var pymar = builder.Services.AddPymar(builder.Configuration).AddExamples();
+        if (startWorkers)
+        {
+            pymar.AddWorkers(options =>
+            {
+                if (line.Workers is { } workers)
+                {
+                    options.Concurrency = workers;
+                }
+            });
+        }
+
+        configureServices?.Invoke(builder.Services);
+        return builder.Build();
+    }
+
+    private static Dictionary<string, string?> Overrides(ExampleCommandLine line)
+    {
+        var overrides = new Dictionary<string, string?>();
+        if (line.Verbose)
+        {
+            overrides["Serilog:MinimumLevel:Default"] = "Debug";
+            overrides["Serilog:MinimumLevel:Override:Pymar"] = "Debug";
+        }
+
+        return overrides;
+    }
+}

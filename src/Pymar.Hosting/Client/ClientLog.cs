@@ -1,0 +1,28 @@
+using Microsoft.Extensions.Logging;
+
+namespace Pymar.Hosting;
+
+/// <summary>The producer client's log lines, with stable event ids.</summary>
+internal static partial class ClientLog
+{
+    [LoggerMessage(2000, LogLevel.Debug, "Job {JobId} of producer {Producer}: {Slices} slice(s) of {Length} item(s) published through {Transport}")]
+    public static partial void Published(ILogger logger, string jobId, string producer, int slices, long length, string transport);
+
+    [LoggerMessage(2001, LogLevel.Debug, "Job {JobId} of producer {Producer} reduced {Slices} slice(s) in {ElapsedMs:0.###} ms")]
+    public static partial void Reduced(ILogger logger, string jobId, string producer, int slices, double elapsedMs);
+
+    [LoggerMessage(2002, LogLevel.Debug, "Ignored a reply for slice {SliceIndex} of job {JobId}: {Reason}")]
+    public static partial void IgnoredReply(ILogger logger, int sliceIndex, string jobId, string reason);
+
+    [LoggerMessage(2003, LogLevel.Warning, "Ignored an unreadable reply: {Reason}")]
+    public static partial void UnreadableReply(ILogger logger, string reason);
+
+    [LoggerMessage(2004, LogLevel.Warning, "Job {JobId} of producer {Producer} timed out after {Timeout} with {Completed} of {Total} slice(s) answered; computing it locally")]
+    public static partial void TimedOutComputingLocally(ILogger logger, string jobId, string producer, TimeSpan timeout, int completed, int total);
+
+    [LoggerMessage(2006, LogLevel.Warning, "The transport cannot reach its broker ({Transport}); computing job of producer {Producer} locally")]
+    public static partial void FallingBackToLocal(ILogger logger, Exception exception, string transport, string producer);
+
+    [LoggerMessage(2005, LogLevel.Debug, "Job of producer {Producer} computed locally")]
+    public static partial void ComputingLocally(ILogger logger, string producer);
+}

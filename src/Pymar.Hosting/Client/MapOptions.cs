@@ -1,0 +1,23 @@
+namespace Pymar.Hosting;
+
+/// <summary>Per-call settings of <see cref="ProducerClient.MapAsync{TItem, TValue}"/>.</summary>
+public sealed class MapOptions
+{
+    /// <summary>The settings used when a call passes none.</summary>
+    public static MapOptions Default { get; } = new();
+
+    /// <summary>How many slices to cut the job into; null uses the producer's <see cref="Producer.DefaultSliceCount"/>.</summary>
+    public int? SliceCount { get; init; }
+
+    /// <summary>How long to wait for all partial values; null uses <see cref="PymarOptions.DefaultTimeout"/> (none by default).</summary>
+    public TimeSpan? Timeout { get; init; }
+
+    /// <summary>What to do when <see cref="Timeout"/> runs out: fail (the default) or compute the job locally.</summary>
+    public TimeoutBehavior OnTimeout { get; init; } = TimeoutBehavior.Fail;
+
+    /// <summary>Compute the whole job in this process (Pymar's local mode); null uses <see cref="PymarOptions.LocalMode"/>.</summary>
+    public bool? RunLocally { get; init; }
+
+    /// <summary>Receives the count of answered slices each time one arrives.</summary>
+    public IProgress<MapProgress>? Progress { get; init; }
+}

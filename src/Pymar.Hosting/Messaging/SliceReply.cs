@@ -1,0 +1,26 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+
+namespace Pymar.Hosting.Messaging;
+
+/// <summary>A worker's answer for one slice: its partial value, or the error that stopped it.</summary>
+internal sealed class SliceReply
+{
+    [JsonPropertyName("v")]
+    public int Version { get; set; }
+
+    [JsonPropertyName("job")]
+    public string JobId { get; set; } = "";
+
+    [JsonPropertyName("slice")]
+    public int SliceIndex { get; set; }
+
+    [JsonPropertyName("worker")]
+    public string WorkerId { get; set; } = "";
+
+    [JsonPropertyName("value")]
+    public JsonElement? Value { get; set; }
+
+    [JsonPropertyName("error")]
+    public RemoteError? Error { get; set; }
+}

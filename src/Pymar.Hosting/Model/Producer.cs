@@ -1,0 +1,24 @@
+using System.Text.Json;
+using Pymar.Hosting.Messaging;
+using Pymar.Hosting.Workers;
+
+namespace Pymar.Hosting;
+
+/// <summary>
+/// The non-generic base of every producer. Derive from <see cref="Producer{TItem, TValue}"/> instead.
+/// </summary>
+public abstract class Producer
+{
+    private protected Producer()
+    {
+    }
+
+    /// <summary>
+    /// How many slices a job is cut into when the call does not say (Pymar's <c>WORKERS_NUMBER</c>). Best equal to
+    /// the number of worker slots; any positive number gives the same answer. Defaults to 4.
+    /// </summary>
+    public virtual int DefaultSliceCount => 4;
+
+    /// <summary>Runs one slice on a worker and returns its partial value as JSON.</summary>
+    internal abstract ValueTask<byte[]> ExecuteSliceAsync(SliceExecution execution, CancellationToken cancellationToken);
+}

@@ -1,0 +1,37 @@
+namespace Pymar.Hosting.Slicing;
+
+/// <summary>Cuts <c>[0, length)</c> into contiguous, balanced, non-empty windows.</summary>
+public static class Slicer
+{
+    /// <summary>
+    /// Cuts <c>[0, <paramref name="length"/>)</c> into <c>min(<paramref name="sliceCount"/>, length)</c> contiguous
+    /// windows whose sizes differ by at most one (length 14 in 4 slices gives 4, 4, 3, 3). No window is empty; a
+    /// length of 0 gives no window.
+    /// </summary>
+    /// <param name="length">The number of items; not negative.</param>
+    /// <param name="sliceCount">The number of slices asked for; at least 1.</param>
+    public static IReadOnlyList<SliceWindow> Cut(long length, int sliceCount)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(length);
+        ArgumentOutOfRangeException.ThrowIfLessThan(sliceCount, 1);
+
+        var count = (int)Math.Min(sliceCount, length);
+        var windows = new SliceWindow[count];
+        if (count == 0)
+        {
+            return windows;
+        }
+
+        var size = length / count;
+        var remainder = length % count;
+        long offset = 0;
+        for (var i = 0; i < count; i++)
+        {
+            var limit = size + (i < remainder ? 1 : 0);
+            windows[i] = new SliceWindow(offset, limit);
+            offset += limit;
+        }
+
+        return windows;
+    }
+}

@@ -1,0 +1,56 @@
+namespace Pymar.Hosting.Transport;
+
+/// <summary>
+/// Carries slice messages from producers to workers and replies back. The in-process transport is the embedded
+/// default; the RabbitMQ transport carries them between machines. Bodies are opaque bytes to a transport.
+/// </summary>
+public interface IPymarTransport
+{
+    /// <summary>A short description of where messages go (for log lines; never holds a password).</summary>
+    string Description { get; }
+
+    /// <summary>The largest slice message this transport carries, in bytes.</summary>
+    long MaxMessageBytes { get; }
+
+    /// <summary>
+    /// Opens an inbox for slice replies; <paramref name="onReply"/> is called once per reply body received.
+    /// Dispose the inbox to remove it.
+    /// </summary>
+    /// <param name="onReply">Receives each reply body.</param>
+    /// <param name="cancellationToken">Cancels opening the inbox.</param>
+    ValueTask<IReplyInbox> OpenReplyInboxAsync(Func<ReadOnlyMemory<byte>, ValueTask> onReply, CancellationToken cancellationToken = default);
+
+    /// <summary>Publishes a slice request to the queue of <paramref name="producerName"/>; returns once the transport holds it.</summary>
+    /// <param name="producerName">The registered producer name, which names the queue.</param>
+    /// <param name="body">The serialized request.</param>
+    /// <param name="properties">Correlation, reply address and expiry of the message.</param>
+    /// <param name="cancellationToken">Cancels the publish.</param>
+    ValueTask PublishSliceAsync(string producerName, ReadOnlyMemory<byte> body, SliceMessageProperties properties, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Starts consuming the queues of <paramref name="producerNames"/>, holding at most <paramref name="prefetch"/>
+    /// unacknowledged slices at once. Each slice is passed to <paramref name="onSlice"/>, which must eventually
+    /// acknowledge or reject it. Dispose the result to stop consuming; unacknowledged slices return to their queue.
+    /// </summary>
+    /// <param name="producerNames">The producers whose slices to take.</param>
+    /// <param name="prefetch">The most unacknowledged slices held at once.</param>
+    /// <param name="onSlice">Receives each slice.</param>
+    /// <param name="cancellationToken">Cancels starting the consumer.</param>
+    ValueTask<ISliceConsumer> ConsumeSlicesAsync(
+        IReadOnlyCollection<string> producerNames,
+        int prefetch,
+        Func<SliceDelivery, CancellationToken, ValueTask> onSlice,
+        CancellationToken cancellationToken = default);
+
+    /// <summary>Publishes a reply body to the inbox at <paramref name="replyTo"/>.</summary>
+    /// <param name="replyTo">The inbox address the request named.</param>
+    /// <param name="body">The serialized reply.</param>
+    /// <param name="correlationId">The request's correlation id.</param>
+    /// <param name="cancellationToken">Cancels the publish.</param>
+    ValueTask PublishReplyAsync(string replyTo, ReadOnlyMemory<byte> body, string correlationId, CancellationToken cancellationToken = default);
+
+    /// <summary>Removes every message waiting in the queues of <paramref name="producerNames"/>; returns how many.</summary>
+    /// <param name="producerNames">The producers whose queues to purge.</param>
+    /// <param name="cancellationToken">Cancels the purge.</param>
+    ValueTask<long> PurgeAsync(IReadOnlyCollection<string> producerNames, CancellationToken cancellationToken = default);
+}

@@ -1,0 +1,70 @@
+using System.Collections.Concurrent;
+using System.Threading.Channels;
+
+namespace Pymar.Hosting.Transport;
+
+/// <summary>
+/// The queues and reply inboxes of the in-process transport. One broker is shared by every host of a process that
+/// is given the same instance, which lets tests run producers and several worker pools side by side without a
+/// broker server.
+/// </summary>
+public sealed class InProcessBroker
+{
+    private readonly ConcurrentDictionary<string, Channel<InProcessMessage>> _queues = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, Func<ReadOnlyMemory<byte>, ValueTask>> _inboxes = new(StringComparer.Ordinal);
+    private readonly ConcurrentQueue<DeadLetter> _deadLetters = new();
+
+    /// <summary>Messages rejected without requeue, with the reason given.</summary>
+    public IReadOnlyCollection<DeadLetter> DeadLetters => _deadLetters;
+
+    /// <summary>How many messages wait in the queue of <paramref name="producerName"/> (not counting unacknowledged ones).</summary>
+    /// <param name="producerName">The registered producer name.</param>
+    public int CountWaiting(string producerName) => _queues.TryGetValue(producerName, out var queue) ? queue.Reader.Count : 0;
+
+    /// <summary>How many reply inboxes are open.</summary>
+    public int OpenInboxCount => _inboxes.Count;
+
+    internal Channel<InProcessMessage> Queue(string name) =>
+        _queues.GetOrAdd(name, static _ => Channel.CreateUnbounded<InProcessMessage>(new UnboundedChannelOptions { SingleReader = false, SingleWriter = false }));
+
+    internal void Enqueue(string queue, InProcessMessage message)
+    {
+        if (!Queue(queue).Writer.TryWrite(message))
+        {
+            throw new InvalidOperationException($"The in-process queue '{queue}' is closed.");
+        }
+    }
+
+    internal void AddInbox(string address, Func<ReadOnlyMemory<byte>, ValueTask> onReply) => _inboxes[address] = onReply;
+
+    internal void RemoveInbox(string address) => _inboxes.TryRemove(address, out _);
+
+    internal ValueTask DeliverReplyAsync(string address, ReadOnlyMemory<byte> body) =>
+        _inboxes.TryGetValue(address, out var onReply) ? onReply(body) : ValueTask.CompletedTask;
+
+    internal void DeadLetter(string queue, InProcessMessage message, string? reason) =>
+        _deadLetters.Enqueue(new DeadLetter(queue, message.Body, reason));
+
+    internal long Purge(string queue)
+    {
+        long purged = 0;
+        if (_queues.TryGetValue(queue, out var channel))
+        {
+            while (channel.Reader.TryRead(out _))
+            {
+                purged++;
+            }
+        }
+
+        return purged;
+    }
+}
+
+/// <summary>A message the in-process broker dead-lettered.</summary>
+/// <param name="Queue">The queue it came from.</param>
+/// <param name="Body">Its body.</param>
+/// <param name="Reason">Why it was rejected.</param>
+public sealed record DeadLetter(string Queue, ReadOnlyMemory<byte> Body, string? Reason);
+
+/// <summary>A message held by the in-process broker.</summary>
+internal sealed record InProcessMessage(ReadOnlyMemory<byte> Body, string CorrelationId, string ReplyTo, bool Redelivered);

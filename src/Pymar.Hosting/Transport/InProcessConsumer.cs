@@ -1,0 +1,130 @@
+using System.Collections.Concurrent;
+
+namespace Pymar.Hosting.Transport;
+
+/// <summary>
+/// Takes messages from in-process queues while fewer than <c>prefetch</c> are unacknowledged, as a broker's
+/// consumer with a prefetch count does. On dispose, unacknowledged messages return to their queue.
+/// </summary>
+internal sealed class InProcessConsumer : ISliceConsumer
+{
+    private readonly InProcessBroker _broker;
+    private readonly Func<SliceDelivery, CancellationToken, ValueTask> _onSlice;
+    private readonly SemaphoreSlim _slots;
+    private readonly CancellationTokenSource _stopping = new();
+    private readonly ConcurrentDictionary<Delivery, byte> _unacknowledged = new();
+    private readonly Task[] _pumps;
+
+    public InProcessConsumer(InProcessBroker broker, IReadOnlyCollection<string> queues, int prefetch, Func<SliceDelivery, CancellationToken, ValueTask> onSlice)
+    {
+        _broker = broker;
+        _onSlice = onSlice;
+        _slots = new SemaphoreSlim(prefetch, prefetch);
+        _pumps = queues.Select(queue => Task.Run(() => PumpAsync(queue, _stopping.Token))).ToArray();
+    }
+
+    public async ValueTask PauseAsync(CancellationToken cancellationToken = default)
+    {
+        if (!_stopping.IsCancellationRequested)
+        {
+            await _stopping.CancelAsync().ConfigureAwait(false);
+        }
+
+        await Task.WhenAll(_pumps).WaitAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await PauseAsync(CancellationToken.None).ConfigureAwait(false);
+        foreach (var delivery in _unacknowledged.Keys)
+        {
+            delivery.ReturnToQueue();
+        }
+
+        _stopping.Dispose();
+    }
+
+    private async Task PumpAsync(string queue, CancellationToken stopping)
+    {
+        var reader = _broker.Queue(queue).Reader;
+        try
+        {
+            while (await reader.WaitToReadAsync(stopping).ConfigureAwait(false))
+            {
+                await _slots.WaitAsync(stopping).ConfigureAwait(false);
+                if (!reader.TryRead(out var message))
+                {
+                    _slots.Release();
+                    continue;
+                }
+
+                var delivery = new Delivery(this, queue, message);
+                _unacknowledged[delivery] = 0;
+                await _onSlice(delivery, stopping).ConfigureAwait(false);
+            }
+        }
+        catch (OperationCanceledException) when (stopping.IsCancellationRequested)
+        {
+        }
+    }
+
+    private sealed class Delivery(InProcessConsumer consumer, string queue, InProcessMessage message) : SliceDelivery
+    {
+        private int _settled;
+
+        public override ReadOnlyMemory<byte> Body => message.Body;
+
+        public override bool Redelivered => message.Redelivered;
+
+        public override string? ReplyTo => message.ReplyTo;
+
+        public override string? CorrelationId => message.CorrelationId;
+
+        public override string Queue => queue;
+
+        public override ValueTask AckAsync(CancellationToken cancellationToken = default)
+        {
+            Settle();
+            return ValueTask.CompletedTask;
+        }
+
+        public override ValueTask RejectAsync(bool requeue, string? reason = null, CancellationToken cancellationToken = default)
+        {
+            if (Settle())
+            {
+                if (requeue)
+                {
+                    consumer._broker.Enqueue(queue, message with { Redelivered = true });
+                }
+                else
+                {
+                    consumer._broker.DeadLetter(queue, message, reason);
+                }
+            }
+
+            return ValueTask.CompletedTask;
+        }
+
+        /// <summary>What a broker does when a consumer goes away with this message unacknowledged.</summary>
+        public void ReturnToQueue()
+        {
+            if (Interlocked.Exchange(ref _settled, 1) == 0)
+            {
+                consumer._unacknowledged.TryRemove(this, out _);
+                consumer._broker.Enqueue(queue, message with { Redelivered = true });
+            }
+        }
+
+        private bool Settle()
+        {
+            if (Interlocked.Exchange(ref _settled, 1) != 0)
+            {
+                return false;
+            }
+
+            consumer._unacknowledged.TryRemove(this, out _);
+            consumer._slots.Release();
+            return true;
+        }
+    }
+}

@@ -1,0 +1,79 @@
+namespace Pymar.Hosting.Transport;
+
+/// <summary>
+/// The embedded default transport: slices and replies travel as serialized bytes through an
+/// <see cref="InProcessBroker"/> in this process, with the same acknowledgement rules as a broker.
+/// </summary>
+public sealed class InProcessTransport : IPymarTransport
+{
+    private readonly InProcessBroker _broker;
+
+    /// <summary>Creates the transport over <paramref name="broker"/>.</summary>
+    /// <param name="broker">The broker whose queues to use.</param>
+    public InProcessTransport(InProcessBroker broker)
+    {
+        ArgumentNullException.ThrowIfNull(broker);
+        _broker = broker;
+    }
+
+    /// <inheritdoc />
+    public string Description => "in-process";
+
+    /// <inheritdoc />
+    public long MaxMessageBytes => int.MaxValue;
+
+    /// <inheritdoc />
+    public ValueTask<IReplyInbox> OpenReplyInboxAsync(Func<ReadOnlyMemory<byte>, ValueTask> onReply, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(onReply);
+        var address = "pymar.reply." + Guid.NewGuid().ToString("N");
+        _broker.AddInbox(address, onReply);
+        return ValueTask.FromResult<IReplyInbox>(new Inbox(_broker, address));
+    }
+
+    /// <inheritdoc />
+    public ValueTask PublishSliceAsync(string producerName, ReadOnlyMemory<byte> body, SliceMessageProperties properties, CancellationToken cancellationToken = default)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        _broker.Enqueue(producerName, new InProcessMessage(body, properties.CorrelationId, properties.ReplyTo, Redelivered: false));
+        return ValueTask.CompletedTask;
+    }
+
+    /// <inheritdoc />
+    public ValueTask<ISliceConsumer> ConsumeSlicesAsync(
+        IReadOnlyCollection<string> producerNames,
+        int prefetch,
+        Func<SliceDelivery, CancellationToken, ValueTask> onSlice,
+        CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(producerNames);
+        ArgumentNullException.ThrowIfNull(onSlice);
+        ArgumentOutOfRangeException.ThrowIfLessThan(prefetch, 1);
+        return ValueTask.FromResult<ISliceConsumer>(new InProcessConsumer(_broker, producerNames, prefetch, onSlice));
+    }
+
+    /// <inheritdoc />
+    public ValueTask PublishReplyAsync(string replyTo, ReadOnlyMemory<byte> body, string correlationId, CancellationToken cancellationToken = default)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        return _broker.DeliverReplyAsync(replyTo, body);
+    }
+
+    /// <inheritdoc />
+    public ValueTask<long> PurgeAsync(IReadOnlyCollection<string> producerNames, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(producerNames);
+        return ValueTask.FromResult(producerNames.Sum(_broker.Purge));
+    }
+
+    private sealed class Inbox(InProcessBroker broker, string address) : IReplyInbox
+    {
+        public string Address => address;
+
+        public ValueTask DisposeAsync()
+        {
+            broker.RemoveInbox(address);
+            return ValueTask.CompletedTask;
+        }
+    }
+}

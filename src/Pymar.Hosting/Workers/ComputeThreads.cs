@@ -1,0 +1,69 @@
+using System.Collections.Concurrent;
+
+namespace Pymar.Hosting.Workers;
+
+/// <summary>
+/// Dedicated threads that run CPU-bound slice computations, so that long slices never occupy the thread pool
+/// that the host, the transport and the logging need.
+/// </summary>
+internal sealed class ComputeThreads : IDisposable
+{
+    private readonly BlockingCollection<Action> _work = new();
+    private readonly Thread[] _threads;
+
+    public ComputeThreads(int count, string name)
+    {
+        _threads = new Thread[count];
+        for (var i = 0; i < count; i++)
+        {
+            _threads[i] = new Thread(Run) { IsBackground = true, Name = $"{name} #{i + 1}" };
+            _threads[i].Start();
+        }
+    }
+
+    /// <summary>A single thread for code paths that compute outside a worker pool.</summary>
+    public static ComputeThreads Inline { get; } = new(1, "pymar-compute");
+
+    public Task<T> RunAsync<T>(Func<T> compute, CancellationToken cancellationToken)
+    {
+        if (cancellationToken.IsCancellationRequested)
+        {
+            return Task.FromCanceled<T>(cancellationToken);
+        }
+
+        var completion = new TaskCompletionSource<T>(TaskCreationOptions.RunContinuationsAsynchronously);
+        _work.Add(() =>
+        {
+            try
+            {
+                completion.TrySetResult(compute());
+            }
+            catch (OperationCanceledException ex) when (ex.CancellationToken == cancellationToken)
+            {
+                completion.TrySetCanceled(cancellationToken);
+            }
+            catch (Exception ex)
+            {
+                completion.TrySetException(ex);
+            }
+        }, CancellationToken.None);
+        return completion.Task;
+    }
+
+    public void Dispose()
+    {
+        _work.CompleteAdding();
+        foreach (var thread in _threads)
+        {
+            thread.Join(TimeSpan.FromSeconds(1));
+        }
+    }
+
+    private void Run()
+    {
+        foreach (var work in _work.GetConsumingEnumerable())
+        {
+            work();
+        }
+    }
+}

@@ -1,0 +1,43 @@
+using Microsoft.Extensions.Logging;
+
+namespace Pymar.Hosting.Workers;
+
+/// <summary>The worker pool's log lines, with stable event ids.</summary>
+internal static partial class WorkerLog
+{
+    [LoggerMessage(1000, LogLevel.Information, "Worker {WorkerId} consuming producers {Producers} through {Transport} with concurrency {Concurrency}")]
+    public static partial void Consuming(ILogger logger, string workerId, string producers, string transport, int concurrency);
+
+    [LoggerMessage(1001, LogLevel.Information, "Worker {WorkerId} stopping: no new slices; waiting for {Running} running slice(s)")]
+    public static partial void Stopping(ILogger logger, string workerId, int running);
+
+    [LoggerMessage(1002, LogLevel.Information, "Worker {WorkerId} stopped after {Completed} slice(s)")]
+    public static partial void Stopped(ILogger logger, string workerId, long completed);
+
+    [LoggerMessage(1003, LogLevel.Information, "Purged {Count} waiting slice(s) of producers {Producers}")]
+    public static partial void Purged(ILogger logger, long count, string producers);
+
+    [LoggerMessage(1010, LogLevel.Debug, "Slice {SliceIndex} {Window} of job {JobId} ({Producer}) started{Redelivered}")]
+    public static partial void SliceStarted(ILogger logger, int sliceIndex, SliceWindow window, string jobId, string producer, string redelivered);
+
+    [LoggerMessage(1011, LogLevel.Debug, "Slice {SliceIndex} of job {JobId} ({Producer}) done in {ElapsedMs:0.###} ms")]
+    public static partial void SliceDone(ILogger logger, int sliceIndex, string jobId, string producer, double elapsedMs);
+
+    [LoggerMessage(1012, LogLevel.Warning, "Slice {SliceIndex} {Window} of job {JobId} ({Producer}) failed; the error goes back to the producer")]
+    public static partial void SliceFailed(ILogger logger, Exception exception, int sliceIndex, SliceWindow window, string jobId, string producer);
+
+    [LoggerMessage(1013, LogLevel.Debug, "Slice {SliceIndex} of job {JobId} ({Producer}) expired before it started; dropped")]
+    public static partial void SliceExpired(ILogger logger, int sliceIndex, string jobId, string producer);
+
+    [LoggerMessage(1014, LogLevel.Error, "Rejected a malformed slice message from queue {Queue}: {Reason}")]
+    public static partial void Malformed(ILogger logger, string queue, string reason);
+
+    [LoggerMessage(1015, LogLevel.Error, "Rejected slice {SliceIndex} of job {JobId}: producer '{Producer}' is not registered on this worker")]
+    public static partial void UnknownProducer(ILogger logger, int sliceIndex, string jobId, string producer);
+
+    [LoggerMessage(1016, LogLevel.Information, "Slice {SliceIndex} of job {JobId} ({Producer}) interrupted by shutdown; returned to the queue")]
+    public static partial void SliceReturned(ILogger logger, int sliceIndex, string jobId, string producer);
+
+    [LoggerMessage(1017, LogLevel.Error, "Handling a slice from queue {Queue} failed; it goes back to the queue")]
+    public static partial void HandlingFailed(ILogger logger, Exception exception, string queue);
+}

@@ -1,0 +1,20 @@
+namespace Pymar.Hosting.Workers;
+
+/// <summary>The worker pool's settings, bound from the <c>Pymar:Worker</c> configuration section.</summary>
+public sealed class WorkerOptions
+{
+    /// <summary>The configuration section these options are bound from.</summary>
+    public const string SectionName = "Pymar:Worker";
+
+    /// <summary>How many slices run at once on this host. Defaults to the processor count.</summary>
+    public int Concurrency { get; set; } = Environment.ProcessorCount;
+
+    /// <summary>The registered producer names this host serves; empty means every registered producer.</summary>
+    public IList<string> Producers { get; } = [];
+
+    /// <summary>Purge the served producers' queues when the pool starts (Pymar's <c>-r</c>), dropping waiting slices.</summary>
+    public bool PurgeOnStart { get; set; }
+
+    /// <summary>An id for this worker in replies and log lines. Defaults to host name and process id.</summary>
+    public string? WorkerId { get; set; }
+}

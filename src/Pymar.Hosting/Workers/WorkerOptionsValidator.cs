@@ -1,0 +1,26 @@
+using Microsoft.Extensions.Options;
+
+namespace Pymar.Hosting.Workers;
+
+/// <summary>Checks <see cref="WorkerOptions"/> at start, naming the configuration key that is wrong.</summary>
+internal sealed class WorkerOptionsValidator : IValidateOptions<WorkerOptions>
+{
+    public const int MaxConcurrency = 1024;
+
+    public ValidateOptionsResult Validate(string? name, WorkerOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        var failures = new List<string>();
+        if (options.Concurrency is < 1 or > MaxConcurrency)
+        {
+            failures.Add($"{WorkerOptions.SectionName}:Concurrency must be between 1 and {MaxConcurrency} (it is {options.Concurrency}).");
+        }
+
+        if (options.Producers.Any(string.IsNullOrWhiteSpace))
+        {
+            failures.Add($"{WorkerOptions.SectionName}:Producers must not hold an empty name.");
+        }
+
+        return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
+    }
+}

@@ -1,0 +1,190 @@
+using System.Threading.Channels;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using Pymar.Hosting.Registration;
+using Pymar.Hosting.Transport;
+
+namespace Pymar.Hosting.Workers;
+
+/// <summary>
+/// The worker pool: a hosted service that consumes the slices of every served producer and runs up to
+/// <see cref="WorkerOptions.Concurrency"/> of them at once on dedicated threads. It replies with each partial
+/// value and only then acknowledges the slice. On stop it takes no new slice, returns the ones it had not started,
+/// and lets running ones finish within the host's shutdown timeout.
+/// </summary>
+public sealed class WorkerService : BackgroundService
+{
+    private static readonly TimeSpan s_abortGrace = TimeSpan.FromSeconds(5);
+    private readonly IPymarTransport _transport;
+    private readonly PymarRegistry _registry;
+    private readonly IServiceProvider _services;
+    private readonly WorkerOptions _options;
+    private readonly ILogger<WorkerService> _logger;
+    private readonly TimeProvider _time;
+    private readonly CancellationTokenSource _abort = new();
+    private readonly TaskCompletionSource _consuming = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private SliceExecutor? _executor;
+    private int _running;
+
+    /// <summary>Creates the worker pool.</summary>
+    public WorkerService(
+        IPymarTransport transport,
+        PymarRegistry registry,
+        IServiceProvider services,
+        IOptions<WorkerOptions> options,
+        ILogger<WorkerService> logger,
+        TimeProvider? time = null)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        _transport = transport;
+        _registry = registry;
+        _services = services;
+        _options = options.Value;
+        _logger = logger;
+        _time = time ?? TimeProvider.System;
+        WorkerId = string.IsNullOrWhiteSpace(_options.WorkerId) ? $"{Environment.MachineName}/{Environment.ProcessId}" : _options.WorkerId;
+    }
+
+    /// <summary>This worker's id, as it appears in replies and log lines.</summary>
+    public string WorkerId { get; }
+
+    /// <summary>How many slices this pool has answered (with a value or an error).</summary>
+    public long CompletedSlices => _executor?.Completed ?? 0;
+
+    /// <summary>Completes once the pool consumes its queues.</summary>
+    public Task Consuming => _consuming.Task;
+
+    /// <inheritdoc />
+    public override async Task StopAsync(CancellationToken cancellationToken)
+    {
+        var stopping = base.StopAsync(CancellationToken.None);
+        try
+        {
+            await stopping.WaitAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            // The host's shutdown timeout ran out: interrupt running slices; they go back to their queue.
+            await _abort.CancelAsync().ConfigureAwait(false);
+            await stopping.WaitAsync(s_abortGrace, CancellationToken.None).ConfigureAwait(false);
+        }
+    }
+
+    /// <inheritdoc />
+    public override void Dispose()
+    {
+        _abort.Cancel();
+        base.Dispose();
+    }
+
+    /// <inheritdoc />
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        var producers = ServedProducers();
+        var concurrency = _options.Concurrency;
+        if (_options.PurgeOnStart)
+        {
+            var purged = await _transport.PurgeAsync(producers, stoppingToken).ConfigureAwait(false);
+            WorkerLog.Purged(_logger, purged, string.Join(", ", producers));
+        }
+
+        using var compute = new ComputeThreads(concurrency, "pymar-worker");
+        _executor = new SliceExecutor(_transport, _registry, _services, compute, WorkerId, _logger, _time);
+        var pending = Channel.CreateBounded<SliceDelivery>(new BoundedChannelOptions(concurrency) { SingleReader = false, SingleWriter = false });
+
+        var consumer = await _transport.ConsumeSlicesAsync(producers, concurrency, (delivery, ct) => HandOverAsync(pending.Writer, delivery, ct), stoppingToken).ConfigureAwait(false);
+        await using (consumer.ConfigureAwait(false))
+        {
+            WorkerLog.Consuming(_logger, WorkerId, string.Join(", ", producers), _transport.Description, concurrency);
+            _consuming.TrySetResult();
+            var runners = new Task[concurrency];
+            for (var i = 0; i < concurrency; i++)
+            {
+                runners[i] = RunAsync(pending.Reader, _executor, stoppingToken);
+            }
+
+            try
+            {
+                await Task.Delay(Timeout.Infinite, stoppingToken).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+            {
+            }
+
+            WorkerLog.Stopping(_logger, WorkerId, Volatile.Read(ref _running));
+            await consumer.PauseAsync(CancellationToken.None).ConfigureAwait(false);
+            pending.Writer.TryComplete();
+            try
+            {
+                await Task.WhenAll(runners).WaitAsync(_abort.Token).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException) when (_abort.IsCancellationRequested)
+            {
+                // Slices that ignore cancellation are left behind; disposing the consumer returns them to their queue.
+            }
+        }
+
+        WorkerLog.Stopped(_logger, WorkerId, _executor.Completed);
+    }
+
+    private static async ValueTask HandOverAsync(ChannelWriter<SliceDelivery> pending, SliceDelivery delivery, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await pending.WriteAsync(delivery, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is ChannelClosedException or OperationCanceledException)
+        {
+            await delivery.RejectAsync(requeue: true, "worker stopping", CancellationToken.None).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>One slot of the pool: runs slices one after another; after stop, returns the unstarted ones.</summary>
+    private async Task RunAsync(ChannelReader<SliceDelivery> pending, SliceExecutor executor, CancellationToken stoppingToken)
+    {
+        await foreach (var delivery in pending.ReadAllAsync(CancellationToken.None).ConfigureAwait(false))
+        {
+            if (stoppingToken.IsCancellationRequested)
+            {
+                await delivery.RejectAsync(requeue: true, "worker stopping", CancellationToken.None).ConfigureAwait(false);
+                continue;
+            }
+
+            Interlocked.Increment(ref _running);
+            try
+            {
+                await executor.HandleAsync(delivery, _abort.Token).ConfigureAwait(false);
+            }
+            catch (Exception ex)
+            {
+                WorkerLog.HandlingFailed(_logger, ex, delivery.Queue);
+                try
+                {
+                    await delivery.RejectAsync(requeue: true, ex.Message, CancellationToken.None).ConfigureAwait(false);
+                }
+                catch (Exception)
+                {
+                    // The transport is gone; the broker returns the slice to its queue when the channel closes.
+                }
+            }
+            finally
+            {
+                Interlocked.Decrement(ref _running);
+            }
+        }
+    }
+
+    private string[] ServedProducers()
+    {
+        if (_options.Producers.Count == 0)
+        {
+            var all = _registry.Producers.Select(p => p.Name).Order(StringComparer.Ordinal).ToArray();
+            return all.Length > 0
+                ? all
+                : throw new PymarConfigurationException("The worker pool has no producer to serve. Register one with AddProducer<T>() on AddPymar(...).");
+        }
+
+        return _options.Producers.Select(name => _registry.GetProducer(name).Name).Distinct(StringComparer.Ordinal).ToArray();
+    }
+}

@@ -1,0 +1,75 @@
+using System.Text;
+using Pymar.Hosting.Messaging;
+
+namespace Pymar.Hosting.Tests.Messaging;
+
+public sealed class MessageCodecTests
+{
+    private static SliceRequest Request() => new()
+    {
+        Version = SliceRequest.CurrentVersion,
+        JobId = "job1",
+        SliceIndex = 2,
+        Producer = "IntegrationProducer",
+        DataSource = "IntegrationDataSource",
+        Offset = 100,
+        Limit = 50,
+        ReplyTo = "pymar.reply.x",
+        ExpiresAtUnixMilliseconds = 123,
+    };
+
+    [Fact]
+    public void ARequestRoundTrips()
+    {
+        var read = MessageCodec.ReadRequest(MessageCodec.WriteRequest(Request(), writeItems: null));
+
+        Assert.Equal(("job1", 2, "IntegrationProducer", "IntegrationDataSource", new SliceWindow(100, 50), "pymar.reply.x", 123L),
+            (read.JobId, read.SliceIndex, read.Producer, read.DataSource, read.Window, read.ReplyTo, read.ExpiresAtUnixMilliseconds!.Value));
+    }
+
+    [Fact]
+    public void ADataSourceSliceMessageCarriesOnlyNamesAndTheWindow()
+    {
+        var body = MessageCodec.WriteRequest(Request(), writeItems: null);
+
+        Assert.True(body.Length < 256, $"{body.Length} bytes");
+        Assert.DoesNotContain("Pymar.Examples", Encoding.UTF8.GetString(body), StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("not json")]
+    [InlineData("[1,2,3]")]
+    [InlineData("null")]
+    [InlineData("""{"v":1,"job":"j","slice":0,"producer":"P","source":"S","offset":-1,"limit":5,"replyTo":"r"}""")]
+    [InlineData("""{"v":1,"job":"j","slice":0,"producer":"P","source":"S","offset":9223372036854775800,"limit":50,"replyTo":"r"}""")]
+    [InlineData("""{"v":1,"job":"j","slice":0,"producer":"P","source":"S","offset":0,"limit":0,"replyTo":"r"}""")]
+    [InlineData("""{"v":2,"job":"j","slice":0,"producer":"P","source":"S","offset":0,"limit":5,"replyTo":"r"}""")]
+    [InlineData("""{"v":1,"job":"j","slice":0,"producer":"P","offset":0,"limit":5,"replyTo":"r"}""")]
+    [InlineData("""{"$type":"System.IO.FileInfo","v":1,"job":"j","slice":0,"producer":"P","source":"S","offset":0,"limit":5,"replyTo":"r"}""")]
+    [InlineData("""{"v":1,"job":"j","slice":0,"producer":"P","source":"S","offset":0,"limit":5,"replyTo":"r","extra":1}""")]
+    public void AMalformedRequestIsRejectedWithAReason(string body)
+    {
+        var error = Assert.Throws<MalformedMessageException>(() => MessageCodec.ReadRequest(Encoding.UTF8.GetBytes(body)));
+
+        Assert.False(string.IsNullOrWhiteSpace(error.Message));
+    }
+
+    [Fact]
+    public void AnErrorReplyRoundTrips()
+    {
+        var body = MessageCodec.WriteErrorReply("job1", 3, new RemoteError { Type = "System.InvalidOperationException", Message = "boom", WorkerId = "w1" });
+
+        var reply = MessageCodec.ReadReply(body);
+
+        Assert.Equal(("job1", 3, "boom", "w1"), (reply.JobId, reply.SliceIndex, reply.Error!.Message, reply.Error.WorkerId));
+        Assert.Null(reply.Value);
+    }
+
+    [Fact]
+    public void AValueReplyRoundTrips()
+    {
+        var reply = MessageCodec.ReadReply(MessageCodec.WriteValueReply("job1", 0, "w1", "42.5"u8));
+
+        Assert.Equal(42.5, reply.Value!.Value.GetDouble());
+    }
+}
