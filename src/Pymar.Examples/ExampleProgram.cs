@@ -5,6 +5,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
 using Pymar.Hosting;
+using Pymar.Hosting.RabbitMq;
 using Pymar.Hosting.Transport;
 using Pymar.Hosting.Workers;
 using Serilog;
@@ -127,7 +128,7 @@ public static class ExampleProgram
 
         builder.Services.AddSerilog((_, logger) => logger.ReadFrom.Configuration(builder.Configuration), preserveStaticLogger: true, writeToProviders: false);
 
-        var pymar = builder.Services.AddPymar(builder.Configuration).AddExamples();
+        var pymar = builder.Services.AddPymar(builder.Configuration).AddExamples().UseRabbitMq();
         if (startWorkers)
         {
             pymar.AddWorkers(options =>
@@ -146,6 +147,12 @@ public static class ExampleProgram
     private static Dictionary<string, string?> Overrides(ExampleCommandLine line)
     {
         var overrides = new Dictionary<string, string?>();
+        if (line.Broker is { } broker)
+        {
+            overrides["Pymar:Transport"] = RabbitMqTransport.Name;
+            overrides["Pymar:Broker:Uri"] = broker;
+        }
+
         if (line.Verbose)
         {
             overrides["Serilog:MinimumLevel:Default"] = "Debug";

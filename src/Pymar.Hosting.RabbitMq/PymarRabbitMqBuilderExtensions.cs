@@ -1,0 +1,42 @@
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Options;
+using Pymar.Hosting;
+using Pymar.Hosting.RabbitMq;
+using Pymar.Hosting.Transport;
+
+namespace Microsoft.Extensions.DependencyInjection;
+
+/// <summary>Registers the RabbitMQ transport on the <c>AddPymar</c> builder.</summary>
+public static class PymarRabbitMqBuilderExtensions
+{
+    /// <summary>
+    /// Carries slices through RabbitMQ, with <see cref="RabbitMqOptions"/> bound from <c>Pymar:Broker</c> and then
+    /// <paramref name="configure"/>. It becomes the transport unless <c>Pymar:Transport</c> names another one.
+    /// </summary>
+    /// <param name="builder">The builder from <c>AddPymar</c>.</param>
+    /// <param name="configure">Sets <see cref="RabbitMqOptions"/>; may be null.</param>
+    public static IPymarBuilder UseRabbitMq(this IPymarBuilder builder, Action<RabbitMqOptions>? configure = null)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        var options = builder.Services.AddOptions<RabbitMqOptions>();
+        if (builder.Configuration is { } configuration)
+        {
+            options.Bind(configuration.GetSection(RabbitMqOptions.SectionName));
+        }
+
+        if (configure is not null)
+        {
+            options.Configure(configure);
+        }
+
+        options.ValidateOnStart();
+        builder.Services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<RabbitMqOptions>, RabbitMqOptionsValidator>());
+        builder.Services.TryAddSingleton<RabbitMqTransport>();
+        if (!builder.Services.Any(d => d.ImplementationInstance is TransportRegistration { Name: RabbitMqTransport.Name }))
+        {
+            builder.Services.AddSingleton(new TransportRegistration(RabbitMqTransport.Name, static sp => sp.GetRequiredService<RabbitMqTransport>()));
+        }
+
+        return builder;
+    }
+}

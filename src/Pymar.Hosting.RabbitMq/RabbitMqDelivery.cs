@@ -1,0 +1,73 @@
+using Microsoft.Extensions.Logging;
+using Pymar.Hosting.Transport;
+using RabbitMQ.Client;
+using RabbitMQ.Client.Exceptions;
+
+namespace Pymar.Hosting.RabbitMq;
+
+/// <summary>A slice delivered by RabbitMQ, settled on the channel it came from.</summary>
+internal sealed class RabbitMqDelivery(
+    RabbitMqTransport transport,
+    IChannel channel,
+    ulong deliveryTag,
+    string queue,
+    ReadOnlyMemory<byte> body,
+    bool redelivered,
+    string? replyTo,
+    string? correlationId,
+    ILogger logger) : SliceDelivery
+{
+    private int _settled;
+
+    public override ReadOnlyMemory<byte> Body => body;
+
+    public override bool Redelivered => redelivered;
+
+    public override string? ReplyTo => replyTo;
+
+    public override string? CorrelationId => correlationId;
+
+    public override string Queue => queue;
+
+    public override async ValueTask AckAsync(CancellationToken cancellationToken = default)
+    {
+        if (Interlocked.Exchange(ref _settled, 1) != 0)
+        {
+            return;
+        }
+
+        try
+        {
+            await channel.BasicAckAsync(deliveryTag, multiple: false, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is AlreadyClosedException or OperationInterruptedException or IOException)
+        {
+            RabbitMqLog.SettleFailed(logger, queue, ex.Message);
+        }
+    }
+
+    public override async ValueTask RejectAsync(bool requeue, string? reason = null, CancellationToken cancellationToken = default)
+    {
+        if (Interlocked.Exchange(ref _settled, 1) != 0)
+        {
+            return;
+        }
+
+        try
+        {
+            if (requeue)
+            {
+                await channel.BasicNackAsync(deliveryTag, multiple: false, requeue: true, cancellationToken).ConfigureAwait(false);
+                return;
+            }
+
+            // Dead-letter it ourselves so the reason travels in a header, then drop the original.
+            await transport.PublishDeadLetterAsync(queue, body, reason ?? "rejected", correlationId, cancellationToken).ConfigureAwait(false);
+            await channel.BasicAckAsync(deliveryTag, multiple: false, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is AlreadyClosedException or OperationInterruptedException or IOException)
+        {
+            RabbitMqLog.SettleFailed(logger, queue, ex.Message);
+        }
+    }
+}

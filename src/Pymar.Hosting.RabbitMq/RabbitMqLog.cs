@@ -1,0 +1,22 @@
+using Microsoft.Extensions.Logging;
+
+namespace Pymar.Hosting.RabbitMq;
+
+/// <summary>The RabbitMQ transport's log lines, with stable event ids.</summary>
+internal static partial class RabbitMqLog
+{
+    [LoggerMessage(3000, LogLevel.Information, "Connected to RabbitMQ at {Broker}")]
+    public static partial void Connected(ILogger logger, string broker);
+
+    [LoggerMessage(3001, LogLevel.Warning, "Lost the connection to RabbitMQ at {Broker} ({Reason}); recovering")]
+    public static partial void ConnectionLost(ILogger logger, string broker, string reason);
+
+    [LoggerMessage(3002, LogLevel.Information, "Recovered the connection to RabbitMQ at {Broker}")]
+    public static partial void ConnectionRecovered(ILogger logger, string broker);
+
+    [LoggerMessage(3003, LogLevel.Debug, "Declared queue {Queue}")]
+    public static partial void Declared(ILogger logger, string queue);
+
+    [LoggerMessage(3004, LogLevel.Warning, "Could not settle a delivery from {Queue}: {Reason}; the broker redelivers it")]
+    public static partial void SettleFailed(ILogger logger, string queue, string reason);
+}

@@ -1,0 +1,54 @@
+namespace Pymar.Hosting.RabbitMq;
+
+/// <summary>
+/// Where the RabbitMQ broker is and how queues are named, bound from the <c>Pymar:Broker</c> configuration section
+/// (environment variables: <c>Pymar__Broker__Host</c>, <c>Pymar__Broker__Password</c> …). Give either
+/// <see cref="Uri"/> or the separate settings; a URI wins over them.
+/// </summary>
+public sealed class RabbitMqOptions
+{
+    /// <summary>The configuration section these options are bound from.</summary>
+    public const string SectionName = "Pymar:Broker";
+
+    /// <summary>The broker as a URI: <c>amqp://user:pass@host:5672/vhost</c>, or <c>amqps://</c> for TLS.</summary>
+    public string? Uri { get; set; }
+
+    /// <summary>The broker's host name. Defaults to 127.0.0.1.</summary>
+    public string Host { get; set; } = "127.0.0.1";
+
+    /// <summary>The broker's port; null means 5672, or 5671 with TLS.</summary>
+    public int? Port { get; set; }
+
+    /// <summary>The virtual host. Defaults to <c>/</c>.</summary>
+    public string VirtualHost { get; set; } = "/";
+
+    /// <summary>The user name. Defaults to <c>guest</c>, which RabbitMQ accepts on loopback only.</summary>
+    public string UserName { get; set; } = "guest";
+
+    /// <summary>The password. It never appears in a log line or an exception message.</summary>
+    public string Password { get; set; } = "guest";
+
+    /// <summary>Connect with TLS (implied by an <c>amqps://</c> URI).</summary>
+    public bool UseTls { get; set; }
+
+    /// <summary>The name the server certificate must carry; defaults to the host name.</summary>
+    public string? TlsServerName { get; set; }
+
+    /// <summary>How long connecting may take before the broker counts as unreachable. Defaults to 10 seconds.</summary>
+    public TimeSpan ConnectionTimeout { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>
+    /// The prefix of every queue name: work queues are <c>{prefix}{producer}</c>, reply queues
+    /// <c>{prefix}reply.{id}</c>, the dead-letter queue <c>{prefix}dead-letter</c>. Defaults to <c>pymar.</c>.
+    /// </summary>
+    public string QueuePrefix { get; set; } = "pymar.";
+
+    /// <summary>
+    /// How many times a slice is delivered before it is dead-lettered (a slice that kills every worker that takes
+    /// it). Work queues are quorum queues with this <c>x-delivery-limit</c>. Defaults to 10.
+    /// </summary>
+    public int DeliveryLimit { get; set; } = 10;
+
+    /// <summary>The largest slice message published or accepted, in bytes. Defaults to 32 MiB (the client's own limit is 64 MiB).</summary>
+    public int MaxMessageBytes { get; set; } = 32 * 1024 * 1024;
+}

@@ -1,0 +1,58 @@
+using Microsoft.Extensions.Options;
+
+namespace Pymar.Hosting.RabbitMq;
+
+/// <summary>Checks <see cref="RabbitMqOptions"/> at start, naming the key that is wrong and never the password.</summary>
+internal sealed class RabbitMqOptionsValidator : IValidateOptions<RabbitMqOptions>
+{
+    private const string Key = RabbitMqOptions.SectionName;
+
+    public ValidateOptionsResult Validate(string? name, RabbitMqOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        var failures = new List<string>();
+        if (!string.IsNullOrWhiteSpace(options.Uri))
+        {
+            if (!System.Uri.TryCreate(options.Uri, UriKind.Absolute, out var uri) || (uri.Scheme != "amqp" && uri.Scheme != "amqps") || string.IsNullOrEmpty(uri.Host))
+            {
+                failures.Add($"{Key}:Uri must be an absolute amqp:// or amqps:// URI with a host (it is '{BrokerAddress.Redact(options.Uri)}').");
+            }
+        }
+        else if (string.IsNullOrWhiteSpace(options.Host))
+        {
+            failures.Add($"{Key}:Host must not be empty (or set {Key}:Uri).");
+        }
+
+        if (options.Port is { } port && (port < 1 || port > 65535))
+        {
+            failures.Add($"{Key}:Port must be between 1 and 65535 (it is {port}).");
+        }
+
+        if (string.IsNullOrEmpty(options.VirtualHost))
+        {
+            failures.Add($"{Key}:VirtualHost must not be empty (the default virtual host is '/').");
+        }
+
+        if (options.ConnectionTimeout <= TimeSpan.Zero)
+        {
+            failures.Add($"{Key}:ConnectionTimeout must be positive (it is {options.ConnectionTimeout}).");
+        }
+
+        if (string.IsNullOrWhiteSpace(options.QueuePrefix) || options.QueuePrefix.Length > 100)
+        {
+            failures.Add($"{Key}:QueuePrefix must hold 1 to 100 characters.");
+        }
+
+        if (options.DeliveryLimit < 1)
+        {
+            failures.Add($"{Key}:DeliveryLimit must be at least 1 (it is {options.DeliveryLimit}).");
+        }
+
+        if (options.MaxMessageBytes < 1024 || options.MaxMessageBytes > 512 * 1024 * 1024)
+        {
+            failures.Add($"{Key}:MaxMessageBytes must be between 1024 and 536870912 (it is {options.MaxMessageBytes}).");
+        }
+
+        return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
+    }
+}

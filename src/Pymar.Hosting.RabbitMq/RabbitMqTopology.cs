@@ -1,0 +1,52 @@
+using System.Collections.Concurrent;
+using Microsoft.Extensions.Logging;
+using RabbitMQ.Client;
+
+namespace Pymar.Hosting.RabbitMq;
+
+/// <summary>
+/// Queue names and declarations. Each producer has one durable quorum work queue, declared by whichever side
+/// starts first, with a delivery limit and a dead-letter queue; reply queues are exclusive to their client.
+/// </summary>
+internal sealed class RabbitMqTopology(RabbitMqOptions options, ILogger logger)
+{
+    private readonly ConcurrentDictionary<string, bool> _declared = new(StringComparer.Ordinal);
+
+    public string DeadLetterQueue => options.QueuePrefix + "dead-letter";
+
+    public string WorkQueue(string producerName) => options.QueuePrefix + producerName;
+
+    public string NewReplyQueue() => options.QueuePrefix + "reply." + Guid.NewGuid().ToString("N");
+
+    /// <summary>Declares the work queue of <paramref name="producerName"/> (and the dead-letter queue) once per process.</summary>
+    public async ValueTask<string> DeclareWorkQueueAsync(IChannel channel, string producerName, CancellationToken cancellationToken)
+    {
+        var queue = WorkQueue(producerName);
+        if (_declared.ContainsKey(queue))
+        {
+            return queue;
+        }
+
+        if (!_declared.ContainsKey(DeadLetterQueue))
+        {
+            await channel.QueueDeclareAsync(DeadLetterQueue, durable: true, exclusive: false, autoDelete: false,
+                arguments: new Dictionary<string, object?> { ["x-queue-type"] = "quorum" }, cancellationToken: cancellationToken).ConfigureAwait(false);
+            _declared[DeadLetterQueue] = true;
+        }
+
+        var arguments = new Dictionary<string, object?>
+        {
+            ["x-queue-type"] = "quorum",
+            ["x-delivery-limit"] = options.DeliveryLimit,
+            ["x-dead-letter-exchange"] = "",
+            ["x-dead-letter-routing-key"] = DeadLetterQueue,
+        };
+        await channel.QueueDeclareAsync(queue, durable: true, exclusive: false, autoDelete: false, arguments: arguments, cancellationToken: cancellationToken).ConfigureAwait(false);
+        _declared[queue] = true;
+        RabbitMqLog.Declared(logger, queue);
+        return queue;
+    }
+
+    /// <summary>Forgets what was declared, after the broker may have lost it.</summary>
+    public void Reset() => _declared.Clear();
+}
