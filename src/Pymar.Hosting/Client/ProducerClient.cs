@@ -18,6 +18,7 @@ namespace Pymar.Hosting;
 /// </summary>
 public sealed class ProducerClient : IAsyncDisposable, IDisposable
 {
+    private const int MaxPublishesInFlight = 128;
     private readonly IPymarTransport _transport;
     private readonly PymarRegistry _registry;
     private readonly IServiceProvider _services;
@@ -202,6 +203,7 @@ public sealed class ProducerClient : IAsyncDisposable, IDisposable
     {
         var dataSourceName = source.GetDataSourceName(_registry);
         long? expires = timeout is { } limit ? _time.GetUtcNow().Add(limit).ToUnixTimeMilliseconds() : null;
+        var inFlight = new List<Task>(Math.Min(windows.Count, MaxPublishesInFlight));
         for (var i = 0; i < windows.Count; i++)
         {
             var request = new SliceRequest
@@ -223,8 +225,16 @@ public sealed class ProducerClient : IAsyncDisposable, IDisposable
                     $"Slice {i} {windows[i]} of producer '{producerName}' is {body.LongLength} bytes, over the transport's limit of {_transport.MaxMessageBytes} bytes. Use a registered data source instead of in-memory items, or more slices."));
             }
 
-            await _transport.PublishSliceAsync(producerName, body, new SliceMessageProperties(request.CorrelationId, replyTo, timeout), cancellationToken).ConfigureAwait(false);
+            // Publishes are pipelined: the broker confirms a window of them at once instead of one round trip each.
+            inFlight.Add(_transport.PublishSliceAsync(producerName, body, new SliceMessageProperties(request.CorrelationId, replyTo, timeout), cancellationToken).AsTask());
+            if (inFlight.Count == MaxPublishesInFlight)
+            {
+                await Task.WhenAll(inFlight).ConfigureAwait(false);
+                inFlight.Clear();
+            }
         }
+
+        await Task.WhenAll(inFlight).ConfigureAwait(false);
     }
 
     private static TValue ReadValue<TValue>(SliceReply reply, string producerName)

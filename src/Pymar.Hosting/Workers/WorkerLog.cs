@@ -17,6 +17,9 @@ internal static partial class WorkerLog
     [LoggerMessage(1003, LogLevel.Information, "Purged {Count} waiting slice(s) of producers {Producers}")]
     public static partial void Purged(ILogger logger, long count, string producers);
 
+    [LoggerMessage(1004, LogLevel.Warning, "Worker {WorkerId} cannot consume yet ({Reason}); retrying in {Delay}")]
+    public static partial void WaitingForBroker(ILogger logger, string workerId, string reason, TimeSpan delay);
+
     [LoggerMessage(1010, LogLevel.Debug, "Slice {SliceIndex} {Window} of job {JobId} ({Producer}) started{Redelivered}")]
     public static partial void SliceStarted(ILogger logger, int sliceIndex, SliceWindow window, string jobId, string producer, string redelivered);
 

@@ -16,6 +16,8 @@ namespace Pymar.Hosting.Workers;
 public sealed class WorkerService : BackgroundService
 {
     private static readonly TimeSpan s_abortGrace = TimeSpan.FromSeconds(5);
+    private static readonly TimeSpan s_firstRetryDelay = TimeSpan.FromSeconds(1);
+    private static readonly TimeSpan s_lastRetryDelay = TimeSpan.FromSeconds(30);
     private readonly IPymarTransport _transport;
     private readonly PymarRegistry _registry;
     private readonly IServiceProvider _services;
@@ -93,7 +95,7 @@ public sealed class WorkerService : BackgroundService
         _executor = new SliceExecutor(_transport, _registry, _services, compute, WorkerId, _logger, _time);
         var pending = Channel.CreateBounded<SliceDelivery>(new BoundedChannelOptions(concurrency) { SingleReader = false, SingleWriter = false });
 
-        var consumer = await _transport.ConsumeSlicesAsync(producers, concurrency, (delivery, ct) => HandOverAsync(pending.Writer, delivery, ct), stoppingToken).ConfigureAwait(false);
+        var consumer = await ConsumeAsync(producers, concurrency, pending.Writer, stoppingToken).ConfigureAwait(false);
         await using (consumer.ConfigureAwait(false))
         {
             WorkerLog.Consuming(_logger, WorkerId, string.Join(", ", producers), _transport.Description, concurrency);
@@ -126,6 +128,25 @@ public sealed class WorkerService : BackgroundService
         }
 
         WorkerLog.Stopped(_logger, WorkerId, _executor.Completed);
+    }
+
+    /// <summary>Starts consuming, waiting for the broker with a growing delay while it cannot be reached.</summary>
+    private async Task<ISliceConsumer> ConsumeAsync(string[] producers, int concurrency, ChannelWriter<SliceDelivery> pending, CancellationToken stoppingToken)
+    {
+        var delay = s_firstRetryDelay;
+        while (true)
+        {
+            try
+            {
+                return await _transport.ConsumeSlicesAsync(producers, concurrency, (delivery, ct) => HandOverAsync(pending, delivery, ct), stoppingToken).ConfigureAwait(false);
+            }
+            catch (TransportUnavailableException ex)
+            {
+                WorkerLog.WaitingForBroker(_logger, WorkerId, ex.Message, delay);
+                await Task.Delay(delay, stoppingToken).ConfigureAwait(false);
+                delay = TimeSpan.FromTicks(Math.Min(delay.Ticks * 2, s_lastRetryDelay.Ticks));
+            }
+        }
     }
 
     private static async ValueTask HandOverAsync(ChannelWriter<SliceDelivery> pending, SliceDelivery delivery, CancellationToken cancellationToken)
