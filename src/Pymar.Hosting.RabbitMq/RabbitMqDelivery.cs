@@ -13,6 +13,7 @@ internal sealed class RabbitMqDelivery(
     string queue,
     ReadOnlyMemory<byte> body,
     bool redelivered,
+    int deliveryCount,
     string? replyTo,
     string? correlationId,
     ILogger logger) : SliceDelivery
@@ -22,6 +23,8 @@ internal sealed class RabbitMqDelivery(
     public override ReadOnlyMemory<byte> Body => body;
 
     public override bool Redelivered => redelivered;
+
+    public override int DeliveryCount => deliveryCount;
 
     public override string? ReplyTo => replyTo;
 

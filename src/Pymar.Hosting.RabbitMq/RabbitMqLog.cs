@@ -17,6 +17,12 @@ internal static partial class RabbitMqLog
     [LoggerMessage(3003, LogLevel.Debug, "Declared queue {Queue}")]
     public static partial void Declared(ILogger logger, string queue);
 
+    [LoggerMessage(3005, LogLevel.Warning, "RabbitMQ closed the consuming channel ({ReplyCode} {ReplyText}); opening a new one. Unacknowledged slices return to their queue")]
+    public static partial void ChannelClosedByBroker(ILogger logger, ushort replyCode, string replyText);
+
+    [LoggerMessage(3006, LogLevel.Error, "Could not reopen the consuming channel: {Reason}; the connection's recovery will retry")]
+    public static partial void ReopenFailed(ILogger logger, string reason);
+
     [LoggerMessage(3004, LogLevel.Warning, "Could not settle a delivery from {Queue}: {Reason}; the broker redelivers it")]
     public static partial void SettleFailed(ILogger logger, string queue, string reason);
 }

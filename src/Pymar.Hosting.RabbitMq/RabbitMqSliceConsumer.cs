@@ -1,35 +1,191 @@
+using Microsoft.Extensions.Logging;
 using Pymar.Hosting.Transport;
 using RabbitMQ.Client;
+using RabbitMQ.Client.Events;
 using RabbitMQ.Client.Exceptions;
 
 namespace Pymar.Hosting.RabbitMq;
 
-/// <summary>A channel consuming work queues with a prefetch count; closing it returns unacknowledged slices.</summary>
-internal sealed class RabbitMqSliceConsumer(IChannel channel, IReadOnlyList<string> consumerTags) : ISliceConsumer
+/// <summary>
+/// Consumes work queues on one channel with a prefetch count. The client recovers the channel after a lost
+/// connection; when the broker itself closes the channel (for example when a slice outlives its
+/// <c>consumer_timeout</c>), this consumer opens a new one. Closing it returns unacknowledged slices.
+/// </summary>
+internal sealed class RabbitMqSliceConsumer : ISliceConsumer
 {
-    private int _paused;
+    private readonly RabbitMqTransport _transport;
+    private readonly IConnection _connection;
+    private readonly RabbitMqTopology _topology;
+    private readonly IReadOnlyCollection<string> _producerNames;
+    private readonly ushort _prefetch;
+    private readonly Func<SliceDelivery, CancellationToken, ValueTask> _onSlice;
+    private readonly ILogger _logger;
+    private readonly SemaphoreSlim _lock = new(1, 1);
+    private IChannel? _channel;
+    private List<string> _consumerTags = [];
+    private volatile bool _stopped;
+
+    private RabbitMqSliceConsumer(
+        RabbitMqTransport transport,
+        IConnection connection,
+        RabbitMqTopology topology,
+        IReadOnlyCollection<string> producerNames,
+        ushort prefetch,
+        Func<SliceDelivery, CancellationToken, ValueTask> onSlice,
+        ILogger logger)
+    {
+        _transport = transport;
+        _connection = connection;
+        _topology = topology;
+        _producerNames = producerNames;
+        _prefetch = prefetch;
+        _onSlice = onSlice;
+        _logger = logger;
+    }
+
+    public static async Task<RabbitMqSliceConsumer> StartAsync(
+        RabbitMqTransport transport,
+        IConnection connection,
+        RabbitMqTopology topology,
+        IReadOnlyCollection<string> producerNames,
+        int prefetch,
+        Func<SliceDelivery, CancellationToken, ValueTask> onSlice,
+        ILogger logger,
+        CancellationToken cancellationToken)
+    {
+        var consumer = new RabbitMqSliceConsumer(transport, connection, topology, producerNames, checked((ushort)prefetch), onSlice, logger);
+        await consumer.OpenAsync(cancellationToken).ConfigureAwait(false);
+        return consumer;
+    }
 
     public async ValueTask PauseAsync(CancellationToken cancellationToken = default)
     {
-        if (Interlocked.Exchange(ref _paused, 1) != 0)
+        await _lock.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
         {
-            return;
-        }
+            if (_stopped)
+            {
+                return;
+            }
 
-        foreach (var tag in consumerTags)
+            _stopped = true;
+            if (_channel is not { } channel)
+            {
+                return;
+            }
+
+            foreach (var tag in _consumerTags)
+            {
+                try
+                {
+                    await channel.BasicCancelAsync(tag, noWait: false, cancellationToken).ConfigureAwait(false);
+                }
+                catch (Exception ex) when (ex is AlreadyClosedException or OperationInterruptedException or IOException)
+                {
+                    // The channel is gone, and with it the consumer.
+                }
+            }
+        }
+        finally
         {
-            try
-            {
-                await channel.BasicCancelAsync(tag, noWait: false, cancellationToken).ConfigureAwait(false);
-            }
-            catch (Exception ex) when (ex is AlreadyClosedException or OperationInterruptedException or IOException)
-            {
-                // The channel is gone, and with it the consumer.
-            }
+            _lock.Release();
         }
     }
 
     public async ValueTask DisposeAsync()
+    {
+        _stopped = true;
+        await _lock.WaitAsync().ConfigureAwait(false);
+        try
+        {
+            if (_channel is { } channel)
+            {
+                _channel = null;
+                await CloseQuietlyAsync(channel).ConfigureAwait(false);
+            }
+        }
+        finally
+        {
+            _lock.Release();
+        }
+    }
+
+    private async Task OpenAsync(CancellationToken cancellationToken)
+    {
+        var channel = await _connection.CreateChannelAsync(cancellationToken: cancellationToken).ConfigureAwait(false);
+        await channel.BasicQosAsync(0, _prefetch, global: false, cancellationToken).ConfigureAwait(false);
+        var tags = new List<string>();
+        foreach (var producerName in _producerNames)
+        {
+            var queue = await _topology.DeclareWorkQueueAsync(channel, producerName, cancellationToken).ConfigureAwait(false);
+            var consumer = new AsyncEventingBasicConsumer(channel);
+            consumer.ReceivedAsync += (_, delivery) => _onSlice(ToDelivery(channel, queue, delivery), delivery.CancellationToken).AsTask();
+            tags.Add(await channel.BasicConsumeAsync(queue, autoAck: false, consumer, cancellationToken).ConfigureAwait(false));
+        }
+
+        channel.ChannelShutdownAsync += OnChannelShutdownAsync;
+        _channel = channel;
+        _consumerTags = tags;
+    }
+
+    private RabbitMqDelivery ToDelivery(IChannel channel, string queue, BasicDeliverEventArgs delivery) => new(
+        _transport,
+        channel,
+        delivery.DeliveryTag,
+        queue,
+        delivery.Body.ToArray(),
+        delivery.Redelivered,
+        DeliveryCount(delivery.BasicProperties),
+        delivery.BasicProperties.ReplyTo,
+        delivery.BasicProperties.CorrelationId,
+        _logger);
+
+    /// <summary>Quorum queues count earlier deliveries in the <c>x-delivery-count</c> header.</summary>
+    private static int DeliveryCount(IReadOnlyBasicProperties properties)
+    {
+        if (properties.Headers is { } headers && headers.TryGetValue("x-delivery-count", out var value))
+        {
+            return 1 + value switch
+            {
+                long l => (int)Math.Min(l, int.MaxValue - 1),
+                int i => i,
+                _ => 0,
+            };
+        }
+
+        return 1;
+    }
+
+    private async Task OnChannelShutdownAsync(object sender, ShutdownEventArgs args)
+    {
+        // A lost connection is recovered by the client; a channel the broker closed is not.
+        if (_stopped || args.Initiator != ShutdownInitiator.Peer || !_connection.IsOpen)
+        {
+            return;
+        }
+
+        RabbitMqLog.ChannelClosedByBroker(_logger, args.ReplyCode, args.ReplyText);
+        await _lock.WaitAsync().ConfigureAwait(false);
+        try
+        {
+            if (_stopped || !ReferenceEquals(sender, _channel))
+            {
+                return;
+            }
+
+            await OpenAsync(CancellationToken.None).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is AlreadyClosedException or OperationInterruptedException or IOException)
+        {
+            RabbitMqLog.ReopenFailed(_logger, ex.Message);
+        }
+        finally
+        {
+            _lock.Release();
+        }
+    }
+
+    private static async Task CloseQuietlyAsync(IChannel channel)
     {
         try
         {

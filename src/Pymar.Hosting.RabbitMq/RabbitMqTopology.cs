@@ -16,6 +16,22 @@ internal sealed class RabbitMqTopology(RabbitMqOptions options, ILogger logger)
 
     public string WorkQueue(string producerName) => options.QueuePrefix + producerName;
 
+    public string ControlExchange => options.QueuePrefix + "control";
+
+    public string NewControlQueue() => options.QueuePrefix + "control." + Guid.NewGuid().ToString("N");
+
+    /// <summary>Declares the fanout exchange that tells workers about ended jobs.</summary>
+    public async ValueTask<string> DeclareControlExchangeAsync(IChannel channel, CancellationToken cancellationToken)
+    {
+        if (!_declared.ContainsKey(ControlExchange))
+        {
+            await channel.ExchangeDeclareAsync(ControlExchange, ExchangeType.Fanout, durable: true, autoDelete: false, arguments: null, cancellationToken: cancellationToken).ConfigureAwait(false);
+            _declared[ControlExchange] = true;
+        }
+
+        return ControlExchange;
+    }
+
     public string NewReplyQueue() => options.QueuePrefix + "reply." + Guid.NewGuid().ToString("N");
 
     /// <summary>Declares the work queue of <paramref name="producerName"/> (and the dead-letter queue) once per process.</summary>

@@ -49,9 +49,10 @@ public sealed class RabbitMqTransport : IPymarTransport, IAsyncDisposable, IDisp
     public bool IsConnected => _connection.IsOpen;
 
     /// <inheritdoc />
-    public async ValueTask<IReplyInbox> OpenReplyInboxAsync(Func<ReadOnlyMemory<byte>, ValueTask> onReply, CancellationToken cancellationToken = default)
+    public async ValueTask<IReplyInbox> OpenReplyInboxAsync(Func<ReadOnlyMemory<byte>, ValueTask> onReply, Func<ValueTask> onRecovered, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(onReply);
+        ArgumentNullException.ThrowIfNull(onRecovered);
         var connection = await _connection.GetAsync(cancellationToken).ConfigureAwait(false);
         var channel = await connection.CreateChannelAsync(cancellationToken: cancellationToken).ConfigureAwait(false);
         var queue = _topology.NewReplyQueue();
@@ -59,7 +60,7 @@ public sealed class RabbitMqTransport : IPymarTransport, IAsyncDisposable, IDisp
         var consumer = new AsyncEventingBasicConsumer(channel);
         consumer.ReceivedAsync += async (_, delivery) => await onReply(delivery.Body.ToArray()).ConfigureAwait(false);
         await channel.BasicConsumeAsync(queue, autoAck: true, consumer, cancellationToken).ConfigureAwait(false);
-        return new RabbitMqReplyInbox(channel, queue);
+        return new RabbitMqReplyInbox(connection, channel, queue, onRecovered);
     }
 
     /// <inheritdoc />
@@ -88,31 +89,7 @@ public sealed class RabbitMqTransport : IPymarTransport, IAsyncDisposable, IDisp
         ArgumentNullException.ThrowIfNull(producerNames);
         ArgumentNullException.ThrowIfNull(onSlice);
         var connection = await _connection.GetAsync(cancellationToken).ConfigureAwait(false);
-        var channel = await connection.CreateChannelAsync(cancellationToken: cancellationToken).ConfigureAwait(false);
-        await channel.BasicQosAsync(0, checked((ushort)prefetch), global: false, cancellationToken).ConfigureAwait(false);
-        var tags = new List<string>();
-        foreach (var producerName in producerNames)
-        {
-            var queue = await _topology.DeclareWorkQueueAsync(channel, producerName, cancellationToken).ConfigureAwait(false);
-            var consumer = new AsyncEventingBasicConsumer(channel);
-            consumer.ReceivedAsync += (_, delivery) =>
-            {
-                var slice = new RabbitMqDelivery(
-                    this,
-                    channel,
-                    delivery.DeliveryTag,
-                    queue,
-                    delivery.Body.ToArray(),
-                    delivery.Redelivered,
-                    delivery.BasicProperties.ReplyTo,
-                    delivery.BasicProperties.CorrelationId,
-                    _logger);
-                return onSlice(slice, delivery.CancellationToken).AsTask();
-            };
-            tags.Add(await channel.BasicConsumeAsync(queue, autoAck: false, consumer, cancellationToken).ConfigureAwait(false));
-        }
-
-        return new RabbitMqSliceConsumer(channel, tags);
+        return await RabbitMqSliceConsumer.StartAsync(this, connection, _topology, producerNames, prefetch, onSlice, _logger, cancellationToken).ConfigureAwait(false);
     }
 
     /// <inheritdoc />
@@ -121,6 +98,30 @@ public sealed class RabbitMqTransport : IPymarTransport, IAsyncDisposable, IDisp
         var channel = await GetPublishChannelAsync(cancellationToken).ConfigureAwait(false);
         var basicProperties = new BasicProperties { ContentType = "application/json", Type = "pymar.reply", CorrelationId = correlationId };
         await channel.BasicPublishAsync(string.Empty, replyTo, mandatory: false, basicProperties, body, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <inheritdoc />
+    public async ValueTask PublishJobEndedAsync(string jobId, CancellationToken cancellationToken = default)
+    {
+        var channel = await GetPublishChannelAsync(cancellationToken).ConfigureAwait(false);
+        var exchange = await _topology.DeclareControlExchangeAsync(channel, cancellationToken).ConfigureAwait(false);
+        await channel.BasicPublishAsync(exchange, string.Empty, mandatory: false, new BasicProperties { Type = "pymar.job-ended" }, System.Text.Encoding.UTF8.GetBytes(jobId), cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <inheritdoc />
+    public async ValueTask<IAsyncDisposable> SubscribeJobEndedAsync(Func<string, ValueTask> onJobEnded, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(onJobEnded);
+        var connection = await _connection.GetAsync(cancellationToken).ConfigureAwait(false);
+        var channel = await connection.CreateChannelAsync(cancellationToken: cancellationToken).ConfigureAwait(false);
+        var exchange = await _topology.DeclareControlExchangeAsync(channel, cancellationToken).ConfigureAwait(false);
+        var queue = _topology.NewControlQueue();
+        await channel.QueueDeclareAsync(queue, durable: false, exclusive: true, autoDelete: true, arguments: null, cancellationToken: cancellationToken).ConfigureAwait(false);
+        await channel.QueueBindAsync(queue, exchange, string.Empty, arguments: null, cancellationToken: cancellationToken).ConfigureAwait(false);
+        var consumer = new AsyncEventingBasicConsumer(channel);
+        consumer.ReceivedAsync += async (_, delivery) => await onJobEnded(System.Text.Encoding.UTF8.GetString(delivery.Body.Span)).ConfigureAwait(false);
+        await channel.BasicConsumeAsync(queue, autoAck: true, consumer, cancellationToken).ConfigureAwait(false);
+        return new ChannelLease(channel);
     }
 
     /// <inheritdoc />
@@ -183,6 +184,24 @@ public sealed class RabbitMqTransport : IPymarTransport, IAsyncDisposable, IDisp
             Headers = new Dictionary<string, object?> { [DeadLetterReasonHeader] = reason, [DeadLetterQueueHeader] = queue },
         };
         await PublishConfirmedAsync(channel, _topology.DeadLetterQueue, basicProperties, body, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Closes a channel when disposed.</summary>
+    private sealed class ChannelLease(IChannel channel) : IAsyncDisposable
+    {
+        public async ValueTask DisposeAsync()
+        {
+            try
+            {
+                await channel.CloseAsync().ConfigureAwait(false);
+            }
+            catch (Exception ex) when (ex is AlreadyClosedException or OperationInterruptedException or IOException)
+            {
+                // Already closed with its connection.
+            }
+
+            await channel.DisposeAsync().ConfigureAwait(false);
+        }
     }
 
     private static async ValueTask PublishConfirmedAsync(IChannel channel, string queue, BasicProperties properties, ReadOnlyMemory<byte> body, CancellationToken cancellationToken)

@@ -20,8 +20,20 @@ internal static partial class ClientLog
     [LoggerMessage(2004, LogLevel.Warning, "Job {JobId} of producer {Producer} timed out after {Timeout} with {Completed} of {Total} slice(s) answered; computing it locally")]
     public static partial void TimedOutComputingLocally(ILogger logger, string jobId, string producer, TimeSpan timeout, int completed, int total);
 
-    [LoggerMessage(2006, LogLevel.Warning, "The transport cannot reach its broker ({Transport}); computing job of producer {Producer} locally")]
-    public static partial void FallingBackToLocal(ILogger logger, Exception exception, string transport, string producer);
+    [LoggerMessage(2006, LogLevel.Warning, "The transport cannot reach its broker ({Transport}): {Reason}; computing job of producer {Producer} locally")]
+    public static partial void FallingBackToLocal(ILogger logger, string transport, string reason, string producer);
+
+    [LoggerMessage(2007, LogLevel.Warning, "Slice {SliceIndex} of job {JobId} ({Producer}) failed; attempt {Attempt} in {Delay}: {Reason}")]
+    public static partial void Retrying(ILogger logger, int sliceIndex, string jobId, string producer, int attempt, TimeSpan delay, string reason);
+
+    [LoggerMessage(2008, LogLevel.Warning, "The reply inbox was rebuilt after a lost connection; asking again for the unanswered slices of {Jobs} job(s)")]
+    public static partial void RepublishingAfterRecovery(ILogger logger, int jobs);
+
+    [LoggerMessage(2009, LogLevel.Debug, "Could not tell workers that job {JobId} ended: {Reason}")]
+    public static partial void JobEndedNotSent(ILogger logger, string jobId, string reason);
+
+    [LoggerMessage(2010, LogLevel.Warning, "Could not ask again for unanswered slices: {Reason}")]
+    public static partial void RepublishFailed(ILogger logger, string reason);
 
     [LoggerMessage(2005, LogLevel.Debug, "Job of producer {Producer} computed locally")]
     public static partial void ComputingLocally(ILogger logger, string producer);

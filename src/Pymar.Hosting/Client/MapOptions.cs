@@ -18,6 +18,15 @@ public sealed class MapOptions
     /// <summary>Compute the whole job in this process (Pymar's local mode); null uses <see cref="PymarOptions.LocalMode"/>.</summary>
     public bool? RunLocally { get; init; }
 
+    /// <summary>
+    /// How many times a failed slice is tried again before the job fails; null uses the producer's
+    /// <see cref="Producer.DefaultRetryCount"/> (0 unless it says otherwise).
+    /// </summary>
+    public int? RetryCount { get; init; }
+
+    /// <summary>The wait before the first retry of a slice; it doubles for each further retry (at most 30 s). Defaults to 200 ms.</summary>
+    public TimeSpan RetryBackoff { get; init; } = TimeSpan.FromMilliseconds(200);
+
     /// <summary>Receives the count of answered slices each time one arrives.</summary>
     public IProgress<MapProgress>? Progress { get; init; }
 }

@@ -28,10 +28,12 @@ public sealed class SliceFailedException : PymarException
     /// <param name="sliceIndex">The index of the failed slice.</param>
     /// <param name="window">The failed slice's window.</param>
     /// <param name="remoteError">The error the worker reported.</param>
-    public SliceFailedException(string producerName, string jobId, int sliceIndex, SliceWindow window, RemoteError remoteError)
+    /// <param name="attempts">How many times the slice was tried.</param>
+    public SliceFailedException(string producerName, string jobId, int sliceIndex, SliceWindow window, RemoteError remoteError, int attempts = 1)
         : base(string.Create(CultureInfo.InvariantCulture,
-            $"Slice {sliceIndex} {window} of producer '{producerName}' (job {jobId}) failed on worker {remoteError?.WorkerId}: {remoteError?.Type}: {remoteError?.Message}"))
+            $"Slice {sliceIndex} {window} of producer '{producerName}' (job {jobId}) failed on worker {remoteError?.WorkerId}{(attempts > 1 ? $" after {attempts} attempts" : "")}: {remoteError?.Type}: {remoteError?.Message}"))
     {
+        Attempts = attempts;
         ProducerName = producerName;
         JobId = jobId;
         SliceIndex = sliceIndex;
@@ -50,6 +52,9 @@ public sealed class SliceFailedException : PymarException
 
     /// <summary>The failed slice's window.</summary>
     public SliceWindow Window { get; }
+
+    /// <summary>How many times the slice was tried.</summary>
+    public int Attempts { get; }
 
     /// <summary>The error the worker reported.</summary>
     public RemoteError? RemoteError { get; }

@@ -20,6 +20,7 @@ internal static class MessageCodec
             writer.WriteNumber("v", request.Version);
             writer.WriteString("job", request.JobId);
             writer.WriteNumber("slice", request.SliceIndex);
+            writer.WriteNumber("attempt", request.Attempt);
             writer.WriteString("producer", request.Producer);
             if (request.DataSource is not null)
             {
@@ -47,12 +48,12 @@ internal static class MessageCodec
     }
 
     /// <summary>Writes a reply carrying a partial value already serialized as JSON.</summary>
-    public static byte[] WriteValueReply(string jobId, int sliceIndex, string workerId, ReadOnlySpan<byte> valueJson)
+    public static byte[] WriteValueReply(string jobId, int sliceIndex, int attempt, string workerId, ReadOnlySpan<byte> valueJson)
     {
         var buffer = new ArrayBufferWriter<byte>(valueJson.Length + 128);
         using (var writer = new Utf8JsonWriter(buffer))
         {
-            WriteReplyHeader(writer, jobId, sliceIndex, workerId);
+            WriteReplyHeader(writer, jobId, sliceIndex, attempt, workerId);
             writer.WritePropertyName("value");
             writer.WriteRawValue(valueJson, skipInputValidation: true);
             writer.WriteEndObject();
@@ -67,7 +68,7 @@ internal static class MessageCodec
         var buffer = new ArrayBufferWriter<byte>(512);
         using (var writer = new Utf8JsonWriter(buffer))
         {
-            WriteReplyHeader(writer, jobId, sliceIndex, error.WorkerId);
+            WriteReplyHeader(writer, jobId, sliceIndex, error.Attempt, error.WorkerId);
             writer.WriteStartObject("error");
             writer.WriteString("type", error.Type);
             writer.WriteString("message", error.Message);
@@ -77,6 +78,7 @@ internal static class MessageCodec
             }
 
             writer.WriteString("worker", error.WorkerId);
+            writer.WriteNumber("attempt", error.Attempt);
             writer.WriteEndObject();
             writer.WriteEndObject();
         }
@@ -84,12 +86,13 @@ internal static class MessageCodec
         return buffer.WrittenSpan.ToArray();
     }
 
-    private static void WriteReplyHeader(Utf8JsonWriter writer, string jobId, int sliceIndex, string workerId)
+    private static void WriteReplyHeader(Utf8JsonWriter writer, string jobId, int sliceIndex, int attempt, string workerId)
     {
         writer.WriteStartObject();
         writer.WriteNumber("v", SliceRequest.CurrentVersion);
         writer.WriteString("job", jobId);
         writer.WriteNumber("slice", sliceIndex);
+        writer.WriteNumber("attempt", attempt);
         writer.WriteString("worker", workerId);
     }
 
@@ -120,6 +123,11 @@ internal static class MessageCodec
         if (string.IsNullOrEmpty(request.JobId) || string.IsNullOrEmpty(request.Producer) || string.IsNullOrEmpty(request.ReplyTo))
         {
             throw new MalformedMessageException("The slice message lacks its job id, producer name or reply address.");
+        }
+
+        if (request.Attempt < 1)
+        {
+            throw new MalformedMessageException(string.Create(CultureInfo.InvariantCulture, $"The slice message has an invalid attempt number {request.Attempt}."));
         }
 
         if (request.Offset < 0 || request.Limit < 1 || request.Offset > long.MaxValue - request.Limit || request.SliceIndex < 0)

@@ -21,6 +21,10 @@ public sealed class RemoteError
     [JsonPropertyName("worker")]
     public string WorkerId { get; init; } = "";
 
+    /// <summary>Which attempt at the slice failed (1 for the first).</summary>
+    [JsonPropertyName("attempt")]
+    public int Attempt { get; init; } = 1;
+
     /// <inheritdoc />
     public override string ToString() => $"{Type}: {Message} (on worker {WorkerId})";
 }

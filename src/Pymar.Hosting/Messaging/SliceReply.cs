@@ -15,6 +15,9 @@ internal sealed class SliceReply
     [JsonPropertyName("slice")]
     public int SliceIndex { get; set; }
 
+    [JsonPropertyName("attempt")]
+    public int Attempt { get; set; } = 1;
+
     [JsonPropertyName("worker")]
     public string WorkerId { get; set; } = "";
 

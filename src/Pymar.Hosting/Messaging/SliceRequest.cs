@@ -21,6 +21,10 @@ internal sealed class SliceRequest
     [JsonPropertyName("slice")]
     public int SliceIndex { get; set; }
 
+    /// <summary>1 for the first request of a slice, 2 for its first retry, and so on.</summary>
+    [JsonPropertyName("attempt")]
+    public int Attempt { get; set; } = 1;
+
     [JsonPropertyName("producer")]
     public string Producer { get; set; } = "";
 

@@ -19,6 +19,12 @@ public abstract class Producer
     /// </summary>
     public virtual int DefaultSliceCount => 4;
 
+    /// <summary>
+    /// How many times a slice that failed on a worker is tried again before its job fails, when the call does not
+    /// say. Defaults to 0: a slice whose code throws usually throws again.
+    /// </summary>
+    public virtual int DefaultRetryCount => 0;
+
     /// <summary>Runs one slice on a worker and returns its partial value as JSON.</summary>
     internal abstract ValueTask<byte[]> ExecuteSliceAsync(SliceExecution execution, CancellationToken cancellationToken);
 }

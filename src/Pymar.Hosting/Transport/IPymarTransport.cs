@@ -18,7 +18,11 @@ public interface IPymarTransport
     /// </summary>
     /// <param name="onReply">Receives each reply body.</param>
     /// <param name="cancellationToken">Cancels opening the inbox.</param>
-    ValueTask<IReplyInbox> OpenReplyInboxAsync(Func<ReadOnlyMemory<byte>, ValueTask> onReply, CancellationToken cancellationToken = default);
+    /// <param name="onRecovered">
+    /// Called when the inbox was rebuilt after the connection to the broker was lost, so replies sent meanwhile may
+    /// be gone; the client then asks again for the slices it is missing.
+    /// </param>
+    ValueTask<IReplyInbox> OpenReplyInboxAsync(Func<ReadOnlyMemory<byte>, ValueTask> onReply, Func<ValueTask> onRecovered, CancellationToken cancellationToken = default);
 
     /// <summary>Publishes a slice request to the queue of <paramref name="producerName"/>; returns once the transport holds it.</summary>
     /// <param name="producerName">The registered producer name, which names the queue.</param>
@@ -48,6 +52,16 @@ public interface IPymarTransport
     /// <param name="correlationId">The request's correlation id.</param>
     /// <param name="cancellationToken">Cancels the publish.</param>
     ValueTask PublishReplyAsync(string replyTo, ReadOnlyMemory<byte> body, string correlationId, CancellationToken cancellationToken = default);
+
+    /// <summary>Tells every worker that a job has ended (done, failed, cancelled or timed out), so they drop its slices.</summary>
+    /// <param name="jobId">The job's id.</param>
+    /// <param name="cancellationToken">Cancels the publish.</param>
+    ValueTask PublishJobEndedAsync(string jobId, CancellationToken cancellationToken = default);
+
+    /// <summary>Receives the ids of ended jobs until the result is disposed.</summary>
+    /// <param name="onJobEnded">Receives each ended job's id.</param>
+    /// <param name="cancellationToken">Cancels subscribing.</param>
+    ValueTask<IAsyncDisposable> SubscribeJobEndedAsync(Func<string, ValueTask> onJobEnded, CancellationToken cancellationToken = default);
 
     /// <summary>Removes every message waiting in the queues of <paramref name="producerNames"/>; returns how many.</summary>
     /// <param name="producerNames">The producers whose queues to purge.</param>

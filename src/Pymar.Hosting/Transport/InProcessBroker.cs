@@ -13,6 +13,7 @@ public sealed class InProcessBroker
     private readonly ConcurrentDictionary<string, Channel<InProcessMessage>> _queues = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, Func<ReadOnlyMemory<byte>, ValueTask>> _inboxes = new(StringComparer.Ordinal);
     private readonly ConcurrentQueue<DeadLetter> _deadLetters = new();
+    private readonly ConcurrentDictionary<Guid, Func<string, ValueTask>> _jobEndedSubscribers = new();
 
     /// <summary>Messages rejected without requeue, with the reason given.</summary>
     public IReadOnlyCollection<DeadLetter> DeadLetters => _deadLetters;
@@ -42,6 +43,21 @@ public sealed class InProcessBroker
     internal ValueTask DeliverReplyAsync(string address, ReadOnlyMemory<byte> body) =>
         _inboxes.TryGetValue(address, out var onReply) ? onReply(body) : ValueTask.CompletedTask;
 
+    internal IDisposable SubscribeJobEnded(Func<string, ValueTask> onJobEnded)
+    {
+        var id = Guid.NewGuid();
+        _jobEndedSubscribers[id] = onJobEnded;
+        return new Subscription(() => _jobEndedSubscribers.TryRemove(id, out _));
+    }
+
+    internal async ValueTask PublishJobEndedAsync(string jobId)
+    {
+        foreach (var subscriber in _jobEndedSubscribers.Values)
+        {
+            await subscriber(jobId).ConfigureAwait(false);
+        }
+    }
+
     internal void DeadLetter(string queue, InProcessMessage message, string? reason) =>
         _deadLetters.Enqueue(new DeadLetter(queue, message.Body, reason));
 
@@ -60,6 +76,20 @@ public sealed class InProcessBroker
     }
 }
 
+/// <summary>Runs an action once when disposed.</summary>
+internal sealed class Subscription(Action dispose) : IDisposable, IAsyncDisposable
+{
+    private Action? _dispose = dispose;
+
+    public void Dispose() => Interlocked.Exchange(ref _dispose, null)?.Invoke();
+
+    public ValueTask DisposeAsync()
+    {
+        Dispose();
+        return ValueTask.CompletedTask;
+    }
+}
+
 /// <summary>A message the in-process broker dead-lettered.</summary>
 /// <param name="Queue">The queue it came from.</param>
 /// <param name="Body">Its body.</param>
@@ -67,4 +97,4 @@ public sealed class InProcessBroker
 public sealed record DeadLetter(string Queue, ReadOnlyMemory<byte> Body, string? Reason);
 
 /// <summary>A message held by the in-process broker.</summary>
-internal sealed record InProcessMessage(ReadOnlyMemory<byte> Body, string CorrelationId, string ReplyTo, bool Redelivered);
+internal sealed record InProcessMessage(ReadOnlyMemory<byte> Body, string CorrelationId, string ReplyTo, int DeliveryCount);

@@ -58,7 +58,7 @@ internal sealed class InProcessConsumer : ISliceConsumer
                     continue;
                 }
 
-                var delivery = new Delivery(this, queue, message);
+                var delivery = new Delivery(this, queue, message with { DeliveryCount = message.DeliveryCount + 1 });
                 _unacknowledged[delivery] = 0;
                 await _onSlice(delivery, stopping).ConfigureAwait(false);
             }
@@ -74,7 +74,9 @@ internal sealed class InProcessConsumer : ISliceConsumer
 
         public override ReadOnlyMemory<byte> Body => message.Body;
 
-        public override bool Redelivered => message.Redelivered;
+        public override bool Redelivered => message.DeliveryCount > 1;
+
+        public override int DeliveryCount => message.DeliveryCount;
 
         public override string? ReplyTo => message.ReplyTo;
 
@@ -94,7 +96,7 @@ internal sealed class InProcessConsumer : ISliceConsumer
             {
                 if (requeue)
                 {
-                    consumer._broker.Enqueue(queue, message with { Redelivered = true });
+                    consumer._broker.Enqueue(queue, message);
                 }
                 else
                 {
@@ -111,7 +113,7 @@ internal sealed class InProcessConsumer : ISliceConsumer
             if (Interlocked.Exchange(ref _settled, 1) == 0)
             {
                 consumer._unacknowledged.TryRemove(this, out _);
-                consumer._broker.Enqueue(queue, message with { Redelivered = true });
+                consumer._broker.Enqueue(queue, message);
             }
         }
 

@@ -23,7 +23,7 @@ public sealed class InProcessTransport : IPymarTransport
     public long MaxMessageBytes => int.MaxValue;
 
     /// <inheritdoc />
-    public ValueTask<IReplyInbox> OpenReplyInboxAsync(Func<ReadOnlyMemory<byte>, ValueTask> onReply, CancellationToken cancellationToken = default)
+    public ValueTask<IReplyInbox> OpenReplyInboxAsync(Func<ReadOnlyMemory<byte>, ValueTask> onReply, Func<ValueTask> onRecovered, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(onReply);
         var address = "pymar.reply." + Guid.NewGuid().ToString("N");
@@ -35,7 +35,7 @@ public sealed class InProcessTransport : IPymarTransport
     public ValueTask PublishSliceAsync(string producerName, ReadOnlyMemory<byte> body, SliceMessageProperties properties, CancellationToken cancellationToken = default)
     {
         cancellationToken.ThrowIfCancellationRequested();
-        _broker.Enqueue(producerName, new InProcessMessage(body, properties.CorrelationId, properties.ReplyTo, Redelivered: false));
+        _broker.Enqueue(producerName, new InProcessMessage(body, properties.CorrelationId, properties.ReplyTo, DeliveryCount: 0));
         return ValueTask.CompletedTask;
     }
 
@@ -58,6 +58,13 @@ public sealed class InProcessTransport : IPymarTransport
         cancellationToken.ThrowIfCancellationRequested();
         return _broker.DeliverReplyAsync(replyTo, body);
     }
+
+    /// <inheritdoc />
+    public ValueTask PublishJobEndedAsync(string jobId, CancellationToken cancellationToken = default) => _broker.PublishJobEndedAsync(jobId);
+
+    /// <inheritdoc />
+    public ValueTask<IAsyncDisposable> SubscribeJobEndedAsync(Func<string, ValueTask> onJobEnded, CancellationToken cancellationToken = default) =>
+        ValueTask.FromResult<IAsyncDisposable>((Subscription)_broker.SubscribeJobEnded(onJobEnded));
 
     /// <inheritdoc />
     public ValueTask<long> PurgeAsync(IReadOnlyCollection<string> producerNames, CancellationToken cancellationToken = default)

@@ -9,6 +9,9 @@ public abstract class SliceDelivery
     /// <summary>True when the transport delivered this message before (for example to a worker that died).</summary>
     public abstract bool Redelivered { get; }
 
+    /// <summary>How many times this message has been delivered, this time included (1 for a first delivery).</summary>
+    public abstract int DeliveryCount { get; }
+
     /// <summary>The reply address from the transport's message properties, if any.</summary>
     public abstract string? ReplyTo { get; }
 

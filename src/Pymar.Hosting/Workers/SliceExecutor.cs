@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using System.Globalization;
-using System.Text.Json;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Pymar.Hosting.Messaging;
@@ -11,13 +10,16 @@ namespace Pymar.Hosting.Workers;
 
 /// <summary>
 /// Handles one slice delivery on a worker: reads the request, runs the producer, replies with the partial value or
-/// the error, and only then acknowledges.
+/// the error, and only then acknowledges. Messages that can never succeed (unreadable, naming something this
+/// worker does not know, or delivered too often) are answered with an error and dead-lettered.
 /// </summary>
 internal sealed class SliceExecutor(
     IPymarTransport transport,
     PymarRegistry registry,
     IServiceProvider services,
     ComputeThreads compute,
+    JobTracker jobs,
+    WorkerOptions options,
     string workerId,
     ILogger logger,
     TimeProvider time)
@@ -44,22 +46,38 @@ internal sealed class SliceExecutor(
         using var scope = logger.BeginScope(new SliceLogScope(request.JobId, request.SliceIndex, request.Producer));
         if (request.ExpiresAtUnixMilliseconds is { } expires && time.GetUtcNow().ToUnixTimeMilliseconds() > expires)
         {
-            WorkerLog.SliceExpired(logger, request.SliceIndex, request.JobId, request.Producer);
+            WorkerLog.SliceDropped(logger, request.SliceIndex, request.JobId, request.Producer, "its job's timeout has passed");
             await delivery.AckAsync(CancellationToken.None).ConfigureAwait(false);
+            return;
+        }
+
+        if (jobs.HasEnded(request.JobId))
+        {
+            WorkerLog.SliceDropped(logger, request.SliceIndex, request.JobId, request.Producer, "its job has ended");
+            await delivery.AckAsync(CancellationToken.None).ConfigureAwait(false);
+            return;
+        }
+
+        if (delivery.DeliveryCount > options.MaxDeliveries)
+        {
+            var poison = new PymarException(string.Create(CultureInfo.InvariantCulture,
+                $"Slice {request.SliceIndex} {request.Window} of producer '{request.Producer}' was delivered {delivery.DeliveryCount} times and no worker answered it: each worker that took it stopped (crashed or was killed) while computing it. It is dead-lettered."));
+            WorkerLog.Poison(logger, request.SliceIndex, request.JobId, request.Producer, delivery.DeliveryCount);
+            await RejectAsync(delivery, request, poison).ConfigureAwait(false);
             return;
         }
 
         if (!registry.TryGetProducer(request.Producer, out var registration))
         {
             WorkerLog.UnknownProducer(logger, request.SliceIndex, request.JobId, request.Producer);
-            var unknown = new PymarConfigurationException($"Producer '{request.Producer}' is not registered on worker {workerId}.");
-            await ReplyAsync(request, MessageCodec.WriteErrorReply(request.JobId, request.SliceIndex, ToRemoteError(unknown))).ConfigureAwait(false);
-            await delivery.RejectAsync(requeue: false, unknown.Message, CancellationToken.None).ConfigureAwait(false);
+            await RejectAsync(delivery, request, new PymarConfigurationException($"Producer '{request.Producer}' is not registered on worker {workerId}.")).ConfigureAwait(false);
             return;
         }
 
         WorkerLog.SliceStarted(logger, request.SliceIndex, request.Window, request.JobId, request.Producer, delivery.Redelivered ? " (redelivered)" : "");
         var started = Stopwatch.GetTimestamp();
+        using var sliceCancellation = CancellationTokenSource.CreateLinkedTokenSource(abort);
+        using var tracking = jobs.Track(request.JobId, sliceCancellation);
         byte[] reply;
         try
         {
@@ -68,8 +86,8 @@ internal sealed class SliceExecutor(
             {
                 var producer = registration.Resolve(sliceScope.ServiceProvider);
                 var execution = new SliceExecution(request, sliceScope.ServiceProvider, registry, PymarSerializer.Options, compute);
-                var value = await producer.ExecuteSliceAsync(execution, abort).ConfigureAwait(false);
-                reply = MessageCodec.WriteValueReply(request.JobId, request.SliceIndex, workerId, value);
+                var value = await producer.ExecuteSliceAsync(execution, sliceCancellation.Token).ConfigureAwait(false);
+                reply = MessageCodec.WriteValueReply(request.JobId, request.SliceIndex, request.Attempt, workerId, value);
             }
 
             WorkerLog.SliceDone(logger, request.SliceIndex, request.JobId, request.Producer, Stopwatch.GetElapsedTime(started).TotalMilliseconds);
@@ -80,14 +98,35 @@ internal sealed class SliceExecutor(
             await delivery.RejectAsync(requeue: true, "worker stopping", CancellationToken.None).ConfigureAwait(false);
             return;
         }
+        catch (OperationCanceledException) when (sliceCancellation.IsCancellationRequested)
+        {
+            WorkerLog.SliceDropped(logger, request.SliceIndex, request.JobId, request.Producer, "its job ended while it ran");
+            await delivery.AckAsync(CancellationToken.None).ConfigureAwait(false);
+            return;
+        }
+        catch (Exception ex) when (ex is PymarConfigurationException or MalformedMessageException)
+        {
+            // Retrying on another worker cannot help: an unknown data source, items that do not fit the producer.
+            WorkerLog.SliceFailed(logger, ex, request.SliceIndex, request.Window, request.JobId, request.Producer);
+            await RejectAsync(delivery, request, ex).ConfigureAwait(false);
+            return;
+        }
         catch (Exception ex)
         {
             WorkerLog.SliceFailed(logger, ex, request.SliceIndex, request.Window, request.JobId, request.Producer);
-            reply = MessageCodec.WriteErrorReply(request.JobId, request.SliceIndex, ToRemoteError(ex));
+            reply = MessageCodec.WriteErrorReply(request.JobId, request.SliceIndex, ToRemoteError(ex, request.Attempt));
         }
 
         await ReplyAsync(request, reply).ConfigureAwait(false);
         await delivery.AckAsync(CancellationToken.None).ConfigureAwait(false);
+        Interlocked.Increment(ref _completed);
+    }
+
+    /// <summary>Answers with an error and dead-letters the message: it can never succeed.</summary>
+    private async Task RejectAsync(SliceDelivery delivery, SliceRequest request, Exception error)
+    {
+        await ReplyAsync(request, MessageCodec.WriteErrorReply(request.JobId, request.SliceIndex, ToRemoteError(error, request.Attempt))).ConfigureAwait(false);
+        await delivery.RejectAsync(requeue: false, error.Message, CancellationToken.None).ConfigureAwait(false);
         Interlocked.Increment(ref _completed);
     }
 
@@ -108,15 +147,16 @@ internal sealed class SliceExecutor(
             return;
         }
 
-        var reply = MessageCodec.WriteErrorReply(correlation[..separator], sliceIndex, ToRemoteError(error));
+        var reply = MessageCodec.WriteErrorReply(correlation[..separator], sliceIndex, ToRemoteError(error, attempt: 0));
         await transport.PublishReplyAsync(delivery.ReplyTo, reply, correlation, CancellationToken.None).ConfigureAwait(false);
     }
 
-    private RemoteError ToRemoteError(Exception exception) => new()
+    private RemoteError ToRemoteError(Exception exception, int attempt) => new()
     {
         Type = exception.GetType().FullName ?? exception.GetType().Name,
         Message = exception.Message,
         StackTrace = exception.StackTrace,
         WorkerId = workerId,
+        Attempt = attempt,
     };
 }

@@ -29,8 +29,11 @@ internal static partial class WorkerLog
     [LoggerMessage(1012, LogLevel.Warning, "Slice {SliceIndex} {Window} of job {JobId} ({Producer}) failed; the error goes back to the producer")]
     public static partial void SliceFailed(ILogger logger, Exception exception, int sliceIndex, SliceWindow window, string jobId, string producer);
 
-    [LoggerMessage(1013, LogLevel.Debug, "Slice {SliceIndex} of job {JobId} ({Producer}) expired before it started; dropped")]
-    public static partial void SliceExpired(ILogger logger, int sliceIndex, string jobId, string producer);
+    [LoggerMessage(1013, LogLevel.Debug, "Slice {SliceIndex} of job {JobId} ({Producer}) dropped: {Reason}")]
+    public static partial void SliceDropped(ILogger logger, int sliceIndex, string jobId, string producer, string reason);
+
+    [LoggerMessage(1018, LogLevel.Error, "Dead-lettered slice {SliceIndex} of job {JobId} ({Producer}) after {Deliveries} deliveries: workers keep stopping while computing it")]
+    public static partial void Poison(ILogger logger, int sliceIndex, string jobId, string producer, int deliveries);
 
     [LoggerMessage(1014, LogLevel.Error, "Rejected a malformed slice message from queue {Queue}: {Reason}")]
     public static partial void Malformed(ILogger logger, string queue, string reason);

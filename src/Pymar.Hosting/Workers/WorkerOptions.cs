@@ -15,6 +15,13 @@ public sealed class WorkerOptions
     /// <summary>Purge the served producers' queues when the pool starts (Pymar's <c>-r</c>), dropping waiting slices.</summary>
     public bool PurgeOnStart { get; set; }
 
+    /// <summary>
+    /// How many times a slice may be delivered before it counts as poison: when every worker that takes it stops
+    /// (crashes, is killed) before answering, the slice is dead-lettered after this many deliveries and its job
+    /// fails naming it. Defaults to 5.
+    /// </summary>
+    public int MaxDeliveries { get; set; } = 5;
+
     /// <summary>An id for this worker in replies and log lines. Defaults to host name and process id.</summary>
     public string? WorkerId { get; set; }
 }

@@ -16,6 +16,11 @@ internal sealed class WorkerOptionsValidator : IValidateOptions<WorkerOptions>
             failures.Add($"{WorkerOptions.SectionName}:Concurrency must be between 1 and {MaxConcurrency} (it is {options.Concurrency}).");
         }
 
+        if (options.MaxDeliveries < 1)
+        {
+            failures.Add($"{WorkerOptions.SectionName}:MaxDeliveries must be at least 1 (it is {options.MaxDeliveries}).");
+        }
+
         if (options.Producers.Any(string.IsNullOrWhiteSpace))
         {
             failures.Add($"{WorkerOptions.SectionName}:Producers must not hold an empty name.");

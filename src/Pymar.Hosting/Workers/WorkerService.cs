@@ -92,7 +92,9 @@ public sealed class WorkerService : BackgroundService
         }
 
         using var compute = new ComputeThreads(concurrency, "pymar-worker");
-        _executor = new SliceExecutor(_transport, _registry, _services, compute, WorkerId, _logger, _time);
+        var jobs = new JobTracker();
+        _executor = new SliceExecutor(_transport, _registry, _services, compute, jobs, _options, WorkerId, _logger, _time);
+        var jobEnded = await SubscribeJobEndedAsync(jobs, stoppingToken).ConfigureAwait(false);
         var pending = Channel.CreateBounded<SliceDelivery>(new BoundedChannelOptions(concurrency) { SingleReader = false, SingleWriter = false });
 
         var consumer = await ConsumeAsync(producers, concurrency, pending.Writer, stoppingToken).ConfigureAwait(false);
@@ -115,6 +117,7 @@ public sealed class WorkerService : BackgroundService
             }
 
             WorkerLog.Stopping(_logger, WorkerId, Volatile.Read(ref _running));
+            await jobEnded.DisposeAsync().ConfigureAwait(false);
             await consumer.PauseAsync(CancellationToken.None).ConfigureAwait(false);
             pending.Writer.TryComplete();
             try
@@ -130,15 +133,33 @@ public sealed class WorkerService : BackgroundService
         WorkerLog.Stopped(_logger, WorkerId, _executor.Completed);
     }
 
-    /// <summary>Starts consuming, waiting for the broker with a growing delay while it cannot be reached.</summary>
-    private async Task<ISliceConsumer> ConsumeAsync(string[] producers, int concurrency, ChannelWriter<SliceDelivery> pending, CancellationToken stoppingToken)
+    /// <summary>Listens for ended jobs, so their slices are dropped or cancelled.</summary>
+    private Task<IAsyncDisposable> SubscribeJobEndedAsync(JobTracker jobs, CancellationToken stoppingToken) =>
+        RetryWhileUnavailableAsync(
+            ct => _transport.SubscribeJobEndedAsync(
+                jobId =>
+                {
+                    jobs.MarkEnded(jobId);
+                    return ValueTask.CompletedTask;
+                },
+                ct),
+            stoppingToken);
+
+    /// <summary>Starts consuming the served producers' queues.</summary>
+    private Task<ISliceConsumer> ConsumeAsync(string[] producers, int concurrency, ChannelWriter<SliceDelivery> pending, CancellationToken stoppingToken) =>
+        RetryWhileUnavailableAsync(
+            ct => _transport.ConsumeSlicesAsync(producers, concurrency, (delivery, token) => HandOverAsync(pending, delivery, token), ct),
+            stoppingToken);
+
+    /// <summary>Workers may start before the broker: wait for it with a growing delay, logging each attempt.</summary>
+    private async Task<T> RetryWhileUnavailableAsync<T>(Func<CancellationToken, ValueTask<T>> start, CancellationToken stoppingToken)
     {
         var delay = s_firstRetryDelay;
         while (true)
         {
             try
             {
-                return await _transport.ConsumeSlicesAsync(producers, concurrency, (delivery, ct) => HandOverAsync(pending, delivery, ct), stoppingToken).ConfigureAwait(false);
+                return await start(stoppingToken).ConfigureAwait(false);
             }
             catch (TransportUnavailableException ex)
             {

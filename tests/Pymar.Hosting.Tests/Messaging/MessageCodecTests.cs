@@ -68,7 +68,7 @@ public sealed class MessageCodecTests
     [Fact]
     public void AValueReplyRoundTrips()
     {
-        var reply = MessageCodec.ReadReply(MessageCodec.WriteValueReply("job1", 0, "w1", "42.5"u8));
+        var reply = MessageCodec.ReadReply(MessageCodec.WriteValueReply("job1", 0, 1, "w1", "42.5"u8));
 
         Assert.Equal(42.5, reply.Value!.Value.GetDouble());
     }

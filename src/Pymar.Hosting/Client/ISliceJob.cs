@@ -1,0 +1,13 @@
+using Pymar.Hosting.Messaging;
+
+namespace Pymar.Hosting;
+
+/// <summary>A running job as the client's reply router sees it.</summary>
+internal interface ISliceJob
+{
+    /// <summary>Hands a reply of this job to it.</summary>
+    bool TryPost(SliceReply reply);
+
+    /// <summary>Publishes again every slice that has no answer yet (after replies may have been lost).</summary>
+    Task RepublishMissingAsync(CancellationToken cancellationToken);
+}
