@@ -45,7 +45,7 @@ public sealed class RabbitMqTransport : IPymarTransport, IAsyncDisposable, IDisp
     /// <inheritdoc />
     public long MaxMessageBytes => _options.MaxMessageBytes;
 
-    /// <summary>True while the connection to the broker is open.</summary>
+    /// <inheritdoc />
     public bool IsConnected => _connection.IsOpen;
 
     /// <inheritdoc />

@@ -16,4 +16,5 @@ internal sealed record JobPlan<TItem, TValue>(
     int RetryCount,
     TimeSpan RetryBackoff,
     IProgress<MapProgress>? Progress,
+    string? TraceParent,
     ILogger Logger);

@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Diagnostics;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using Pymar.Hosting.Diagnostics;
 using Pymar.Hosting.Messaging;
 using Pymar.Hosting.Registration;
 using Pymar.Hosting.Slicing;
@@ -151,6 +152,7 @@ public sealed class ProducerClient : IAsyncDisposable, IDisposable
             }
 
             var inbox = await GetInboxAsync(deadline.Token).ConfigureAwait(false);
+            using var activity = PymarTelemetry.StartJob(registration.Name, jobId, windows.Count);
             var plan = new JobPlan<TItem, TValue>(
                 jobId,
                 producer,
@@ -164,6 +166,7 @@ public sealed class ProducerClient : IAsyncDisposable, IDisposable
                 options.RetryCount ?? producer.DefaultRetryCount,
                 options.RetryBackoff,
                 options.Progress,
+                activity?.Id,
                 _logger);
             job = new SliceJob<TItem, TValue>(plan, _transport);
             _jobs[jobId] = job;

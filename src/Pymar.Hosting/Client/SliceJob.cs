@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text.Json;
 using System.Threading.Channels;
+using Pymar.Hosting.Diagnostics;
 using Pymar.Hosting.Messaging;
 using Pymar.Hosting.Transport;
 
@@ -135,6 +136,7 @@ internal sealed class SliceJob<TItem, TValue> : ISliceJob
             Limit = window.Limit,
             ReplyTo = _plan.ReplyTo,
             ExpiresAtUnixMilliseconds = _plan.ExpiresAtUnixMilliseconds,
+            TraceParent = _plan.TraceParent,
         };
         var body = MessageCodec.WriteRequest(request, _plan.Source.GetItemsWriter(window, PymarSerializer.Options));
         if (body.LongLength > _transport.MaxMessageBytes)
@@ -144,6 +146,7 @@ internal sealed class SliceJob<TItem, TValue> : ISliceJob
         }
 
         var properties = new SliceMessageProperties(request.CorrelationId, _plan.ReplyTo, _plan.Timeout);
+        PymarTelemetry.SlicesPublished.Add(1, new KeyValuePair<string, object?>("pymar.producer", _plan.ProducerName));
         return _transport.PublishSliceAsync(_plan.ProducerName, body, properties, cancellationToken).AsTask();
     }
 

@@ -35,6 +35,11 @@ internal static class MessageCodec
                 writer.WriteNumber("expires", expires);
             }
 
+            if (request.TraceParent is not null)
+            {
+                writer.WriteString("trace", request.TraceParent);
+            }
+
             if (writeItems is not null)
             {
                 writer.WritePropertyName("items");

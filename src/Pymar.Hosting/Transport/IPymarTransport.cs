@@ -9,6 +9,9 @@ public interface IPymarTransport
     /// <summary>A short description of where messages go (for log lines; never holds a password).</summary>
     string Description { get; }
 
+    /// <summary>True while the transport is connected to its broker (always true in process).</summary>
+    bool IsConnected { get; }
+
     /// <summary>The largest slice message this transport carries, in bytes.</summary>
     long MaxMessageBytes { get; }
 

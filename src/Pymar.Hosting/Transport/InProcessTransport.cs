@@ -23,6 +23,9 @@ public sealed class InProcessTransport : IPymarTransport
     public long MaxMessageBytes => int.MaxValue;
 
     /// <inheritdoc />
+    public bool IsConnected => true;
+
+    /// <inheritdoc />
     public ValueTask<IReplyInbox> OpenReplyInboxAsync(Func<ReadOnlyMemory<byte>, ValueTask> onReply, Func<ValueTask> onRecovered, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(onReply);

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Globalization;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
+using Pymar.Hosting.Diagnostics;
 using Pymar.Hosting.Messaging;
 using Pymar.Hosting.Registration;
 using Pymar.Hosting.Transport;
@@ -75,6 +76,13 @@ internal sealed class SliceExecutor(
         }
 
         WorkerLog.SliceStarted(logger, request.SliceIndex, request.Window, request.JobId, request.Producer, delivery.Redelivered ? " (redelivered)" : "");
+        var producerTag = new KeyValuePair<string, object?>("pymar.producer", request.Producer);
+        if (delivery.Redelivered)
+        {
+            PymarTelemetry.SlicesRedelivered.Add(1, producerTag);
+        }
+
+        using var activity = PymarTelemetry.StartSlice(request.Producer, request.JobId, request.SliceIndex, request.TraceParent);
         var started = Stopwatch.GetTimestamp();
         using var sliceCancellation = CancellationTokenSource.CreateLinkedTokenSource(abort);
         using var tracking = jobs.Track(request.JobId, sliceCancellation);
@@ -90,7 +98,10 @@ internal sealed class SliceExecutor(
                 reply = MessageCodec.WriteValueReply(request.JobId, request.SliceIndex, request.Attempt, workerId, value);
             }
 
-            WorkerLog.SliceDone(logger, request.SliceIndex, request.JobId, request.Producer, Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+            var elapsed = Stopwatch.GetElapsedTime(started).TotalMilliseconds;
+            WorkerLog.SliceDone(logger, request.SliceIndex, request.JobId, request.Producer, elapsed);
+            PymarTelemetry.SliceDuration.Record(elapsed, producerTag);
+            PymarTelemetry.SlicesCompleted.Add(1, producerTag);
         }
         catch (OperationCanceledException) when (abort.IsCancellationRequested)
         {
@@ -114,6 +125,8 @@ internal sealed class SliceExecutor(
         catch (Exception ex)
         {
             WorkerLog.SliceFailed(logger, ex, request.SliceIndex, request.Window, request.JobId, request.Producer);
+            PymarTelemetry.SlicesFailed.Add(1, producerTag);
+            activity?.SetStatus(ActivityStatusCode.Error, ex.Message);
             reply = MessageCodec.WriteErrorReply(request.JobId, request.SliceIndex, ToRemoteError(ex, request.Attempt));
         }
 
@@ -125,6 +138,7 @@ internal sealed class SliceExecutor(
     /// <summary>Answers with an error and dead-letters the message: it can never succeed.</summary>
     private async Task RejectAsync(SliceDelivery delivery, SliceRequest request, Exception error)
     {
+        PymarTelemetry.SlicesFailed.Add(1, new KeyValuePair<string, object?>("pymar.producer", request.Producer));
         await ReplyAsync(request, MessageCodec.WriteErrorReply(request.JobId, request.SliceIndex, ToRemoteError(error, request.Attempt))).ConfigureAwait(false);
         await delivery.RejectAsync(requeue: false, error.Message, CancellationToken.None).ConfigureAwait(false);
         Interlocked.Increment(ref _completed);

@@ -54,6 +54,9 @@ public sealed class WorkerService : BackgroundService
     /// <summary>How many slices this pool has answered (with a value or an error).</summary>
     public long CompletedSlices => _executor?.Completed ?? 0;
 
+    /// <summary>True from the moment the pool consumes its queues until it stops.</summary>
+    public bool IsConsuming { get; private set; }
+
     /// <summary>Completes once the pool consumes its queues.</summary>
     public Task Consuming => _consuming.Task;
 
@@ -101,6 +104,7 @@ public sealed class WorkerService : BackgroundService
         await using (consumer.ConfigureAwait(false))
         {
             WorkerLog.Consuming(_logger, WorkerId, string.Join(", ", producers), _transport.Description, concurrency);
+            IsConsuming = true;
             _consuming.TrySetResult();
             var runners = new Task[concurrency];
             for (var i = 0; i < concurrency; i++)
@@ -116,6 +120,7 @@ public sealed class WorkerService : BackgroundService
             {
             }
 
+            IsConsuming = false;
             WorkerLog.Stopping(_logger, WorkerId, Volatile.Read(ref _running));
             await jobEnded.DisposeAsync().ConfigureAwait(false);
             await consumer.PauseAsync(CancellationToken.None).ConfigureAwait(false);

@@ -1,0 +1,51 @@
+using Microsoft.Extensions.Diagnostics.HealthChecks;
+using Pymar.Hosting.Transport;
+using Pymar.Hosting.Workers;
+
+namespace Pymar.Hosting.Diagnostics;
+
+/// <summary>
+/// Healthy when the transport is connected to its broker and, on a worker host, the worker pool is consuming.
+/// Register it with <c>services.AddHealthChecks().AddPymar()</c>.
+/// </summary>
+public sealed class PymarHealthCheck : IHealthCheck
+{
+    private readonly IPymarTransport _transport;
+    private readonly WorkerService? _workers;
+
+    /// <summary>Creates the check.</summary>
+    /// <param name="transport">The host's transport.</param>
+    /// <param name="workers">The host's worker pool, when it has one.</param>
+    public PymarHealthCheck(IPymarTransport transport, WorkerService? workers = null)
+    {
+        _transport = transport;
+        _workers = workers;
+    }
+
+    /// <inheritdoc />
+    public Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
+    {
+        var data = new Dictionary<string, object>
+        {
+            ["transport"] = _transport.Description,
+            ["connected"] = _transport.IsConnected,
+        };
+        if (_workers is not null)
+        {
+            data["consuming"] = _workers.IsConsuming;
+            data["completedSlices"] = _workers.CompletedSlices;
+        }
+
+        if (!_transport.IsConnected)
+        {
+            return Task.FromResult(HealthCheckResult.Unhealthy($"Not connected: {_transport.Description}.", data: data));
+        }
+
+        if (_workers is { IsConsuming: false })
+        {
+            return Task.FromResult(HealthCheckResult.Unhealthy($"The worker pool is not consuming from {_transport.Description}.", data: data));
+        }
+
+        return Task.FromResult(HealthCheckResult.Healthy($"Connected: {_transport.Description}.", data));
+    }
+}
