@@ -5,6 +5,7 @@ set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
 ./deploy/rabbitmq/start-local.sh
+./deploy/rabbitmq/start-chaos.sh   # a second broker that fault tests may restart (5673, TLS on 5674)
 
 results=artifacts/test-results
 rm -rf "$results"

@@ -11,7 +11,7 @@ PYMAR_RMQ_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 PYMAR_RMQ_BASE="${PYMAR_RMQ_BASE:-/var/tmp/pymar-rabbitmq}"
 PYMAR_RMQ_NODE="${PYMAR_RMQ_NODE:-pymar@localhost}"
 PYMAR_RMQ_HOST=127.0.0.1
-PYMAR_RMQ_PORT=5672
+PYMAR_RMQ_PORT="${PYMAR_RMQ_PORT:-5672}"
 # shellcheck disable=SC2034  # used by the scripts that source this file
 PYMAR_RMQ_MARKER="$PYMAR_RMQ_BASE/started-by-pymar"
 PYMAR_RMQ_BIN=/usr/lib/rabbitmq/bin
@@ -22,7 +22,10 @@ export RABBITMQ_NODENAME="$PYMAR_RMQ_NODE"
 export RABBITMQ_USE_LONGNAME=false
 # 3.10 accepts the path with its ".conf" extension (the new-style sysctl
 # format is chosen from the extension); a path without extension also works.
-export RABBITMQ_CONFIG_FILE="$PYMAR_RMQ_DIR/rabbitmq.conf"
+export RABBITMQ_CONFIG_FILE="${PYMAR_RMQ_CONFIG:-$PYMAR_RMQ_DIR/rabbitmq.conf}"
+# The node port also sets the Erlang distribution port (node port + 20000): distinct per node.
+export RABBITMQ_NODE_PORT="$PYMAR_RMQ_PORT"
+export RABBITMQ_DIST_PORT="$((PYMAR_RMQ_PORT + 20000))"
 # Do not pick up /etc/rabbitmq/{advanced.config,rabbitmq-env.conf,enabled_plugins}.
 export RABBITMQ_ADVANCED_CONFIG_FILE="$PYMAR_RMQ_BASE/advanced.config"
 export RABBITMQ_CONF_ENV_FILE="$PYMAR_RMQ_BASE/rabbitmq-env.conf"

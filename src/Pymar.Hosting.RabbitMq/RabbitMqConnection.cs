@@ -1,4 +1,6 @@
 using System.Net.Security;
+using System.Security.Authentication;
+using System.Security.Cryptography.X509Certificates;
 using Microsoft.Extensions.Logging;
 using RabbitMQ.Client;
 using RabbitMQ.Client.Events;
@@ -91,6 +93,10 @@ internal sealed class RabbitMqConnection : IAsyncDisposable
                 ServerName = _address.TlsServerName ?? _address.Uri.Host,
                 AcceptablePolicyErrors = SslPolicyErrors.None,
             };
+            if (_options.TlsCaCertificatePath is { Length: > 0 } caPath)
+            {
+                factory.Ssl.CertificateValidationCallback = TlsValidation.TrustingOnly(X509CertificateLoader.LoadCertificateFromFile(caPath));
+            }
         }
 
         IConnection connection;
@@ -102,6 +108,10 @@ internal sealed class RabbitMqConnection : IAsyncDisposable
         {
             throw new PymarConfigurationException(
                 $"RabbitMQ at {_address.Display} refused the credentials of user '{_address.UserName}'. Check {RabbitMqOptions.SectionName}:UserName and {RabbitMqOptions.SectionName}:Password (or the URI).");
+        }
+        catch (BrokerUnreachableException ex) when (Find<AuthenticationException>(ex) is { } tls)
+        {
+            throw new TransportUnavailableException($"The TLS handshake with RabbitMQ at {_address.Display} failed: {_address.Scrub(tls.Message)} Check the server certificate, {RabbitMqOptions.SectionName}:TlsServerName and {RabbitMqOptions.SectionName}:TlsCaCertificatePath.");
         }
         catch (BrokerUnreachableException ex)
         {
@@ -130,18 +140,21 @@ internal sealed class RabbitMqConnection : IAsyncDisposable
         return Task.CompletedTask;
     }
 
-    private static AuthenticationFailureException? FindAuthenticationFailure(Exception exception)
+    private static AuthenticationFailureException? FindAuthenticationFailure(Exception exception) => Find<AuthenticationFailureException>(exception);
+
+    private static T? Find<T>(Exception exception)
+        where T : Exception
     {
         for (var e = exception; e is not null; e = e.InnerException)
         {
-            if (e is AuthenticationFailureException failure)
-            {
-                return failure;
-            }
-
-            if (e is AggregateException aggregate && aggregate.InnerExceptions.Select(FindAuthenticationFailure).FirstOrDefault(f => f is not null) is { } found)
+            if (e is T found)
             {
                 return found;
+            }
+
+            if (e is AggregateException aggregate && aggregate.InnerExceptions.Select(Find<T>).FirstOrDefault(f => f is not null) is { } inner)
+            {
+                return inner;
             }
         }
 

@@ -34,6 +34,13 @@ public sealed class RabbitMqOptions
     /// <summary>The name the server certificate must carry; defaults to the host name.</summary>
     public string? TlsServerName { get; set; }
 
+    /// <summary>
+    /// A PEM or DER file of the certificate authority that signed the broker's certificate, when it is not one the
+    /// machine already trusts (a private CA). The server certificate is still checked: its chain must end at this
+    /// CA and its name must match.
+    /// </summary>
+    public string? TlsCaCertificatePath { get; set; }
+
     /// <summary>How long connecting may take before the broker counts as unreachable. Defaults to 10 seconds.</summary>
     public TimeSpan ConnectionTimeout { get; set; } = TimeSpan.FromSeconds(10);
 
