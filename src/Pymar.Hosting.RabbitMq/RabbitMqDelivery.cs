@@ -32,6 +32,13 @@ internal sealed class RabbitMqDelivery(
 
     public override string Queue => queue;
 
+    public override async ValueTask ReplyAsync(string replyTo, ReadOnlyMemory<byte> body, string correlationId, CancellationToken cancellationToken = default)
+    {
+        // On the delivery's own channel: the broker handles the reply before the acknowledgement that follows it.
+        var properties = new BasicProperties { ContentType = "application/json", Type = "pymar.reply", CorrelationId = correlationId };
+        await channel.BasicPublishAsync(string.Empty, replyTo, mandatory: false, properties, body, cancellationToken).ConfigureAwait(false);
+    }
+
     public override async ValueTask AckAsync(CancellationToken cancellationToken = default)
     {
         if (Interlocked.Exchange(ref _settled, 1) != 0)

@@ -56,6 +56,13 @@ public sealed class RabbitMqOptions
     /// </summary>
     public int DeliveryLimit { get; set; } = 10;
 
+    /// <summary>
+    /// The type of the work queues: <c>quorum</c> (the default: replicated, and they count deliveries, which
+    /// poison-slice detection needs) or <c>classic</c> (faster on a single node; a redelivered slice then counts as
+    /// delivered twice, however often it was). Changing it for an existing queue needs the queue deleted first.
+    /// </summary>
+    public string QueueType { get; set; } = "quorum";
+
     /// <summary>The largest slice message published or accepted, in bytes. Defaults to 32 MiB (the client's own limit is 64 MiB).</summary>
     public int MaxMessageBytes { get; set; } = 32 * 1024 * 1024;
 }

@@ -43,6 +43,11 @@ internal sealed class RabbitMqOptionsValidator : IValidateOptions<RabbitMqOption
             failures.Add($"{Key}:QueuePrefix must hold 1 to 100 characters.");
         }
 
+        if (options.QueueType is not ("quorum" or "classic"))
+        {
+            failures.Add($"{Key}:QueueType must be 'quorum' or 'classic' (it is '{options.QueueType}').");
+        }
+
         if (options.DeliveryLimit < 1)
         {
             failures.Add($"{Key}:DeliveryLimit must be at least 1 (it is {options.DeliveryLimit}).");

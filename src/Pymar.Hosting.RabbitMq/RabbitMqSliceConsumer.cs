@@ -135,13 +135,13 @@ internal sealed class RabbitMqSliceConsumer : ISliceConsumer
         queue,
         delivery.Body.ToArray(),
         delivery.Redelivered,
-        DeliveryCount(delivery.BasicProperties),
+        DeliveryCount(delivery.BasicProperties, delivery.Redelivered),
         delivery.BasicProperties.ReplyTo,
         delivery.BasicProperties.CorrelationId,
         _logger);
 
-    /// <summary>Quorum queues count earlier deliveries in the <c>x-delivery-count</c> header.</summary>
-    private static int DeliveryCount(IReadOnlyBasicProperties properties)
+    /// <summary>Quorum queues count earlier deliveries in the <c>x-delivery-count</c> header; classic ones only flag a redelivery.</summary>
+    private static int DeliveryCount(IReadOnlyBasicProperties properties, bool redelivered)
     {
         if (properties.Headers is { } headers && headers.TryGetValue("x-delivery-count", out var value))
         {
@@ -153,7 +153,7 @@ internal sealed class RabbitMqSliceConsumer : ISliceConsumer
             };
         }
 
-        return 1;
+        return redelivered ? 2 : 1;
     }
 
     private async Task OnChannelShutdownAsync(object sender, ShutdownEventArgs args)

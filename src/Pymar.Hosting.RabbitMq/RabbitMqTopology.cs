@@ -52,11 +52,15 @@ internal sealed class RabbitMqTopology(RabbitMqOptions options, ILogger logger)
 
         var arguments = new Dictionary<string, object?>
         {
-            ["x-queue-type"] = "quorum",
-            ["x-delivery-limit"] = options.DeliveryLimit,
+            ["x-queue-type"] = options.QueueType,
             ["x-dead-letter-exchange"] = "",
             ["x-dead-letter-routing-key"] = DeadLetterQueue,
         };
+        if (options.QueueType == "quorum")
+        {
+            arguments["x-delivery-limit"] = options.DeliveryLimit;
+        }
+
         await channel.QueueDeclareAsync(queue, durable: true, exclusive: false, autoDelete: false, arguments: arguments, cancellationToken: cancellationToken).ConfigureAwait(false);
         _declared[queue] = true;
         RabbitMqLog.Declared(logger, queue);

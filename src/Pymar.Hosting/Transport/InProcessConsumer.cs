@@ -84,6 +84,9 @@ internal sealed class InProcessConsumer : ISliceConsumer
 
         public override string Queue => queue;
 
+        public override ValueTask ReplyAsync(string replyTo, ReadOnlyMemory<byte> body, string correlationId, CancellationToken cancellationToken = default) =>
+            consumer._broker.DeliverReplyAsync(replyTo, body);
+
         public override ValueTask AckAsync(CancellationToken cancellationToken = default)
         {
             Settle();

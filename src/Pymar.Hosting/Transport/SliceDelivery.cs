@@ -21,6 +21,16 @@ public abstract class SliceDelivery
     /// <summary>The queue (producer name) the message came from.</summary>
     public abstract string Queue { get; }
 
+    /// <summary>
+    /// Publishes the reply to this slice. Transports send it so that it is ordered before this delivery's
+    /// acknowledgement (RabbitMQ: on the same channel), so a slice is never acknowledged without its answer.
+    /// </summary>
+    /// <param name="replyTo">The reply address the request named.</param>
+    /// <param name="body">The serialized reply.</param>
+    /// <param name="correlationId">The request's correlation id.</param>
+    /// <param name="cancellationToken">Cancels the publish.</param>
+    public abstract ValueTask ReplyAsync(string replyTo, ReadOnlyMemory<byte> body, string correlationId, CancellationToken cancellationToken = default);
+
     /// <summary>Acknowledges the message: it is done and leaves the queue.</summary>
     /// <param name="cancellationToken">Cancels the acknowledgement.</param>
     public abstract ValueTask AckAsync(CancellationToken cancellationToken = default);

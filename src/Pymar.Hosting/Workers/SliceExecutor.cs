@@ -15,7 +15,6 @@ namespace Pymar.Hosting.Workers;
 /// worker does not know, or delivered too often) are answered with an error and dead-lettered.
 /// </summary>
 internal sealed class SliceExecutor(
-    IPymarTransport transport,
     PymarRegistry registry,
     IServiceProvider services,
     ComputeThreads compute,
@@ -130,7 +129,7 @@ internal sealed class SliceExecutor(
             reply = MessageCodec.WriteErrorReply(request.JobId, request.SliceIndex, ToRemoteError(ex, request.Attempt));
         }
 
-        await ReplyAsync(request, reply).ConfigureAwait(false);
+        await delivery.ReplyAsync(request.ReplyTo, reply, request.CorrelationId, CancellationToken.None).ConfigureAwait(false);
         await delivery.AckAsync(CancellationToken.None).ConfigureAwait(false);
         Interlocked.Increment(ref _completed);
     }
@@ -139,13 +138,11 @@ internal sealed class SliceExecutor(
     private async Task RejectAsync(SliceDelivery delivery, SliceRequest request, Exception error)
     {
         PymarTelemetry.SlicesFailed.Add(1, new KeyValuePair<string, object?>("pymar.producer", request.Producer));
-        await ReplyAsync(request, MessageCodec.WriteErrorReply(request.JobId, request.SliceIndex, ToRemoteError(error, request.Attempt))).ConfigureAwait(false);
+        var reply = MessageCodec.WriteErrorReply(request.JobId, request.SliceIndex, ToRemoteError(error, request.Attempt));
+        await delivery.ReplyAsync(request.ReplyTo, reply, request.CorrelationId, CancellationToken.None).ConfigureAwait(false);
         await delivery.RejectAsync(requeue: false, error.Message, CancellationToken.None).ConfigureAwait(false);
         Interlocked.Increment(ref _completed);
     }
-
-    private ValueTask ReplyAsync(SliceRequest request, byte[] reply) =>
-        transport.PublishReplyAsync(request.ReplyTo, reply, request.CorrelationId, CancellationToken.None);
 
     /// <summary>Answers a message that could not be read, when its transport properties say where and for which slice.</summary>
     private async ValueTask ReplyToUnreadableAsync(SliceDelivery delivery, MalformedMessageException error)
@@ -162,7 +159,7 @@ internal sealed class SliceExecutor(
         }
 
         var reply = MessageCodec.WriteErrorReply(correlation[..separator], sliceIndex, ToRemoteError(error, attempt: 0));
-        await transport.PublishReplyAsync(delivery.ReplyTo, reply, correlation, CancellationToken.None).ConfigureAwait(false);
+        await delivery.ReplyAsync(delivery.ReplyTo, reply, correlation, CancellationToken.None).ConfigureAwait(false);
     }
 
     private RemoteError ToRemoteError(Exception exception, int attempt) => new()

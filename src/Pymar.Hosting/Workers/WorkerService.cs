@@ -96,7 +96,7 @@ public sealed class WorkerService : BackgroundService
 
         using var compute = new ComputeThreads(concurrency, "pymar-worker");
         var jobs = new JobTracker();
-        _executor = new SliceExecutor(_transport, _registry, _services, compute, jobs, _options, WorkerId, _logger, _time);
+        _executor = new SliceExecutor(_registry, _services, compute, jobs, _options, WorkerId, _logger, _time);
         var jobEnded = await SubscribeJobEndedAsync(jobs, stoppingToken).ConfigureAwait(false);
         var pending = Channel.CreateBounded<SliceDelivery>(new BoundedChannelOptions(concurrency) { SingleReader = false, SingleWriter = false });
 
