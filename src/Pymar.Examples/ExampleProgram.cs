@@ -56,7 +56,15 @@ public static class ExampleProgram
         using var host = BuildHost(line, startWorkers: isWorker || !line.ProducerOnly, configureServices);
         if (isWorker)
         {
+            var workers = host.Services.GetRequiredService<WorkerService>();
             await host.RunAsync(cancellationToken).ConfigureAwait(false);
+            if (workers.ExecuteTask is { IsFaulted: true } failed)
+            {
+                // A service manager must see a worker that could not run (bad credentials, no producer) as failed.
+                await error.WriteLineAsync($"error: {failed.Exception!.GetBaseException().Message}").ConfigureAwait(false);
+                return 1;
+            }
+
             return 0;
         }
 

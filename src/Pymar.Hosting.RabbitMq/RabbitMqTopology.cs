@@ -11,6 +11,7 @@ namespace Pymar.Hosting.RabbitMq;
 internal sealed class RabbitMqTopology(RabbitMqOptions options, ILogger logger)
 {
     private readonly ConcurrentDictionary<string, bool> _declared = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, Lazy<Task>> _declaring = new(StringComparer.Ordinal);
 
     public string DeadLetterQueue => options.QueuePrefix + "dead-letter";
 
@@ -43,6 +44,23 @@ internal sealed class RabbitMqTopology(RabbitMqOptions options, ILogger logger)
             return queue;
         }
 
+        // Pipelined publishes of a first job all ask at once: one declaration serves them all.
+        var declaring = _declaring.GetOrAdd(queue, _ => new Lazy<Task>(() => DeclareAsync(channel, queue, cancellationToken)));
+        try
+        {
+            await declaring.Value.WaitAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch
+        {
+            _declaring.TryRemove(new KeyValuePair<string, Lazy<Task>>(queue, declaring));
+            throw;
+        }
+
+        return queue;
+    }
+
+    private async Task DeclareAsync(IChannel channel, string queue, CancellationToken cancellationToken)
+    {
         if (!_declared.ContainsKey(DeadLetterQueue))
         {
             await channel.QueueDeclareAsync(DeadLetterQueue, durable: true, exclusive: false, autoDelete: false,
@@ -64,9 +82,6 @@ internal sealed class RabbitMqTopology(RabbitMqOptions options, ILogger logger)
         await channel.QueueDeclareAsync(queue, durable: true, exclusive: false, autoDelete: false, arguments: arguments, cancellationToken: cancellationToken).ConfigureAwait(false);
         _declared[queue] = true;
         RabbitMqLog.Declared(logger, queue);
-        return queue;
     }
 
-    /// <summary>Forgets what was declared, after the broker may have lost it.</summary>
-    public void Reset() => _declared.Clear();
 }

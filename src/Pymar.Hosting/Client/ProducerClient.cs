@@ -24,6 +24,7 @@ public sealed class ProducerClient : IAsyncDisposable, IDisposable
     private readonly TimeProvider _time;
     private readonly ConcurrentDictionary<string, ISliceJob> _jobs = new(StringComparer.Ordinal);
     private readonly SemaphoreSlim _inboxLock = new(1, 1);
+    private readonly ConcurrentDictionary<Task, byte> _jobEndedNotices = new();
     private IReplyInbox? _inbox;
     private bool _disposed;
 
@@ -100,6 +101,9 @@ public sealed class ProducerClient : IAsyncDisposable, IDisposable
         }
 
         _disposed = true;
+
+        // Let the last "job ended" notices reach the broker before the transport goes away with the host.
+        await Task.WhenAll(_jobEndedNotices.Keys).WaitAsync(TimeSpan.FromSeconds(5)).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
         if (_inbox is { } inbox)
         {
             await inbox.DisposeAsync().ConfigureAwait(false);
@@ -170,7 +174,6 @@ public sealed class ProducerClient : IAsyncDisposable, IDisposable
                 _logger);
             job = new SliceJob<TItem, TValue>(plan, _transport);
             _jobs[jobId] = job;
-            ClientLog.Published(_logger, jobId, registration.Name, windows.Count, length, _transport.Description);
             var result = await job.RunAsync(collectFailures, deadline.Token).ConfigureAwait(false);
             ClientLog.Reduced(_logger, jobId, registration.Name, windows.Count, Stopwatch.GetElapsedTime(started).TotalMilliseconds);
             return result;
@@ -195,7 +198,9 @@ public sealed class ProducerClient : IAsyncDisposable, IDisposable
             if (job is not null)
             {
                 _jobs.TryRemove(jobId, out _);
-                _ = TellWorkersJobEndedAsync(jobId);
+                var notice = TellWorkersJobEndedAsync(jobId);
+                _jobEndedNotices[notice] = 0;
+                _ = notice.ContinueWith(static (done, state) => ((ConcurrentDictionary<Task, byte>)state!).TryRemove(done, out _), _jobEndedNotices, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
             }
         }
     }

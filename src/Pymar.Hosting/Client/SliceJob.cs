@@ -53,6 +53,7 @@ internal sealed class SliceJob<TItem, TValue> : ISliceJob
     public async Task<MapResult<TValue>> RunAsync(bool collectFailures, CancellationToken cancellationToken)
     {
         await PublishAllAsync(cancellationToken).ConfigureAwait(false);
+        ClientLog.Published(_plan.Logger, _plan.JobId, _plan.ProducerName, Total, _plan.Windows[^1].End, _transport.Description);
         while (Completed < Total)
         {
             var reply = await _replies.Reader.ReadAsync(cancellationToken).ConfigureAwait(false);

@@ -1,0 +1,61 @@
+using System.Diagnostics;
+using RabbitMQ.Client;
+using RabbitMQ.Client.Exceptions;
+using Pymar.Hosting.RabbitMq.Tests.Support;
+
+namespace Pymar.Hosting.RabbitMq.Tests.Faults;
+
+/// <summary>
+/// The disposable fault-test broker (<c>./deploy/rabbitmq/start-chaos.sh</c>): AMQP on 5673, AMQPS on 5674 with a
+/// test CA. Its tests stop, restart and cut it, so they share one collection and run one at a time, and never touch
+/// the main test broker. The tests fail, never skip, when it is not running.
+/// </summary>
+public sealed class ChaosBroker : IAsyncLifetime
+{
+    public const string Uri = "amqp://guest:guest@127.0.0.1:5673/";
+    public const string TlsUri = "amqps://guest:guest@localhost:5674/";
+    public const string CaCertificate = "/var/tmp/pymar-rabbitmq-chaos/tls/ca.pem";
+
+    public async Task InitializeAsync()
+    {
+        var factory = new ConnectionFactory { HostName = "127.0.0.1", Port = 5673, RequestedConnectionTimeout = TimeSpan.FromSeconds(10) };
+        try
+        {
+            await using var connection = await factory.CreateConnectionAsync();
+            await connection.CloseAsync();
+        }
+        catch (BrokerUnreachableException ex)
+        {
+            throw new InvalidOperationException("The fault-test broker does not answer on 127.0.0.1:5673: run ./deploy/rabbitmq/start-chaos.sh (./deploy/test.sh runs it).", ex);
+        }
+    }
+
+    public Task DisposeAsync() => Task.CompletedTask;
+
+    /// <summary>Runs <c>deploy/rabbitmq/ctl-chaos.sh</c> with <paramref name="arguments"/> and fails on a non-zero exit.</summary>
+    public static async Task CtlAsync(params string[] arguments)
+    {
+        var info = new ProcessStartInfo(Path.Combine(Path.GetDirectoryName(ChildPrograms.Ctl)!, "ctl-chaos.sh"))
+        {
+            UseShellExecute = false,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+        };
+        foreach (var argument in arguments)
+        {
+            info.ArgumentList.Add(argument);
+        }
+
+        using var ctl = Process.Start(info)!;
+        var output = ctl.StandardOutput.ReadToEndAsync();
+        var error = ctl.StandardError.ReadToEndAsync();
+        await ctl.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(90));
+        Assert.True(ctl.ExitCode == 0, $"ctl-chaos.sh {string.Join(' ', arguments)} exited {ctl.ExitCode}: {await output}{await error}");
+    }
+}
+
+[CollectionDefinition(Name)]
+public sealed class ChaosCollection : ICollectionFixture<ChaosBroker>
+{
+    public const string Name = "chaos broker";
+}

@@ -1,0 +1,140 @@
+using System.Diagnostics;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Pymar.Examples;
+using Pymar.Examples.SquaredSum;
+using Pymar.Hosting.RabbitMq.Tests.Support;
+using Pymar.Hosting.Workers;
+using PymarExamples = Pymar.Examples.Examples;
+
+namespace Pymar.Hosting.RabbitMq.Tests.Faults;
+
+/// <summary>Broker restarts, lost connections, health and TLS, on the disposable fault-test broker.</summary>
+[Collection(ChaosCollection.Name)]
+public sealed class ChaosTests : IAsyncLifetime
+{
+    private static readonly TimeSpan s_deadline = TimeSpan.FromSeconds(90);
+    private readonly string _prefix = $"pymar.t{Guid.NewGuid():N}.";
+    private readonly List<IHost> _hosts = [];
+
+    [Theory]
+    [InlineData("close_all_connections", "pymar fault test")]
+    [InlineData("restart")]
+    public async Task AJobSurvivesTheBrokerLosingItsConnections(string fault, params string[] arguments)
+    {
+        var logs = new CapturedLogs();
+        var worker = await StartHostAsync(logs, ChaosBroker.Uri, workers: 1);
+        var producer = await StartHostAsync(logs, ChaosBroker.Uri, workers: 0);
+        var job = producer.Services.GetRequiredService<ProducerClient>().MapAsync(
+            new SlowSquaredSumProducer(), DataSourceFactory<long>.For<RangeDataSource>(), new MapOptions { SliceCount = 40, Timeout = s_deadline });
+        await Eventually.ReadAsync(() => Task.FromResult(worker.Services.GetRequiredService<WorkerService>().CompletedSlices), n => n >= 3, s_deadline, "a few slices to be answered", TimeSpan.FromMilliseconds(5));
+
+        if (fault == "restart")
+        {
+            await ChaosBroker.CtlAsync("stop_app");
+            await ChaosBroker.CtlAsync("start_app");
+        }
+        else
+        {
+            await ChaosBroker.CtlAsync([fault, .. arguments]);
+        }
+
+        Assert.Equal(PymarExamples.SquaredSumAnswer, (await job).ToString(System.Globalization.CultureInfo.InvariantCulture));
+        Assert.Contains(logs.Lines, l => l.Contains("Lost the connection to RabbitMQ", StringComparison.Ordinal));
+        Assert.Contains(logs.Lines, l => l.Contains("Recovered the connection to RabbitMQ", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task TheHealthCheckIsUnhealthyWhileTheBrokerIsDownAndHealthyAgainAfter()
+    {
+        var host = await StartHostAsync(new CapturedLogs(), ChaosBroker.Uri, workers: 1, health: true);
+        var health = host.Services.GetRequiredService<HealthCheckService>();
+        await Eventually.ReadAsync(() => health.CheckHealthAsync(), r => r.Status == HealthStatus.Healthy, s_deadline, "healthy at start");
+
+        await ChaosBroker.CtlAsync("stop_app");
+        var down = await Eventually.ReadAsync(() => health.CheckHealthAsync(), r => r.Status == HealthStatus.Unhealthy, s_deadline, "unhealthy with the broker down");
+        await ChaosBroker.CtlAsync("start_app");
+        var up = await Eventually.ReadAsync(() => health.CheckHealthAsync(), r => r.Status == HealthStatus.Healthy, s_deadline, "healthy again");
+
+        Assert.Contains("Not connected", down.Entries["pymar"].Description, StringComparison.Ordinal);
+        Assert.Equal(PymarExamples.WordCountAnswer, await Run(host, "word-count", new MapOptions { Timeout = s_deadline }));
+        Assert.Equal(HealthStatus.Healthy, up.Status);
+    }
+
+    [Fact]
+    public async Task AmqpsWithThePrivateCaConnectsAndAnswers()
+    {
+        var logs = new CapturedLogs();
+        var host = await StartHostAsync(logs, ChaosBroker.TlsUri, workers: 2, configure: c => c["Pymar:Broker:TlsCaCertificatePath"] = ChaosBroker.CaCertificate);
+
+        Assert.Equal(PymarExamples.WordCountAnswer, await Run(host, "word-count", new MapOptions { Timeout = s_deadline }));
+        Assert.Contains(logs.Lines, l => l.Contains("Connected to RabbitMQ at amqps://guest@localhost:5674/", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task AmqpsWithAnUntrustedCertificateFailsClearly()
+    {
+        var logs = new CapturedLogs();
+        var host = await StartHostAsync(logs, "amqps://guest:tls-secret-789@localhost:5674/", workers: 0);
+        var watch = Stopwatch.StartNew();
+
+        var error = await Assert.ThrowsAsync<TransportUnavailableException>(() => Run(host, "word-count", new MapOptions { Timeout = s_deadline }));
+
+        Assert.True(watch.Elapsed < TimeSpan.FromSeconds(15), $"took {watch.Elapsed}");
+        Assert.Contains("TLS handshake with RabbitMQ at amqps://guest@localhost:5674/ failed", error.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain("tls-secret-789", error.ToString() + logs.All, StringComparison.Ordinal);
+    }
+
+    public Task InitializeAsync() => Task.CompletedTask;
+
+    public async Task DisposeAsync()
+    {
+        foreach (var host in _hosts)
+        {
+            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+            await host.StopAsync(timeout.Token);
+            host.Dispose();
+        }
+    }
+
+    private static Task<string> Run(IHost host, string example, MapOptions options) =>
+        PymarExamples.Find(example)!.Run(host.Services.GetRequiredService<ProducerClient>(), host.Services, options, CancellationToken.None);
+
+    private async Task<IHost> StartHostAsync(CapturedLogs logs, string uri, int workers, bool health = false, Action<Dictionary<string, string?>>? configure = null)
+    {
+        var configuration = new Dictionary<string, string?>
+        {
+            ["Pymar:Transport"] = "RabbitMq",
+            ["Pymar:Broker:Uri"] = uri,
+            ["Pymar:Broker:QueuePrefix"] = _prefix,
+            ["Pymar:FallBackToLocal"] = "false",
+        };
+        configure?.Invoke(configuration);
+        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { Args = [], DisableDefaults = true });
+        builder.Configuration.AddInMemoryCollection(configuration);
+        builder.Logging.ClearProviders().AddProvider(logs).SetMinimumLevel(LogLevel.Information);
+        var pymar = builder.Services.AddPymar(builder.Configuration).AddExamples().AddProducer<SlowSquaredSumProducer>().UseRabbitMq();
+        if (workers > 0)
+        {
+            pymar.AddWorkers(o => o.Concurrency = workers);
+        }
+
+        if (health)
+        {
+            builder.Services.AddHealthChecks().AddPymar();
+        }
+
+        var host = builder.Build();
+        _hosts.Add(host);
+        await host.StartAsync();
+        if (workers > 0)
+        {
+            await host.Services.GetRequiredService<WorkerService>().Consuming.WaitAsync(s_deadline);
+        }
+
+        return host;
+    }
+}

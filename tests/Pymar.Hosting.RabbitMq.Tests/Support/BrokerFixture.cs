@@ -1,0 +1,141 @@
+using System.Diagnostics;
+using RabbitMQ.Client;
+using RabbitMQ.Client.Exceptions;
+
+namespace Pymar.Hosting.RabbitMq.Tests.Support;
+
+/// <summary>
+/// The local RabbitMQ broker the tests run against (started by <c>./deploy/rabbitmq/start-local.sh</c>). It fails
+/// every test of the collection, never skips them, when no broker accepts an AMQP connection on 127.0.0.1:5672.
+/// Its own connection inspects and deletes the tests' queues.
+/// </summary>
+public sealed class BrokerFixture : IAsyncLifetime
+{
+    /// <summary>The broker as the programs under test are given it.</summary>
+    public const string Uri = "amqp://guest:guest@127.0.0.1:5672/";
+
+    private static readonly TimeSpan s_ctlDeadline = TimeSpan.FromSeconds(60);
+    private IConnection? _connection;
+
+    private IConnection Connection => _connection ?? throw new InvalidOperationException("The broker fixture is not initialized.");
+
+    public async Task InitializeAsync()
+    {
+        var factory = new ConnectionFactory
+        {
+            HostName = "127.0.0.1",
+            Port = 5672,
+            UserName = "guest",
+            Password = "guest",
+            RequestedConnectionTimeout = TimeSpan.FromSeconds(10),
+            ClientProvidedName = "pymar integration tests",
+        };
+        try
+        {
+            _connection = await factory.CreateConnectionAsync();
+        }
+        catch (BrokerUnreachableException ex)
+        {
+            throw new InvalidOperationException(
+                $"No RabbitMQ broker accepts AMQP connections as guest on 127.0.0.1:5672 ({ex.InnerException?.Message ?? ex.Message}). " +
+                "These tests need one: run ./deploy/rabbitmq/start-local.sh (./deploy/test.sh runs it before the tests).", ex);
+        }
+    }
+
+    public async Task DisposeAsync()
+    {
+        if (_connection is { } connection)
+        {
+            await connection.CloseAsync();
+            connection.Dispose();
+        }
+    }
+
+    /// <summary>A fresh queue prefix and process set for one test.</summary>
+    public BrokerScope NewScope() => new(this);
+
+    /// <summary>The ready messages of <paramref name="queue"/> by passive declare, or null when it does not exist.</summary>
+    public async Task<uint?> ReadyMessagesAsync(string queue)
+    {
+        var channel = await Connection.CreateChannelAsync();
+        await using (channel)
+        {
+            try
+            {
+                return (await channel.QueueDeclarePassiveAsync(queue)).MessageCount;
+            }
+            catch (OperationInterruptedException ex) when (ex.ShutdownReason?.ReplyCode == 404)
+            {
+                return null;
+            }
+        }
+    }
+
+    /// <summary>Deletes <paramref name="queue"/> if it exists and belongs to nobody.</summary>
+    public async Task DeleteQueueAsync(string queue)
+    {
+        var channel = await Connection.CreateChannelAsync();
+        await using (channel)
+        {
+            try
+            {
+                await channel.QueueDeleteAsync(queue, ifUnused: false, ifEmpty: false);
+            }
+            catch (OperationInterruptedException)
+            {
+                // Exclusive to a connection still open (its owner deletes it), or already gone.
+            }
+        }
+    }
+
+    /// <summary>Deletes <paramref name="exchange"/> if it exists.</summary>
+    public async Task DeleteExchangeAsync(string exchange)
+    {
+        var channel = await Connection.CreateChannelAsync();
+        await using (channel)
+        {
+            try
+            {
+                await channel.ExchangeDeleteAsync(exchange, ifUnused: false);
+            }
+            catch (OperationInterruptedException)
+            {
+                // Already gone.
+            }
+        }
+    }
+
+    /// <summary>The names of every queue on the broker, from <c>deploy/rabbitmq/ctl.sh list_queues</c>.</summary>
+    public static async Task<IReadOnlyList<string>> ListQueuesAsync()
+    {
+        var info = new ProcessStartInfo(ChildPrograms.Ctl)
+        {
+            ArgumentList = { "-q", "list_queues", "--no-table-headers", "name" },
+            UseShellExecute = false,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+        };
+        using var ctl = Process.Start(info) ?? throw new InvalidOperationException($"Could not start {ChildPrograms.Ctl}.");
+        var output = ctl.StandardOutput.ReadToEndAsync();
+        var error = ctl.StandardError.ReadToEndAsync();
+        using (var deadline = new CancellationTokenSource(s_ctlDeadline))
+        {
+            try
+            {
+                await ctl.WaitForExitAsync(deadline.Token);
+            }
+            catch (OperationCanceledException)
+            {
+                ctl.Kill(entireProcessTree: true);
+                throw new TimeoutException($"{ChildPrograms.Ctl} list_queues did not finish within {s_ctlDeadline.TotalSeconds} s.");
+            }
+        }
+
+        if (ctl.ExitCode != 0)
+        {
+            throw new InvalidOperationException($"{ChildPrograms.Ctl} list_queues failed with code {ctl.ExitCode}: {await error}");
+        }
+
+        return (await output).Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+    }
+}

@@ -1,0 +1,33 @@
+using System.Diagnostics;
+
+namespace Pymar.Hosting.TestWorker;
+
+/// <summary>
+/// Sums numbers, but each slice first waits <see cref="TestSettings.SliceDuration"/> in short steps (giving up as soon
+/// as <see cref="SliceContext{TItem}.CancellationToken"/> fires), so that tests can catch a worker inside a slice.
+/// </summary>
+public sealed class SlowSumProducer(TestSettings settings) : Producer<long, long>
+{
+    private static readonly TimeSpan s_step = TimeSpan.FromMilliseconds(20);
+
+    public override IEnumerable<long> Map(IEnumerable<long> items) => items;
+
+    public override long Reduce(IEnumerable<long> values) => values.Sum();
+
+    public override long ComputeSlice(SliceContext<long> slice)
+    {
+        ArgumentNullException.ThrowIfNull(slice);
+        var started = Stopwatch.GetTimestamp();
+        while (Stopwatch.GetElapsedTime(started) is var elapsed && elapsed < settings.SliceDuration)
+        {
+            var step = settings.SliceDuration - elapsed;
+            slice.CancellationToken.WaitHandle.WaitOne(step < s_step ? step : s_step);
+            slice.CancellationToken.ThrowIfCancellationRequested();
+        }
+
+        return base.ComputeSlice(slice);
+    }
+
+    /// <summary>The answer for the numbers 1 .. <paramref name="count"/>.</summary>
+    public static long Expected(long count) => count * (count + 1) / 2;
+}

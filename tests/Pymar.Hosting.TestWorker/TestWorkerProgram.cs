@@ -1,0 +1,147 @@
+using System.Globalization;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Pymar.Examples;
+using Pymar.Hosting.Workers;
+
+namespace Pymar.Hosting.TestWorker;
+
+/// <summary>
+/// A worker pool or a one-job producer on a generic host, configured from the environment like any Pymar host, for
+/// the broker integration tests. Logs go to stdout, one line each, with Pymar's categories at Debug level so that
+/// the tests see every slice start and finish.
+/// </summary>
+public static class TestWorkerProgram
+{
+    /// <summary>The program's entry point.</summary>
+    /// <param name="args">The command line (see <see cref="TestWorkerCommandLine.Usage"/>).</param>
+    /// <returns>0 on success, 1 when the job or the worker failed, 2 for a bad command line.</returns>
+    public static async Task<int> Main(string[] args)
+    {
+        TestWorkerCommandLine line;
+        try
+        {
+            line = TestWorkerCommandLine.Parse(args);
+        }
+        catch (FormatException ex)
+        {
+            await Console.Error.WriteLineAsync($"error: {ex.Message}\n{TestWorkerCommandLine.Usage}");
+            return 2;
+        }
+
+        return line.IsWorker ? await RunWorkersAsync(line) : await ProduceAsync(line);
+    }
+
+    /// <summary>Serves every registered producer until SIGTERM / SIGINT.</summary>
+    private static async Task<int> RunWorkersAsync(TestWorkerCommandLine line)
+    {
+        try
+        {
+            using var host = BuildHost(line, workers: true);
+            var workers = host.Services.GetRequiredService<WorkerService>();
+            await host.RunAsync();
+            if (workers.ExecuteTask is { IsFaulted: true } failed)
+            {
+                await Console.Error.WriteLineAsync($"error: {failed.Exception.GetBaseException().Message}");
+                return 1;
+            }
+
+            return 0;
+        }
+        catch (Exception ex)
+        {
+            await Console.Error.WriteLineAsync($"error: {ex.Message}");
+            return 1;
+        }
+    }
+
+    /// <summary>Runs one job on a producer-only host and prints its answer.</summary>
+    private static async Task<int> ProduceAsync(TestWorkerCommandLine line)
+    {
+        IHost? host = null;
+        try
+        {
+            host = BuildHost(line, workers: false);
+            await host.StartAsync();
+            var answer = await RunJobAsync(host.Services, line);
+            await Console.Out.WriteLineAsync($"answer: {answer}");
+            return 0;
+        }
+        catch (Exception ex)
+        {
+            await Console.Error.WriteLineAsync($"error: {ex.Message}");
+            return 1;
+        }
+        finally
+        {
+            if (host is not null)
+            {
+                await host.StopAsync();
+                if (host is IAsyncDisposable disposable)
+                {
+                    await disposable.DisposeAsync();
+                }
+                else
+                {
+                    host.Dispose();
+                }
+            }
+        }
+    }
+
+    private static async Task<string> RunJobAsync(IServiceProvider services, TestWorkerCommandLine line)
+    {
+        var client = services.GetRequiredService<ProducerClient>();
+        var options = new MapOptions { SliceCount = line.Slices, Timeout = line.Timeout };
+        if (line.Job == TestWorkerCommandLine.SlowSum)
+        {
+            var sum = await client.MapAsync(services.GetRequiredService<SlowSumProducer>(), DataSourceFactory<long>.For<NumbersDataSource>(), options);
+            return sum.ToString(CultureInfo.InvariantCulture);
+        }
+
+        if (line.Job is TestWorkerCommandLine.Crash or TestWorkerCommandLine.NoCrash)
+        {
+            long[] numbers = line.Job == TestWorkerCommandLine.Crash ? [1, 2, CrashProducer.Poison, 4, 5, 6] : [1, 2, 3, 4, 5, 6];
+            var sum = await client.MapAsync(new CrashProducer(), DataSourceFactory.FromItems(numbers), new MapOptions { SliceCount = 3, Timeout = line.Timeout });
+            return sum.ToString(CultureInfo.InvariantCulture);
+        }
+
+        var example = Examples.Examples.Find(line.Job!) ?? throw new InvalidOperationException($"unknown job '{line.Job}'");
+        return await example.Run(client, services, options, CancellationToken.None);
+    }
+
+    private static IHost BuildHost(TestWorkerCommandLine line, bool workers)
+    {
+        // Configuration as in any generic host: appsettings.json, then environment variables (Pymar__Broker__Uri ...).
+        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { Args = [], ContentRootPath = AppContext.BaseDirectory });
+        builder.Logging.ClearProviders();
+        builder.Logging.AddSimpleConsole(options =>
+        {
+            options.SingleLine = true;
+            options.TimestampFormat = "HH:mm:ss.fff ";
+        });
+        builder.Logging.SetMinimumLevel(LogLevel.Warning);
+        builder.Logging.AddFilter("Pymar", LogLevel.Debug);
+
+        builder.Services.AddSingleton(TestSettings.FromEnvironment(line.Count));
+        var pymar = builder.Services.AddPymar(builder.Configuration)
+            .AddExamples()
+            .AddProducer<SlowSumProducer>()
+            .AddProducer<CrashProducer>()
+            .AddDataSource<NumbersDataSource>()
+            .UseRabbitMq();
+        if (workers)
+        {
+            pymar.AddWorkers(options =>
+            {
+                if (line.Workers is { } count)
+                {
+                    options.Concurrency = count;
+                }
+            });
+        }
+
+        return builder.Build();
+    }
+}
