@@ -82,7 +82,7 @@ internal sealed class WorkerCommandLine
                     line._dataSources.Add(Value(args, ref i, option, inlineValue));
                     break;
                 case "-q" or "--broker":
-                    line.Broker = Broker(option, Value(args, ref i, option, inlineValue));
+                    line.Broker = BrokerUri(option, Value(args, ref i, option, inlineValue));
                     break;
                 case "-w" or "--workers":
                     line.Workers = PositiveInt(option, Value(args, ref i, option, inlineValue));
@@ -143,7 +143,7 @@ internal sealed class WorkerCommandLine
             ? n
             : throw new WorkerInputException($"{option} must be a positive whole number (got '{value}').");
 
-    private static string Broker(string option, string value) =>
+    private static string BrokerUri(string option, string value) =>
         Uri.TryCreate(value, UriKind.Absolute, out var uri) && uri.Scheme is "amqp" or "amqps" && uri.Host.Length > 0
             ? value
             : throw new WorkerInputException($"{option} must be an amqp:// or amqps:// URI such as amqp://user:pass@host:5672/vhost (got '{Redact(value)}').");

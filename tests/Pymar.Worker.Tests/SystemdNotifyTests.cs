@@ -1,0 +1,61 @@
+using System.Net.Sockets;
+using System.Text;
+using Pymar.Worker.Tests.Jobs;
+using Pymar.Worker.Tests.Support;
+
+namespace Pymar.Worker.Tests;
+
+/// <summary>
+/// systemd's readiness protocol without systemd: the test binds the notify socket (a Unix datagram socket) and
+/// starts the worker with NOTIFY_SOCKET pointing at it, as systemd does for a Type=notify service.
+/// </summary>
+public sealed class SystemdNotifyTests
+{
+    private static readonly TimeSpan s_deadline = TimeSpan.FromSeconds(60);
+
+    [Fact]
+    public async Task ReadyArrivesOnceTheWorkerConsumesAndStoppingAfterSigterm()
+    {
+        var directory = Directory.CreateTempSubdirectory("pymar-notify-");
+        var prefix = Broker.NewQueuePrefix();
+        var queue = prefix + nameof(SumProducer);
+        try
+        {
+            var path = Path.Combine(directory.FullName, "notify.sock");
+            using var socket = new Socket(AddressFamily.Unix, SocketType.Dgram, ProtocolType.Unspecified);
+            socket.Bind(new UnixDomainSocketEndPoint(path));
+
+            await using var worker = WorkerProcess.Start(
+                ["--assembly", Programs.Jobs, "--producer", nameof(SumProducer), "--data-source", nameof(ScaledRangeDataSource), "--broker", Broker.Uri],
+                new Dictionary<string, string> { ["NOTIFY_SOCKET"] = path, ["Pymar__Broker__QueuePrefix"] = prefix });
+
+            Assert.Equal("READY=1", await ReceiveAsync(socket, worker));
+            Assert.True(await Broker.ConsumerCountAsync(queue) >= 1, $"READY=1 arrived before the worker consumed {queue}.\n{worker.Describe()}");
+
+            var exit = worker.TerminateAsync(s_deadline);
+            Assert.Equal("STOPPING=1", await ReceiveAsync(socket, worker));
+            Assert.True(await exit == 0, worker.Describe());
+            Assert.Contains(worker.Lines, l => l.Contains("stopped after 0 slice(s)", StringComparison.Ordinal));
+        }
+        finally
+        {
+            directory.Delete(recursive: true);
+            await Broker.DeleteQueuesAsync(prefix, nameof(SumProducer));
+        }
+    }
+
+    private static async Task<string> ReceiveAsync(Socket socket, WorkerProcess worker)
+    {
+        var buffer = new byte[4096];
+        using var timeout = new CancellationTokenSource(s_deadline);
+        try
+        {
+            var count = await socket.ReceiveAsync(buffer, SocketFlags.None, timeout.Token);
+            return Encoding.UTF8.GetString(buffer, 0, count).Trim();
+        }
+        catch (OperationCanceledException) when (timeout.IsCancellationRequested)
+        {
+            throw new TimeoutException($"No notification within {s_deadline.TotalSeconds} s.\n{worker.Describe()}");
+        }
+    }
+}
