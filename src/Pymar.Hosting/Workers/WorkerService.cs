@@ -90,7 +90,7 @@ public sealed class WorkerService : BackgroundService
         var concurrency = _options.Concurrency;
         if (_options.PurgeOnStart)
         {
-            var purged = await _transport.PurgeAsync(producers, stoppingToken).ConfigureAwait(false);
+            var purged = await RetryWhileUnavailableAsync(ct => _transport.PurgeAsync(producers, ct), stoppingToken).ConfigureAwait(false);
             WorkerLog.Purged(_logger, purged, string.Join(", ", producers));
         }
 
