@@ -5,6 +5,7 @@ set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
 ./deploy/rabbitmq/start-local.sh
+./deploy/postgres/start-local.sh
 ./deploy/rabbitmq/start-chaos.sh   # a second broker that fault tests may restart (5673, TLS on 5674)
 
 results=artifacts/test-results
@@ -15,6 +16,16 @@ status=0
 dotnet test Pymar.Hosting.sln \
   --logger "trx" --logger "console;verbosity=normal" \
   --results-directory "$results" "$@" || status=$?
+
+# The benchmark harness on tiny sizes: every scenario runs and checks its answers. No time is asserted (the figures
+# of a --quick run mean nothing); the real figures come from a full run, see README "Performance".
+bench_log="$results/benchmark-quick.log"
+echo "benchmark smoke run (--quick): $bench_log"
+if ! dotnet run -c Release --project tests/Pymar.Hosting.Benchmarks -- --quick --json "$results/benchmark-quick.json" >"$bench_log" 2>&1; then
+  echo "error: the benchmark smoke run failed; last 40 lines of $bench_log:" >&2
+  tail -n 40 "$bench_log" >&2
+  status=1
+fi
 
 # One plain closing line over all test projects: "N passed, N failed".
 passed=0 failed=0 skipped=0

@@ -16,6 +16,8 @@ internal sealed class ExampleCommandLine
           squared-sum            sum of squares of 0 .. 10^7 - 1, values made on the workers
           squared-sum-inmemory   the same list made on the producer and shipped in parts
           word-count             the documents "one", "one two", ... "one two three four five six"
+          squared-sum-sql        sum of squares of 0 .. 10^6 - 1 read by the workers from a table (SQLite, or --postgres)
+          word-count-sql         the word count over a table of documents (--file PATH: one row per paragraph, top 20)
 
         options:
           --slices N       cut the job into N slices (default: the producer's)
@@ -24,6 +26,8 @@ internal sealed class ExampleCommandLine
           --timeout S      fail when the job takes longer than S seconds
           --producer-only  do not start workers in this process
           --broker URI     use a RabbitMQ broker (amqp://user:pass@host:5672/vhost)
+          --postgres CS    SQL examples: use PostgreSQL with this connection string (default: a SQLite file)
+          --file PATH      word-count-sql: count the words of this text file, one paragraph per row
           --verbose        log at debug level
           --help           show this text
         """;
@@ -41,6 +45,10 @@ internal sealed class ExampleCommandLine
     public bool ProducerOnly { get; private set; }
 
     public string? Broker { get; private set; }
+
+    public string? Postgres { get; private set; }
+
+    public string? TextFile { get; private set; }
 
     public bool Verbose { get; private set; }
 
@@ -76,6 +84,12 @@ internal sealed class ExampleCommandLine
                     break;
                 case "--broker":
                     line.Broker = Value(args, ref i);
+                    break;
+                case "--postgres":
+                    line.Postgres = Value(args, ref i);
+                    break;
+                case "--file":
+                    line.TextFile = Path.GetFullPath(Value(args, ref i));
                     break;
                 case "--verbose" or "-v":
                     line.Verbose = true;

@@ -161,6 +161,17 @@ public static class ExampleProgram
             overrides["Pymar:Broker:Uri"] = broker;
         }
 
+        if (line.Postgres is { } postgres)
+        {
+            overrides[Pymar.Examples.Sql.SqlExamples.ProviderKey] = "PostgreSql";
+            overrides["ConnectionStrings:" + Pymar.Examples.Sql.SqlExamples.DatabaseName] = postgres;
+        }
+
+        if (line.TextFile is { } file)
+        {
+            overrides[Pymar.Examples.Sql.SqlExamples.FileKey] = file;
+        }
+
         if (line.Verbose)
         {
             overrides["Serilog:MinimumLevel:Default"] = "Debug";

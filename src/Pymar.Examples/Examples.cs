@@ -1,6 +1,7 @@
 using System.Globalization;
 using Pymar.Examples.Integration;
 using Pymar.Examples.SquaredSum;
+using Pymar.Examples.Sql;
 using Pymar.Examples.WordCount;
 using Microsoft.Extensions.DependencyInjection;
 using Pymar.Hosting;
@@ -44,6 +45,8 @@ internal static class Examples
             (await client.MapAsync(Get<SquaredSumProducer>(services), DataSourceFactory.FromItems(s_numbers.Value), options, ct)).ToString(CultureInfo.InvariantCulture)),
         new("word-count", async (client, services, options, ct) =>
             FormatCounts(await client.MapAsync(Get<WordCountProducer>(services), DataSourceFactory<string>.For<DocumentsDataSource>(), options, ct))),
+        new("squared-sum-sql", SqlExamples.RunSquaredSumAsync),
+        new("word-count-sql", SqlExamples.RunWordCountAsync),
     ];
 
     /// <summary>Registers every example's producer and data source.</summary>
@@ -56,7 +59,8 @@ internal static class Examples
         .AddDataSource<IntegrationDataSource>()
         .AddDataSource<KeyedIntegrationDataSource>()
         .AddDataSource<RangeDataSource>()
-        .AddDataSource<DocumentsDataSource>();
+        .AddDataSource<DocumentsDataSource>()
+        .AddSqlExamples();
 
     public static Example? Find(string name) => All.FirstOrDefault(e => e.Name == name);
 

@@ -1,0 +1,161 @@
+using System.Diagnostics;
+using System.Globalization;
+using MassTransit;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+
+namespace Pymar.Hosting.Benchmarks.MassTransit;
+
+/// <summary>
+/// The MassTransit contender, run by the harness as two child processes:
+/// <c>worker</c> (a receive endpoint with 2 consumer slots that answers each request with a number) and
+/// <c>client</c> (a request client; each <c>job N</c> line on stdin sends N requests and awaits them with
+/// <c>Task.WhenAll</c>, then prints <c>done NANOSECONDS SUM</c>). Both print <c>ready</c> once the bus runs and stop
+/// at <c>quit</c> or at the end of stdin. Defaults of MassTransit are kept (durable queue, persistent messages,
+/// publisher confirms), except prefetch and concurrency, which are the slot count like the other contenders.
+/// </summary>
+internal static class Program
+{
+    public static async Task<int> Main(string[] args)
+    {
+        if (args.Length == 0 || args[0] is not ("worker" or "client"))
+        {
+            await Console.Error.WriteLineAsync("usage: Pymar.Hosting.Benchmarks.MassTransit worker|client --broker URI --prefix P [--slots N]");
+            return 2;
+        }
+
+        var role = args[0];
+        var broker = new Uri(Option(args, "--broker") ?? "amqp://guest:guest@127.0.0.1:5672/");
+        var prefix = Option(args, "--prefix") ?? "bench.";
+        var slots = int.Parse(Option(args, "--slots") ?? "2", CultureInfo.InvariantCulture);
+        var queue = prefix + "mt-slice";
+
+        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { Args = [], DisableDefaults = true });
+        builder.Logging.ClearProviders();
+        builder.Logging.AddSimpleConsole(o => o.SingleLine = true);
+        builder.Logging.SetMinimumLevel(LogLevel.Warning);
+        builder.Services.AddOptions<MassTransitHostOptions>().Configure(o =>
+        {
+            o.WaitUntilStarted = true;
+            o.StartTimeout = TimeSpan.FromSeconds(30);
+            o.StopTimeout = TimeSpan.FromSeconds(10);
+        });
+        builder.Services.AddMassTransit(x =>
+        {
+            if (role == "worker")
+            {
+                x.AddConsumer<SliceConsumer>();
+            }
+            else
+            {
+                x.AddRequestClient<SliceCommand>(new Uri("queue:" + queue), RequestTimeout.After(m: 10));
+            }
+
+            x.UsingRabbitMq((context, cfg) =>
+            {
+                var user = broker.UserInfo.Split(':');
+                var virtualHost = broker.AbsolutePath.Length <= 1 ? "/" : Uri.UnescapeDataString(broker.AbsolutePath[1..]);
+                cfg.Host(broker.Host, (ushort)(broker.IsDefaultPort ? 5672 : broker.Port), virtualHost, h =>
+                {
+                    h.Username(Uri.UnescapeDataString(user[0]));
+                    h.Password(user.Length > 1 ? Uri.UnescapeDataString(user[1]) : "");
+                });
+
+                // Every entity carries the run's prefix, so the harness can delete them at the end.
+                cfg.Message<SliceCommand>(m => m.SetEntityName(prefix + "mt-command"));
+                cfg.Message<SliceAnswer>(m => m.SetEntityName(prefix + "mt-answer"));
+                if (role == "worker")
+                {
+                    cfg.ReceiveEndpoint(queue, e =>
+                    {
+                        e.PrefetchCount = slots;
+                        e.ConcurrentMessageLimit = slots;
+                        e.ConfigureConsumer<SliceConsumer>(context);
+                    });
+                }
+            });
+        });
+
+        using var host = builder.Build();
+        await host.StartAsync();
+        Console.Out.WriteLine("ready");
+        Console.Out.Flush();
+        try
+        {
+            if (role == "client")
+            {
+                await ServeJobsAsync(host.Services);
+            }
+            else
+            {
+                while (await Console.In.ReadLineAsync() is { } line && line != "quit")
+                {
+                    Console.Out.WriteLine("ok");
+                    Console.Out.Flush();
+                }
+            }
+        }
+        finally
+        {
+            await host.StopAsync(CancellationToken.None);
+        }
+
+        return 0;
+    }
+
+    private static async Task ServeJobsAsync(IServiceProvider services)
+    {
+        using var scope = services.CreateScope();
+        var client = scope.ServiceProvider.GetRequiredService<IRequestClient<SliceCommand>>();
+        while (await Console.In.ReadLineAsync() is { } line && line != "quit")
+        {
+            var parts = line.Split(' ', StringSplitOptions.RemoveEmptyEntries);
+            if (parts.Length != 2 || parts[0] != "job")
+            {
+                Console.Out.WriteLine("error unknown command");
+                Console.Out.Flush();
+                continue;
+            }
+
+            var count = int.Parse(parts[1], CultureInfo.InvariantCulture);
+            var started = Stopwatch.GetTimestamp();
+            var requests = new Task<Response<SliceAnswer>>[count];
+            for (var i = 0; i < count; i++)
+            {
+                requests[i] = client.GetResponse<SliceAnswer>(new SliceCommand(i));
+            }
+
+            var responses = await Task.WhenAll(requests);
+            var elapsed = Stopwatch.GetElapsedTime(started);
+            long sum = 0;
+            foreach (var response in responses)
+            {
+                sum += response.Message.Value;
+            }
+
+            Console.Out.WriteLine(string.Create(CultureInfo.InvariantCulture, $"done {elapsed.Ticks * 100} {sum}"));
+            Console.Out.Flush();
+        }
+    }
+
+    private static string? Option(string[] args, string name)
+    {
+        var i = Array.IndexOf(args, name);
+        return i >= 0 && i + 1 < args.Length ? args[i + 1] : null;
+    }
+}
+
+/// <summary>One slice of a job: its index.</summary>
+/// <param name="Index">The slice index.</param>
+public sealed record SliceCommand(int Index);
+
+/// <summary>A slice's trivial answer.</summary>
+/// <param name="Value">The number.</param>
+public sealed record SliceAnswer(long Value);
+
+/// <summary>Answers each slice with a number, like the trivial Pymar producer.</summary>
+internal sealed class SliceConsumer : IConsumer<SliceCommand>
+{
+    public Task Consume(ConsumeContext<SliceCommand> context) => context.RespondAsync(new SliceAnswer(context.Message.Index + 1L));
+}

@@ -1,0 +1,241 @@
+using System.Globalization;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Pymar.Hosting.Benchmarks.Contenders;
+using Pymar.Hosting.Benchmarks.Model;
+using RabbitMQ.Client;
+
+namespace Pymar.Hosting.Benchmarks.Infrastructure;
+
+/// <summary>
+/// Everything a run shares: its options and queue prefix, the report, and the contenders' processes, started on
+/// first use and stopped at the end. Every contender's workers run in a child process of their own with the same
+/// number of consumer slots; every contender's client side runs in the harness (MassTransit's in its own child).
+/// </summary>
+internal sealed class BenchContext(BenchmarkOptions options, string prefix, Report report) : IAsyncDisposable
+{
+    private static readonly TimeSpan s_startTimeout = TimeSpan.FromSeconds(60);
+    private IHost? _pymarHost;
+    private IHost? _classicHost;
+    private ChildProcess? _pymarWorker;
+    private ChildProcess? _classicWorker;
+    private ChildProcess? _rawWorker;
+    private readonly Dictionary<RawVariant, RawRpcClient> _rawClients = [];
+    private MassTransitContender? _massTransit;
+
+    public BenchmarkOptions Options => options;
+
+    public string Prefix => prefix;
+
+    public Report Report => report;
+
+    /// <summary>The harness's own trace: the Pymar producer's stages and the raw clients' stages.</summary>
+    public TraceLog Trace { get; } = new();
+
+    public CancellationToken Cancellation { get; set; }
+
+    public string ScratchDirectory { get; } = Directory.CreateTempSubdirectory("pymar-bench-").FullName;
+
+    /// <summary>The queue prefix of the Pymar contender with classic queues (its queues cannot share names with quorum ones).</summary>
+    public string ClassicPrefix => prefix + "classic.";
+
+    /// <summary>The arguments every child process of the harness gets.</summary>
+    public string[] ChildArguments(string role, bool classic = false) =>
+    [
+        "--role", role, "--broker", options.Broker, "--prefix", classic ? ClassicPrefix : prefix, "--queue-type", classic ? "classic" : "quorum",
+        "--slots", options.Slots.ToString(CultureInfo.InvariantCulture),
+        "--raw-prefetch", options.RawPrefetch.ToString(CultureInfo.InvariantCulture),
+        "--dx", options.IntegralDx.ToString("R", CultureInfo.InvariantCulture),
+        .. options.WhatIfPrefetch is { } prefetch ? new[] { "--what-if-prefetch", prefetch.ToString(CultureInfo.InvariantCulture) } : [],
+    ];
+
+    /// <summary>The Pymar producer host in the harness (no workers), with the trace log shared with the harness.</summary>
+    public async Task<IHost> PymarHostAsync()
+    {
+        if (_pymarHost is null)
+        {
+            var host = PymarHosts.Build(options.Broker, prefix, options.IntegralDx, workerSlots: null, Trace);
+            await host.StartAsync(Cancellation);
+            _pymarHost = host;
+        }
+
+        return _pymarHost;
+    }
+
+    /// <summary>The Pymar producer host with Pymar:Broker:QueueType=classic.</summary>
+    public async Task<IHost> ClassicHostAsync()
+    {
+        if (_classicHost is null)
+        {
+            var host = PymarHosts.Build(options.Broker, ClassicPrefix, options.IntegralDx, workerSlots: null, Trace, "classic");
+            await host.StartAsync(Cancellation);
+            _classicHost = host;
+        }
+
+        return _classicHost;
+    }
+
+    /// <summary>The Pymar worker process with classic queues.</summary>
+    public async Task<ChildProcess> ClassicWorkerAsync()
+    {
+        if (_classicWorker is null)
+        {
+            var worker = ChildProcess.StartSelf("pymar-classic-worker", ChildArguments("pymar-worker", classic: true));
+            _classicWorker = worker;
+            await worker.WaitForAsync("ready", s_startTimeout);
+        }
+
+        return _classicWorker;
+    }
+
+    /// <summary>The Pymar worker process: a WorkerService with <c>--slots</c> slots serving every benchmark producer.</summary>
+    public async Task<ChildProcess> PymarWorkerAsync()
+    {
+        if (_pymarWorker is null)
+        {
+            var worker = ChildProcess.StartSelf("pymar-worker", ChildArguments("pymar-worker"));
+            _pymarWorker = worker;
+            await worker.WaitForAsync("ready", s_startTimeout);
+        }
+
+        return _pymarWorker;
+    }
+
+    public async Task<ChildProcess> RawWorkerAsync()
+    {
+        if (_rawWorker is null)
+        {
+            var worker = ChildProcess.StartSelf("raw-worker", ChildArguments("raw-worker"));
+            _rawWorker = worker;
+            await worker.WaitForAsync("ready", s_startTimeout);
+        }
+
+        return _rawWorker;
+    }
+
+    public async Task<RawRpcClient> RawClientAsync(RawVariant variant)
+    {
+        if (!_rawClients.TryGetValue(variant, out var client))
+        {
+            await RawWorkerAsync();
+            client = new RawRpcClient(Trace);
+            await client.StartAsync(options.Broker, prefix, variant);
+            _rawClients[variant] = client;
+        }
+
+        return client;
+    }
+
+    public async Task<MassTransitContender> MassTransitAsync()
+    {
+        if (_massTransit is null)
+        {
+            var contender = new MassTransitContender();
+            _massTransit = contender;
+            await contender.StartAsync(options.Broker, prefix, options.Slots);
+        }
+
+        return _massTransit;
+    }
+
+    /// <summary>Runs one trivial Pymar job of <paramref name="slices"/> slices and checks its answer.</summary>
+    public async Task PymarTrivialJobAsync(int slices, bool classic = false)
+    {
+        var host = classic ? await ClassicHostAsync() : await PymarHostAsync();
+        host.Services.GetRequiredService<TrivialJob>().Length = slices;
+        var producer = host.Services.GetRequiredService<TrivialProducer>();
+        var client = host.Services.GetRequiredService<ProducerClient>();
+        var sum = await client.MapAsync(producer, DataSourceFactory<long>.For<TrivialSource>(), new MapOptions { SliceCount = slices }, Cancellation);
+        Check("Pymar.Hosting", slices, sum);
+    }
+
+    public static void Check(string contender, long slices, long sum)
+    {
+        if (sum != slices * (slices + 1) / 2)
+        {
+            throw new InvalidOperationException($"{contender} answered {sum} for a job of {slices} slices; expected {slices * (slices + 1) / 2}");
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        foreach (var client in _rawClients.Values)
+        {
+            await client.DisposeAsync();
+        }
+
+        if (_massTransit is not null)
+        {
+            await _massTransit.DisposeAsync();
+        }
+
+        foreach (var host in new[] { _pymarHost, _classicHost })
+        {
+            if (host is not null)
+            {
+                await host.StopAsync(CancellationToken.None);
+                host.Dispose();
+            }
+        }
+
+        foreach (var child in new[] { _pymarWorker, _classicWorker, _rawWorker })
+        {
+            if (child is not null)
+            {
+                await child.DisposeAsync();
+            }
+        }
+
+        await DeleteQueuesAsync();
+        try
+        {
+            Directory.Delete(ScratchDirectory, recursive: true);
+        }
+        catch (IOException)
+        {
+        }
+    }
+
+    /// <summary>
+    /// Deletes every queue and exchange the run declared: all carry the run's prefix. The names come from rabbitmqctl
+    /// where the local broker's script is found, else from what the harness knows the transports declare.
+    /// </summary>
+    private async Task DeleteQueuesAsync()
+    {
+        string[] known = [prefix, ClassicPrefix];
+        var queues = BrokerCtl.Available
+            ? (await BrokerCtl.NamesAsync("list_queues")).Where(n => n.StartsWith(prefix, StringComparison.Ordinal)).ToArray()
+            :
+            [
+                .. known.SelectMany(p => BenchModel.ProducerNames.Select(name => p + name).Append(p + "dead-letter")),
+                RawRpc.WorkQueue(prefix, RawVariant.Minimal),
+                RawRpc.WorkQueue(prefix, RawVariant.Durable),
+                .. MassTransitContender.Queues(prefix),
+            ];
+        var exchanges = BrokerCtl.Available
+            ? (await BrokerCtl.NamesAsync("list_exchanges")).Where(n => n.StartsWith(prefix, StringComparison.Ordinal)).ToArray()
+            : [.. known.Select(p => p + "control"), .. MassTransitContender.Exchanges(prefix)];
+        try
+        {
+            var factory = new ConnectionFactory { Uri = new Uri(options.Broker), ClientProvidedName = "bench cleanup" };
+            await using var connection = await factory.CreateConnectionAsync();
+            await using var channel = await connection.CreateChannelAsync();
+            foreach (var queue in queues)
+            {
+                await channel.QueueDeleteAsync(queue, ifUnused: false, ifEmpty: false);
+            }
+
+            foreach (var exchange in exchanges)
+            {
+                await channel.ExchangeDeleteAsync(exchange, ifUnused: false);
+            }
+
+            await channel.CloseAsync();
+            await connection.CloseAsync();
+        }
+        catch (Exception ex)
+        {
+            await Console.Error.WriteLineAsync($"warning: could not delete the run's queues ({prefix}*): {ex.Message}");
+        }
+    }
+}

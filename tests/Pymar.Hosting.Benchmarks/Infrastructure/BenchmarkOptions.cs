@@ -1,0 +1,168 @@
+using System.Globalization;
+
+namespace Pymar.Hosting.Benchmarks.Infrastructure;
+
+/// <summary>The harness's command line.</summary>
+internal sealed class BenchmarkOptions
+{
+    public const string Usage = """
+        usage: dotnet run -c Release --project tests/Pymar.Hosting.Benchmarks -- [scenario] [options]
+
+        scenarios (default: all, in this order):
+          latency      a job of 4 trivial slices; Pymar vs. raw RabbitMQ.Client RPC vs. MassTransit 8.5
+          throughput   one job of 10,000 trivial slices; slices per second, same contenders
+          compute      the seed's integral of exp on [1, 10] with 9×10^8 points; Pymar (workers in another process)
+                       vs. one thread vs. Parallel.For, for seed-style code and for the fast path
+          wire         bytes published per slice and per job (data-source job, in-memory job of 10^7 integers)
+          memory       the producer process's peak working set for 10,000- and 100,000-slice jobs
+          sql          SQL data sources: time per slice of a 10^6-row table, keyset, dense-key and offset paging, by depth
+                       (SQLite, and PostgreSQL at 127.0.0.1:5433 or PYMAR_BENCH_POSTGRES)
+          all          every scenario
+
+        options:
+          --quick            tiny sizes, a smoke test of every scenario (well under a minute for all)
+          --json PATH        also write the figures as JSON
+          --broker URI       the broker (default amqp://guest:guest@127.0.0.1:5672/)
+          --jobs N           latency: measured jobs per contender (default 200; quick 10)
+          --slices N         throughput: slices of the job (default 10000; quick 300)
+          --rounds N         throughput, compute, memory: measured rounds per contender (default 3, 3, 1; quick 1)
+          --slots N          consumer slots of every contender's workers (default 2)
+          --compute-slices N compute: slices of the Pymar job (default 4, the seed's WORKERS_NUMBER)
+          --raw-prefetch N   prefetch per consumer of the raw reference (default 1: unacknowledged = slots, as Pymar)
+          --no-masstransit   leave the MassTransit contender out
+          --no-classic       leave out the Pymar contender with Pymar:Broker:QueueType=classic
+          --no-breakdown     skip the traced pass that says where the time goes
+          --what-if-prefetch N  an experiment, not Pymar's behaviour: the Pymar workers' transport decorator asks
+                             RabbitMQ for prefetch N instead of the pool's concurrency (the pool still runs --slots at once)
+          --quiet-wait S     before each scenario, wait up to S seconds for the machine to be idle (>= 85 % idle
+                             for 5 s in a row; default 300, quick 0): other work on a 2-core machine skews figures
+        """;
+
+    public string Scenario { get; private set; } = "all";
+
+    public bool Quick { get; private set; }
+
+    public string? JsonPath { get; private set; }
+
+    public string Broker { get; private set; } = "amqp://guest:guest@127.0.0.1:5672/";
+
+    public int? Jobs { get; private set; }
+
+    public int? Slices { get; private set; }
+
+    public int? Rounds { get; private set; }
+
+    public int Slots { get; private set; } = 2;
+
+    public int ComputeSlices { get; private set; } = 4;
+
+    public int RawPrefetch { get; private set; } = 1;
+
+    public bool MassTransit { get; private set; } = true;
+
+    public bool Breakdown { get; private set; } = true;
+
+    /// <summary>Also run Pymar with classic queues (Pymar:Broker:QueueType=classic) in latency and throughput.</summary>
+    public bool Classic { get; private set; } = true;
+
+    /// <summary>The queue type a child Pymar worker uses (quorum or classic).</summary>
+    public string QueueType { get; private set; } = "quorum";
+
+    public bool Help { get; private set; }
+
+    public int? QuietWait { get; private set; }
+
+    /// <summary>An experiment: Pymar workers consume with this prefetch instead of their concurrency (see README).</summary>
+    public int? WhatIfPrefetch { get; private set; }
+
+    /// <summary>The internal role of a child process (pymar-worker, raw-worker, memory-producer), or null.</summary>
+    public string? Role { get; private set; }
+
+    public string? Prefix { get; private set; }
+
+    public double? Dx { get; private set; }
+
+    public IReadOnlyList<string> Arguments { get; private set; } = [];
+
+    public static readonly string[] Scenarios = ["latency", "throughput", "compute", "wire", "memory", "sql"];
+
+    public static BenchmarkOptions Parse(string[] args)
+    {
+        var o = new BenchmarkOptions { Arguments = args };
+        for (var i = 0; i < args.Length; i++)
+        {
+            var arg = args[i];
+            switch (arg)
+            {
+                case "--help" or "-h": o.Help = true; break;
+                case "--quick": o.Quick = true; break;
+                case "--json": o.JsonPath = Value(args, ref i); break;
+                case "--broker": o.Broker = Value(args, ref i); break;
+                case "--jobs": o.Jobs = Positive(arg, Value(args, ref i)); break;
+                case "--slices": o.Slices = Positive(arg, Value(args, ref i)); break;
+                case "--rounds": o.Rounds = Positive(arg, Value(args, ref i)); break;
+                case "--slots": o.Slots = Positive(arg, Value(args, ref i)); break;
+                case "--compute-slices": o.ComputeSlices = Positive(arg, Value(args, ref i)); break;
+                case "--raw-prefetch": o.RawPrefetch = Positive(arg, Value(args, ref i)); break;
+                case "--no-masstransit": o.MassTransit = false; break;
+                case "--no-breakdown": o.Breakdown = false; break;
+                case "--no-classic": o.Classic = false; break;
+                case "--what-if-prefetch": o.WhatIfPrefetch = Positive(arg, Value(args, ref i)); break;
+                case "--quiet-wait": o.QuietWait = int.Parse(Value(args, ref i), CultureInfo.InvariantCulture); break;
+                case "--queue-type": o.QueueType = Value(args, ref i); break;
+                case "--role": o.Role = Value(args, ref i); break;
+                case "--prefix": o.Prefix = Value(args, ref i); break;
+                case "--dx": o.Dx = double.Parse(Value(args, ref i), CultureInfo.InvariantCulture); break;
+                default:
+                    if (arg.StartsWith('-'))
+                    {
+                        throw new FormatException($"unknown option '{arg}' (see --help)");
+                    }
+
+                    if (arg != "all" && !Scenarios.Contains(arg))
+                    {
+                        throw new FormatException($"unknown scenario '{arg}' (see --help)");
+                    }
+
+                    o.Scenario = arg;
+                    break;
+            }
+        }
+
+        return o;
+    }
+
+    /// <summary>The step of the integral: 1e-8 (9×10^8 points), or 1e-6 (9×10^6) with --quick.</summary>
+    public double IntegralDx => Dx ?? (Quick ? 1e-6 : 1e-8);
+
+    public int LatencyJobs => Jobs ?? (Quick ? 10 : 200);
+
+    public int LatencyWarmup => Quick ? 3 : 30;
+
+    public int ThroughputSlices => Slices ?? (Quick ? 300 : 10_000);
+
+    public int ThroughputRounds => Rounds ?? (Quick ? 1 : 3);
+
+    public int ComputeRounds => Rounds ?? (Quick ? 1 : 3);
+
+    public int MemoryRounds => Rounds ?? 1;
+
+    public int[] MemorySlices => Quick ? [4, 200, 1_000] : [4, 10_000, 100_000];
+
+    public int WireManySlices => Quick ? 300 : 10_000;
+
+    public int BreakdownJobs => Quick ? 5 : 60;
+
+    /// <summary>How long to wait, before each scenario, for the shared machine to be idle (0 with --quick).</summary>
+    public int QuietWaitSeconds => QuietWait ?? (Quick ? 0 : 300);
+
+    public int InMemoryItems => Quick ? 100_000 : 10_000_000;
+
+    private static string Value(string[] args, ref int i) =>
+        i + 1 < args.Length ? args[++i] : throw new FormatException($"{args[i]} needs a value");
+
+    private static int Positive(string option, string value) =>
+        int.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out var n) && n > 0
+            ? n
+            : throw new FormatException($"{option} must be a positive whole number (got '{value}')");
+}

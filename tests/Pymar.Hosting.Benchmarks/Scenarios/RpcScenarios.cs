@@ -1,0 +1,249 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Text;
+using Pymar.Hosting.Benchmarks.Contenders;
+using Pymar.Hosting.Benchmarks.Infrastructure;
+
+namespace Pymar.Hosting.Benchmarks.Scenarios;
+
+/// <summary>
+/// latency and throughput: jobs of trivial slices through Pymar.Hosting, the raw RabbitMQ.Client RPC reference (and
+/// its variant with Pymar's guarantees) and MassTransit, each with its workers in a child process of its own with the
+/// same number of consumer slots.
+/// </summary>
+internal static class RpcScenarios
+{
+    public const string Raw = "raw RPC (reference)";
+    public const string RawDurable = "raw RPC, Pymar's guarantees";
+    public const string Pymar = "Pymar.Hosting";
+    public const string PymarClassic = "Pymar.Hosting, classic queues";
+    public const string MassTransit = "MassTransit 8.5.12";
+
+    public static async Task RunLatencyAsync(BenchContext context)
+    {
+        var options = context.Options;
+        var contenders = await ContendersAsync(context, slices: 4, rate: false);
+        var samples = await Alternation.RunAsync(contenders, options.LatencyWarmup, options.LatencyJobs, "latency", context.Cancellation);
+        var result = new ScenarioResult("latency", string.Create(CultureInfo.InvariantCulture,
+            $"a job of 4 trivial slices (each returns a number); {options.LatencyJobs} jobs per contender after {options.LatencyWarmup} warm-up jobs, run alternately; {Arrangement(options)}"));
+        result.Tables.Add(new ResultTable("time per job", "ms", Raw, "median / reference median, lower is better").AddAll(samples, Note));
+        AddTargets(result, samples, latency: true);
+        if (options.Breakdown)
+        {
+            await BreakdownAsync(context, result, slices: 4, jobs: Math.Min(options.LatencyJobs, options.BreakdownJobs), withMean: false);
+        }
+
+        context.Report.Add(result);
+    }
+
+    public static async Task RunThroughputAsync(BenchContext context)
+    {
+        var options = context.Options;
+        var slices = options.ThroughputSlices;
+        var contenders = await ContendersAsync(context, slices, rate: true);
+        var warmup = await ContendersAsync(context, Math.Min(slices, 1000), rate: true);
+        await Alternation.RunAsync(warmup, 1, 0, "throughput warm-up", context.Cancellation);
+        var samples = await Alternation.RunAsync(contenders, 0, options.ThroughputRounds, "throughput", context.Cancellation);
+        var result = new ScenarioResult("throughput", string.Create(CultureInfo.InvariantCulture,
+            $"one job of {slices:#,0} trivial slices; {options.ThroughputRounds} jobs per contender after a warm-up job of {Math.Min(slices, 1000):#,0}, run alternately; {Arrangement(options)}"));
+        result.Tables.Add(new ResultTable("slices per second", "slices/s", Raw, "median / reference median, higher is better").AddAll(samples, Note));
+        AddTargets(result, samples, latency: false);
+        if (options.Breakdown)
+        {
+            await BreakdownAsync(context, result, slices, jobs: 1, withMean: true);
+        }
+
+        context.Report.Add(result);
+    }
+
+    private static string Arrangement(BenchmarkOptions options) => string.Create(CultureInfo.InvariantCulture,
+        $"{(options.WhatIfPrefetch is { } p ? $"EXPERIMENT: Pymar workers consume with prefetch {p} instead of {options.Slots}; " : "")}every contender's workers run in a separate process with {options.Slots} consumer slots and {options.Slots} unacknowledged messages at most (raw: {options.Slots} consumers with prefetch {options.RawPrefetch}), its client in the harness (MassTransit's in a child process of its own, timed there)");
+
+    private static string? Note(string name) => name switch
+    {
+        Raw => "classic queue, transient messages, no confirms, ack after reply",
+        RawDurable => "quorum queue, persistent, confirms on slices and replies",
+        Pymar => "WorkerService, RabbitMqTransport (defaults: quorum queue)",
+        PymarClassic => "the same with Pymar:Broker:QueueType=classic",
+        MassTransit => "request client, Task.WhenAll; defaults (durable, confirms)",
+        _ => null,
+    };
+
+    private static void AddTargets(ScenarioResult result, List<(string Name, IReadOnlyList<double> Samples)> samples, bool latency)
+    {
+        var median = samples.ToDictionary(s => s.Name, s => Stats.Of(s.Samples).Median);
+        var ratio = median[Pymar] / median[Raw];
+        result.Notes.Add(latency
+            ? string.Create(CultureInfo.InvariantCulture, $"target: Pymar latency <= 1.5x raw RPC: {ratio:0.00}x, {(ratio <= 1.5 ? "met" : "MISSED")}")
+            : string.Create(CultureInfo.InvariantCulture, $"target: Pymar throughput >= 0.7x raw RPC: {ratio:0.00}x, {(ratio >= 0.7 ? "met" : "MISSED")}"));
+        if (median.TryGetValue(MassTransit, out var mt))
+        {
+            var versus = latency ? mt / median[Pymar] : median[Pymar] / mt;
+            result.Notes.Add(string.Create(CultureInfo.InvariantCulture, $"Pymar vs. MassTransit: {versus:0.00}x {(latency ? "faster" : "the rate")}"));
+        }
+
+        if (median.TryGetValue(RawDurable, out var durable))
+        {
+            result.Notes.Add(string.Create(CultureInfo.InvariantCulture,
+                $"Pymar vs. raw RPC with the same guarantees: {(latency ? median[Pymar] / durable : median[Pymar] / durable):0.00}x"));
+        }
+    }
+
+    private static async Task<List<Contender>> ContendersAsync(BenchContext context, int slices, bool rate)
+    {
+        var options = context.Options;
+        await context.PymarWorkerAsync();
+        await context.PymarHostAsync();
+        if (options.Classic)
+        {
+            await context.ClassicWorkerAsync();
+            await context.ClassicHostAsync();
+        }
+
+        var raw = await context.RawClientAsync(RawVariant.Minimal);
+        var durable = await context.RawClientAsync(RawVariant.Durable);
+        var cancellation = context.Cancellation;
+        double Sample(double milliseconds) => rate ? slices / (milliseconds / 1000) : milliseconds;
+
+        var contenders = new List<Contender>
+        {
+            new(Raw, async () => Sample(await Alternation.TimeAsync(async () => BenchContext.Check(Raw, slices, await raw.RunJobAsync(slices, cancellation))))),
+            new(RawDurable, async () => Sample(await Alternation.TimeAsync(async () => BenchContext.Check(RawDurable, slices, await durable.RunJobAsync(slices, cancellation))))),
+            new(Pymar, async () => Sample(await Alternation.TimeAsync(() => context.PymarTrivialJobAsync(slices)))),
+        };
+        if (options.Classic)
+        {
+            contenders.Add(new(PymarClassic, async () => Sample(await Alternation.TimeAsync(() => context.PymarTrivialJobAsync(slices, classic: true)))));
+        }
+
+        if (options.MassTransit)
+        {
+            var massTransit = await context.MassTransitAsync();
+            contenders.Add(new(MassTransit, async () =>
+            {
+                // MassTransit's numbers are a request's index + 1, as the others'.
+                var (elapsed, sum) = await massTransit.RunJobAsync(slices, TimeSpan.FromMinutes(10));
+                BenchContext.Check(MassTransit, slices, sum);
+                return Sample(elapsed.TotalMilliseconds);
+            }));
+        }
+
+        return contenders;
+    }
+
+    /// <summary>A traced pass after the measured one: where each contender's time goes, stage by stage.</summary>
+    private static async Task BreakdownAsync(BenchContext context, ScenarioResult result, int slices, int jobs, bool withMean)
+    {
+        var pymarWorker = await context.PymarWorkerAsync();
+        var rawWorker = await context.RawWorkerAsync();
+        var raw = await context.RawClientAsync(RawVariant.Minimal);
+        var durable = await context.RawClientAsync(RawVariant.Durable);
+        var cancellation = context.Cancellation;
+        var classicWorker = context.Options.Classic ? await context.ClassicWorkerAsync() : null;
+        var runs = new List<(string Name, Func<Task> Run)>
+        {
+            (Pymar, () => context.PymarTrivialJobAsync(slices)),
+            (Raw, async () => BenchContext.Check(Raw, slices, await raw.RunJobAsync(slices, cancellation))),
+            (RawDurable, async () => BenchContext.Check(RawDurable, slices, await durable.RunJobAsync(slices, cancellation))),
+        };
+        if (classicWorker is not null)
+        {
+            runs.Add((PymarClassic, () => context.PymarTrivialJobAsync(slices, classic: true)));
+        }
+
+        var workers = new[] { pymarWorker, rawWorker, classicWorker }.OfType<ChildProcess>().ToList();
+
+        var timeout = TimeSpan.FromSeconds(30);
+        foreach (var worker in workers)
+        {
+            await worker.CommandAsync("trace on", timeout);
+        }
+
+        context.Trace.Drain();
+        context.Trace.Enabled = true;
+        var traced = new List<TracedJob>();
+        try
+        {
+            for (var j = 0; j < jobs; j++)
+            {
+                foreach (var (name, run) in runs)
+                {
+                    var start = Stopwatch.GetTimestamp();
+                    await run();
+                    traced.Add(new TracedJob(name, start, Stopwatch.GetTimestamp()));
+                }
+            }
+        }
+        finally
+        {
+            context.Trace.Enabled = false;
+            foreach (var worker in workers)
+            {
+                await worker.CommandAsync("trace off", timeout);
+            }
+        }
+
+        var events = context.Trace.Drain().ToList();
+        foreach (var worker in workers)
+        {
+            var dump = Path.Combine(context.ScratchDirectory, $"worker-{worker.Id}.trace");
+            await worker.CommandAsync("dump " + dump, timeout);
+            events.AddRange(await TraceLog.ReadAsync(dump));
+        }
+
+        var slots = context.Options.Slots;
+        var analysis = Breakdown.Analyze(traced, events, name => name is Pymar or PymarClassic ? context.Options.WhatIfPrefetch ?? slots : slots * context.Options.RawPrefetch);
+        string[] shown = context.Options.Classic ? [Pymar, PymarClassic, Raw, RawDurable] : [Pymar, Raw, RawDurable];
+
+        var text = new StringBuilder();
+        text.AppendLine(string.Create(CultureInfo.InvariantCulture,
+            $"where the time goes (a traced pass of {jobs} job(s) per contender after the measured ones; producer stamps in the harness, worker stamps in the worker process, one monotonic clock):"));
+        text.Append(Breakdown.Format(analysis, shown, withMean));
+        if (!withMean)
+        {
+            foreach (var name in new[] { Pymar, Raw })
+            {
+                var ofContender = traced.Where(t => t.Contender == name).OrderBy(t => t.End - t.Start).ToList();
+                if (ofContender.Count > 0)
+                {
+                    text.AppendLine("the median job's timeline:");
+                    text.Append(Breakdown.Timeline(ofContender[ofContender.Count / 2], events));
+                }
+            }
+        }
+        else
+        {
+            foreach (var name in shown)
+            {
+                text.AppendLine(Rates(name, traced.Where(t => t.Contender == name).ToList(), events, slices));
+            }
+        }
+
+        result.Notes.Add(text.ToString().TrimEnd());
+        result.Extra["breakdown"] = Breakdown.ToJson(analysis);
+    }
+
+    /// <summary>For a large job: how fast the producer published, and how fast the workers answered.</summary>
+    private static string Rates(string name, List<TracedJob> jobs, List<TraceEvent> events, int slices)
+    {
+        if (jobs.Count == 0)
+        {
+            return "";
+        }
+
+        var job = jobs[0];
+        var inJob = events.Where(e => e.Timestamp >= job.Start && e.Timestamp <= job.End).ToList();
+        double Span(TraceKind from, TraceKind to)
+        {
+            var a = inJob.Where(e => e.Kind == from).Select(e => e.Timestamp).DefaultIfEmpty(0).Min();
+            var b = inJob.Where(e => e.Kind == to).Select(e => e.Timestamp).DefaultIfEmpty(0).Max();
+            return a == 0 || b == 0 ? double.NaN : Stopwatch.GetElapsedTime(a, b).TotalSeconds;
+        }
+
+        var publish = Span(TraceKind.PublishStart, TraceKind.PublishEnd);
+        var work = Span(TraceKind.Deliver, TraceKind.AckEnd);
+        var replies = Span(TraceKind.PublishStart, TraceKind.ReplyArrive);
+        return string.Create(CultureInfo.InvariantCulture,
+            $"  {name}: job {Stopwatch.GetElapsedTime(job.Start, job.End).TotalSeconds:0.000} s; publishing all slices took {publish:0.000} s ({slices / publish:#,0}/s); workers busy from first delivery to last ack {work:0.000} s ({slices / work:#,0}/s); last reply {replies:0.000} s after the first publish");
+    }
+}
