@@ -122,9 +122,12 @@ else
     log "starting $PYMAR_RMQ_NODE on $PYMAR_RMQ_HOST:$PYMAR_RMQ_PORT (base $PYMAR_RMQ_BASE)…"
     rm -f "$RABBITMQ_PID_FILE"
     : > "$STDOUT_LOG"
-    # Detached: own session, no stdin, output to a file, lock fd closed.
+    # Detached: own session, no stdin, output to a file, lock fd closed. Started from /: the node resolves paths
+    # against its working directory, and a test clone it was started from may be deleted while it runs.
+    pushd / >/dev/null
     setsid nohup "$PYMAR_RMQ_BIN/rabbitmq-server" </dev/null >>"$STDOUT_LOG" 2>&1 9>&- &
     launcher_pid=$!
+    popd >/dev/null
     {
         echo "node=$PYMAR_RMQ_NODE"
         echo "launcher_pid=$launcher_pid"

@@ -36,7 +36,23 @@ internal sealed class RabbitMqDelivery(
     {
         // On the delivery's own channel: the broker handles the reply before the acknowledgement that follows it.
         var properties = new BasicProperties { ContentType = "application/json", Type = "pymar.reply", CorrelationId = correlationId };
-        await channel.BasicPublishAsync(string.Empty, replyTo, mandatory: false, properties, body, cancellationToken).ConfigureAwait(false);
+        if (channel.IsOpen)
+        {
+            try
+            {
+                await channel.BasicPublishAsync(string.Empty, replyTo, mandatory: false, properties, body, cancellationToken).ConfigureAwait(false);
+                return;
+            }
+            catch (AlreadyClosedException)
+            {
+            }
+        }
+
+        // The broker closed the channel while the slice ran (its consumer_timeout, or a lost connection): the slice is
+        // back in its queue, but its answer is still worth sending. The producer folds it once and ends the job, and
+        // workers drop the redelivered copy.
+        RabbitMqLog.ReplyOnOtherChannel(logger, queue, channel.CloseReason?.ReplyText ?? "closed");
+        await transport.PublishReplyAsync(replyTo, body, correlationId, cancellationToken).ConfigureAwait(false);
     }
 
     public override async ValueTask AckAsync(CancellationToken cancellationToken = default)

@@ -20,8 +20,14 @@ internal static partial class RabbitMqLog
     [LoggerMessage(3005, LogLevel.Warning, "RabbitMQ closed the consuming channel ({ReplyCode} {ReplyText}); opening a new one. Unacknowledged slices return to their queue")]
     public static partial void ChannelClosedByBroker(ILogger logger, ushort replyCode, string replyText);
 
-    [LoggerMessage(3006, LogLevel.Error, "Could not reopen the consuming channel: {Reason}; the connection's recovery will retry")]
-    public static partial void ReopenFailed(ILogger logger, string reason);
+    [LoggerMessage(3006, LogLevel.Error, "Could not reopen the consuming channel: {Reason}; retrying in {Delay}")]
+    public static partial void ReopenFailed(ILogger logger, string reason, TimeSpan delay);
+
+    [LoggerMessage(3007, LogLevel.Warning, "The channel of a slice from {Queue} was closed while it ran ({Reason}); the slice went back to its queue; sending its answer on another channel")]
+    public static partial void ReplyOnOtherChannel(ILogger logger, string queue, string reason);
+
+    [LoggerMessage(3008, LogLevel.Information, "Reopened the consuming channel for producers {Producers}")]
+    public static partial void ChannelReopened(ILogger logger, string producers);
 
     [LoggerMessage(3004, LogLevel.Warning, "Could not settle a delivery from {Queue}: {Reason}; the broker redelivers it")]
     public static partial void SettleFailed(ILogger logger, string queue, string reason);

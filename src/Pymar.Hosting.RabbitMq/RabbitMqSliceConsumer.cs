@@ -123,7 +123,8 @@ internal sealed class RabbitMqSliceConsumer : ISliceConsumer
             tags.Add(await channel.BasicConsumeAsync(queue, autoAck: false, consumer, cancellationToken).ConfigureAwait(false));
         }
 
-        channel.ChannelShutdownAsync += OnChannelShutdownAsync;
+        // The client may raise the event with its inner channel as the sender: compare with the channel opened here.
+        channel.ChannelShutdownAsync += (_, args) => OnChannelShutdownAsync(channel, args);
         _channel = channel;
         _consumerTags = tags;
     }
@@ -156,32 +157,51 @@ internal sealed class RabbitMqSliceConsumer : ISliceConsumer
         return redelivered ? 2 : 1;
     }
 
-    private async Task OnChannelShutdownAsync(object sender, ShutdownEventArgs args)
+    private Task OnChannelShutdownAsync(IChannel closedChannel, ShutdownEventArgs args)
     {
         // A lost connection is recovered by the client; a channel the broker closed is not.
         if (_stopped || args.Initiator != ShutdownInitiator.Peer || !_connection.IsOpen)
         {
-            return;
+            return Task.CompletedTask;
         }
 
         RabbitMqLog.ChannelClosedByBroker(_logger, args.ReplyCode, args.ReplyText);
-        await _lock.WaitAsync().ConfigureAwait(false);
-        try
+
+        // Not inside this handler: the client raises it from the connection's frame loop, which must keep running
+        // to open the new channel.
+        _ = Task.Run(() => ReopenAsync(closedChannel));
+        return Task.CompletedTask;
+    }
+
+    private async Task ReopenAsync(IChannel closedChannel)
+    {
+        var delay = TimeSpan.FromMilliseconds(100);
+        while (true)
         {
-            if (_stopped || !ReferenceEquals(sender, _channel))
+            await _lock.WaitAsync().ConfigureAwait(false);
+            try
             {
+                if (_stopped || !ReferenceEquals(closedChannel, _channel))
+                {
+                    return;
+                }
+
+                // The closed channel is left undisposed: slices still running from it settle against it (and log).
+                await OpenAsync(CancellationToken.None).ConfigureAwait(false);
+                RabbitMqLog.ChannelReopened(_logger, string.Join(", ", _producerNames));
                 return;
             }
+            catch (Exception ex) when (ex is AlreadyClosedException or OperationInterruptedException or IOException or TimeoutException)
+            {
+                RabbitMqLog.ReopenFailed(_logger, ex.Message, delay);
+            }
+            finally
+            {
+                _lock.Release();
+            }
 
-            await OpenAsync(CancellationToken.None).ConfigureAwait(false);
-        }
-        catch (Exception ex) when (ex is AlreadyClosedException or OperationInterruptedException or IOException)
-        {
-            RabbitMqLog.ReopenFailed(_logger, ex.Message);
-        }
-        finally
-        {
-            _lock.Release();
+            await Task.Delay(delay).ConfigureAwait(false);
+            delay = TimeSpan.FromTicks(Math.Min(delay.Ticks * 2, TimeSpan.FromSeconds(30).Ticks));
         }
     }
 

@@ -50,6 +50,28 @@ public sealed class ChaosTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task ASliceThatOutlivesTheBrokersConsumerTimeoutIsAnsweredOnceAndTheJobEnds()
+    {
+        // The fault-test broker has consumer_timeout = 10 s, checked every second (deploy/rabbitmq/start-chaos.sh).
+        var logs = new CapturedLogs();
+        await StartHostAsync(logs, ChaosBroker.Uri, workers: 1);
+        var producer = await StartHostAsync(logs, ChaosBroker.Uri, workers: 0);
+        var watch = Stopwatch.StartNew();
+
+        var answer = await producer.Services.GetRequiredService<ProducerClient>().MapAsync(
+            new OutlivingSquaredSumProducer(logs), DataSourceFactory<long>.For<RangeDataSource>(), new MapOptions { SliceCount = 1, Timeout = s_deadline });
+
+        Assert.Equal(PymarExamples.SquaredSumAnswer, answer.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        Assert.True(watch.Elapsed < OutlivingSquaredSumProducer.MaxWait, $"the slice waited {watch.Elapsed} without the broker closing its channel");
+        Assert.Contains(logs.Lines, l => l.Contains(OutlivingSquaredSumProducer.ChannelClosedLine + " (406 PRECONDITION_FAILED", StringComparison.Ordinal) && l.Contains("timed out", StringComparison.Ordinal));
+        Assert.Contains(logs.Lines, l => l.Contains("sending its answer on another channel", StringComparison.Ordinal));
+        Assert.Contains(logs.Lines, l => l.Contains("Reopened the consuming channel", StringComparison.Ordinal));
+
+        // The worker's one slot is free again (the redelivered copy is dropped or answered at once): the next job runs.
+        Assert.Equal(PymarExamples.WordCountAnswer, await Run(producer, "word-count", new MapOptions { Timeout = TimeSpan.FromSeconds(30) }));
+    }
+
+    [Fact]
     public async Task TheHealthCheckIsUnhealthyWhileTheBrokerIsDownAndHealthyAgainAfter()
     {
         var host = await StartHostAsync(new CapturedLogs(), ChaosBroker.Uri, workers: 1, health: true);
@@ -118,7 +140,8 @@ public sealed class ChaosTests : IAsyncLifetime
         var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { Args = [], DisableDefaults = true });
         builder.Configuration.AddInMemoryCollection(configuration);
         builder.Logging.ClearProviders().AddProvider(logs).SetMinimumLevel(LogLevel.Information);
-        var pymar = builder.Services.AddPymar(builder.Configuration).AddExamples().AddProducer<SlowSquaredSumProducer>().UseRabbitMq();
+        var pymar = builder.Services.AddPymar(builder.Configuration).AddExamples().AddProducer<SlowSquaredSumProducer>().AddProducer<OutlivingSquaredSumProducer>().UseRabbitMq();
+        builder.Services.AddSingleton(logs);
         if (workers > 0)
         {
             pymar.AddWorkers(o => o.Concurrency = workers);
