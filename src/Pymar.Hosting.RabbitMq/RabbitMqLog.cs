@@ -29,6 +29,9 @@ internal static partial class RabbitMqLog
     [LoggerMessage(3008, LogLevel.Information, "Reopened the consuming channel for producers {Producers}")]
     public static partial void ChannelReopened(ILogger logger, string producers);
 
+    [LoggerMessage(3009, LogLevel.Warning, "RabbitMQ nacked a message to queue {Queue} (attempt {Attempt}); publishing it again in {Delay}")]
+    public static partial void PublishNacked(ILogger logger, string queue, int attempt, TimeSpan delay);
+
     [LoggerMessage(3004, LogLevel.Warning, "Could not settle a delivery from {Queue}: {Reason}; the broker redelivers it")]
     public static partial void SettleFailed(ILogger logger, string queue, string reason);
 }

@@ -204,19 +204,32 @@ public sealed class RabbitMqTransport : IPymarTransport, IAsyncDisposable, IDisp
         }
     }
 
-    private static async ValueTask PublishConfirmedAsync(IChannel channel, string queue, BasicProperties properties, ReadOnlyMemory<byte> body, CancellationToken cancellationToken)
+    private async ValueTask PublishConfirmedAsync(IChannel channel, string queue, BasicProperties properties, ReadOnlyMemory<byte> body, CancellationToken cancellationToken)
     {
-        try
+        // A nack means the broker could not take the message this time (a quorum queue that is still starting, for
+        // one); publishing again is safe, since a slice counts once however often it arrives.
+        const int Attempts = 4;
+        for (var attempt = 1; ; attempt++)
         {
-            await channel.BasicPublishAsync(string.Empty, queue, mandatory: true, properties, body, cancellationToken).ConfigureAwait(false);
-        }
-        catch (PublishException ex)
-        {
-            throw new PymarException($"RabbitMQ did not confirm a message to queue '{queue}' ({(ex.IsReturn ? "returned as unroutable" : "nacked")}); it is not counted as sent.", ex);
-        }
-        catch (Exception ex) when (ex is AlreadyClosedException or OperationInterruptedException or IOException)
-        {
-            throw new TransportUnavailableException($"The connection to RabbitMQ closed while publishing to queue '{queue}': {ex.Message}", ex);
+            try
+            {
+                await channel.BasicPublishAsync(string.Empty, queue, mandatory: true, properties, body, cancellationToken).ConfigureAwait(false);
+                return;
+            }
+            catch (PublishException ex) when (!ex.IsReturn && attempt < Attempts)
+            {
+                var delay = TimeSpan.FromMilliseconds(50 << attempt);
+                RabbitMqLog.PublishNacked(_logger, queue, attempt, delay);
+                await Task.Delay(delay, cancellationToken).ConfigureAwait(false);
+            }
+            catch (PublishException ex)
+            {
+                throw new PymarException($"RabbitMQ did not confirm a message to queue '{queue}' ({(ex.IsReturn ? "returned as unroutable" : $"nacked {attempt} times")}); it is not counted as sent.", ex);
+            }
+            catch (Exception ex) when (ex is AlreadyClosedException or OperationInterruptedException or IOException)
+            {
+                throw new TransportUnavailableException($"The connection to RabbitMQ closed while publishing to queue '{queue}': {ex.Message}", ex);
+            }
         }
     }
 
