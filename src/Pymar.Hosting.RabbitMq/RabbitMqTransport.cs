@@ -92,8 +92,8 @@ public sealed class RabbitMqTransport : IPymarTransport, IAsyncDisposable, IDisp
         return await RabbitMqSliceConsumer.StartAsync(this, connection, _topology, producerNames, prefetch, onSlice, _logger, cancellationToken).ConfigureAwait(false);
     }
 
-    /// <inheritdoc />
-    public async ValueTask PublishReplyAsync(string replyTo, ReadOnlyMemory<byte> body, string correlationId, CancellationToken cancellationToken = default)
+    /// <summary>Publishes a reply on the transport's own channel (for a slice whose delivery channel has closed).</summary>
+    internal async ValueTask PublishReplyAsync(string replyTo, ReadOnlyMemory<byte> body, string correlationId, CancellationToken cancellationToken = default)
     {
         var channel = await GetPublishChannelAsync(cancellationToken).ConfigureAwait(false);
         var basicProperties = new BasicProperties { ContentType = "application/json", Type = "pymar.reply", CorrelationId = correlationId };

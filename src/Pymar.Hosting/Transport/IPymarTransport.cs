@@ -49,13 +49,6 @@ public interface IPymarTransport
         Func<SliceDelivery, CancellationToken, ValueTask> onSlice,
         CancellationToken cancellationToken = default);
 
-    /// <summary>Publishes a reply body to the inbox at <paramref name="replyTo"/>.</summary>
-    /// <param name="replyTo">The inbox address the request named.</param>
-    /// <param name="body">The serialized reply.</param>
-    /// <param name="correlationId">The request's correlation id.</param>
-    /// <param name="cancellationToken">Cancels the publish.</param>
-    ValueTask PublishReplyAsync(string replyTo, ReadOnlyMemory<byte> body, string correlationId, CancellationToken cancellationToken = default);
-
     /// <summary>Tells every worker that a job has ended (done, failed, cancelled or timed out), so they drop its slices.</summary>
     /// <param name="jobId">The job's id.</param>
     /// <param name="cancellationToken">Cancels the publish.</param>

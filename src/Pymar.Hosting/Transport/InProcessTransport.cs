@@ -56,13 +56,6 @@ public sealed class InProcessTransport : IPymarTransport
     }
 
     /// <inheritdoc />
-    public ValueTask PublishReplyAsync(string replyTo, ReadOnlyMemory<byte> body, string correlationId, CancellationToken cancellationToken = default)
-    {
-        cancellationToken.ThrowIfCancellationRequested();
-        return _broker.DeliverReplyAsync(replyTo, body);
-    }
-
-    /// <inheritdoc />
     public ValueTask PublishJobEndedAsync(string jobId, CancellationToken cancellationToken = default) => _broker.PublishJobEndedAsync(jobId);
 
     /// <inheritdoc />

@@ -65,12 +65,6 @@ internal sealed class TracingTransport(IPymarTransport inner, TraceLog trace, Wi
             },
             cancellationToken);
 
-    public ValueTask PublishReplyAsync(string replyTo, ReadOnlyMemory<byte> body, string correlationId, CancellationToken cancellationToken = default)
-    {
-        counters.Reply(body.Length);
-        return trace.Enabled ? TracedReplyAsync(replyTo, body, correlationId, cancellationToken) : inner.PublishReplyAsync(replyTo, body, correlationId, cancellationToken);
-    }
-
     public ValueTask<long> PurgeAsync(IReadOnlyCollection<string> producerNames, CancellationToken cancellationToken = default) =>
         inner.PurgeAsync(producerNames, cancellationToken);
 
@@ -110,13 +104,6 @@ internal sealed class TracingTransport(IPymarTransport inner, TraceLog trace, Wi
         trace.Add(TraceKind.PublishStart, properties.CorrelationId);
         await inner.PublishSliceAsync(producerName, body, properties, cancellationToken);
         trace.Add(TraceKind.PublishEnd, properties.CorrelationId);
-    }
-
-    private async ValueTask TracedReplyAsync(string replyTo, ReadOnlyMemory<byte> body, string correlationId, CancellationToken cancellationToken)
-    {
-        trace.Add(TraceKind.ReplyStart, correlationId);
-        await inner.PublishReplyAsync(replyTo, body, correlationId, cancellationToken);
-        trace.Add(TraceKind.ReplyEnd, correlationId);
     }
 
     /// <summary>A delivery whose acknowledgement is stamped.</summary>
