@@ -19,21 +19,22 @@ internal sealed class SqlQueries
 
         // Reads no row, but makes the database resolve the table and every column (and the key).
         Probe = string.Create(CultureInfo.InvariantCulture, $"SELECT {columns}{(key is null ? "" : ", " + key)} FROM {from} WHERE 1 = 0");
-        Count = table.CountQuery ?? string.Create(CultureInfo.InvariantCulture, $"SELECT count(*) FROM {from}");
-
-        if (Paging == SqlPaging.DenseKey)
+        Count = Paging == SqlPaging.KeyRange ? null : table.CountQuery ?? string.Create(CultureInfo.InvariantCulture, $"SELECT count(*) FROM {from}");
+        if (Paging == SqlPaging.KeyRange)
         {
-            // The keys are min .. min + count - 1: the window is a key range, with min from the key's index.
+            // The length is the key's span, and the window is the key range [min + offset, min + offset + limit), with
+            // min from the key's index: one index range scan of the slice's own rows, whatever gaps the keys have.
             var min = string.Create(CultureInfo.InvariantCulture, $"(SELECT min({key}) FROM {from})");
-            DenseCheck = string.Create(CultureInfo.InvariantCulture, $"SELECT min({key}), max({key}) FROM {from}");
+            KeyBounds = string.Create(CultureInfo.InvariantCulture, $"SELECT min({key}), max({key}) FROM {from}");
             Read = string.Create(CultureInfo.InvariantCulture,
                 $"SELECT {columns} FROM {from} WHERE {key} >= {min} + {OffsetParameter} AND {key} < {min} + {OffsetParameter} + {LimitParameter} ORDER BY {key}");
             ReadFromStart = Read;
         }
         else if (Paging == SqlPaging.Keyset)
         {
-            // The key at the window's offset comes from the key's index alone (an index-only scan that never touches
-            // the rows before the window), then the window is one index range scan: exact whatever gaps the keys have.
+            // The key at the window's offset comes from the key's index, stepping over `offset` entries (an index-only
+            // scan on a vacuumed PostgreSQL table), then the window is one index range scan: exact whatever gaps the
+            // keys have, and for any ordered key type.
             var keyAtOffset = string.Create(CultureInfo.InvariantCulture, $"SELECT {key} FROM {from} ORDER BY {key} {dialect.LimitClause("1", OffsetParameter)}");
             ReadFromStart = string.Create(CultureInfo.InvariantCulture, $"SELECT {columns} FROM {from} ORDER BY {key} {dialect.LimitClause(LimitParameter, null)}");
             Read = string.Create(CultureInfo.InvariantCulture, $"SELECT {columns} FROM {from} WHERE {key} >= ({keyAtOffset}) ORDER BY {key} {dialect.LimitClause(LimitParameter, null)}");
@@ -55,14 +56,17 @@ internal sealed class SqlQueries
     /// <summary>Checks that the table and its columns exist.</summary>
     public string Probe { get; }
 
-    /// <summary>The number of rows.</summary>
-    public string Count { get; }
+    /// <summary>The number of rows, the length of <see cref="SqlPaging.Keyset"/> and <see cref="SqlPaging.Offset"/>; null for <see cref="SqlPaging.KeyRange"/>.</summary>
+    public string? Count { get; }
 
-    /// <summary>For <see cref="SqlPaging.DenseKey"/>: the key's least and greatest values; otherwise null.</summary>
-    public string? DenseCheck { get; }
+    /// <summary>For <see cref="SqlPaging.KeyRange"/>: the key's least and greatest values, whose span is the length; otherwise null.</summary>
+    public string? KeyBounds { get; }
 
     /// <summary>Whether a window at offset 0 is read with <see cref="ReadFromStart"/>, which takes no offset parameter.</summary>
-    public bool HasReadFromStart => Paging != SqlPaging.DenseKey;
+    public bool HasReadFromStart => Paging != SqlPaging.KeyRange;
+
+    /// <summary>Whether a window holds exactly its limit of rows (rows are numbered), not at most (<see cref="SqlPaging.KeyRange"/>: key values are).</summary>
+    public bool WindowIsExact => Paging != SqlPaging.KeyRange;
 
     /// <summary>The rows of a window at offset 0 (parameter: limit).</summary>
     public string ReadFromStart { get; }

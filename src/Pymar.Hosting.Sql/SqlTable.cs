@@ -43,25 +43,33 @@ public sealed class SqlTable
 
     /// <summary>
     /// An ordered, unique, not-null column (a primary key, or a column with a unique index) that fixes the order of
-    /// the rows and lets workers read key ranges (<see cref="SqlPaging.Keyset"/>). It need not be one of
-    /// <see cref="Columns"/>. Without one, rows are ordered by every column of <see cref="Columns"/> and read with
-    /// <c>LIMIT</c>/<c>OFFSET</c>; rows equal in every column are then interchangeable, so the answer is the same.
+    /// the rows and lets workers read key ranges. It need not be one of <see cref="Columns"/>. With one,
+    /// <see cref="SqlPaging.Auto"/> is <see cref="SqlPaging.KeyRange"/>, which needs an integer key: the length is
+    /// then the key's span <c>max − min + 1</c>, not the row count, and a slice may hold fewer rows than its window's
+    /// limit where the keys have gaps. Name <see cref="SqlPaging.Keyset"/> for a key that is not an integer. Without a
+    /// key, rows are ordered by every column of <see cref="Columns"/> and read with <c>LIMIT</c>/<c>OFFSET</c>; rows
+    /// equal in every column are then interchangeable, so the answer is the same.
     /// </summary>
     public string? KeyColumn { get; init; }
 
-    /// <summary>How workers find their rows; <see cref="SqlPaging.Auto"/> uses keyset ranges when <see cref="KeyColumn"/> is set.</summary>
+    /// <summary>
+    /// How workers find their rows; <see cref="SqlPaging.Auto"/> uses key ranges (<see cref="SqlPaging.KeyRange"/>)
+    /// when <see cref="KeyColumn"/> is set, else <see cref="SqlPaging.Offset"/>.
+    /// </summary>
     public SqlPaging Paging { get; init; }
 
     /// <summary>
-    /// A query whose single value is the number of rows, used instead of <c>SELECT count(*)</c>: for instance a
-    /// cheaper count the application keeps. It must equal the number of rows the workers read.
+    /// A query whose single value is the number of rows, used instead of <c>SELECT count(*)</c> by
+    /// <see cref="SqlPaging.Keyset"/> and <see cref="SqlPaging.Offset"/>: for instance a cheaper count the
+    /// application keeps. It must equal the number of rows the workers read. <see cref="SqlPaging.KeyRange"/> does not
+    /// use it: its length is the key's span.
     /// </summary>
     public string? CountQuery { get; init; }
 
     /// <summary>The paging that workers use: <see cref="Paging"/> with <see cref="SqlPaging.Auto"/> resolved.</summary>
     public SqlPaging EffectivePaging => Paging switch
     {
-        SqlPaging.Auto => KeyColumn is null ? SqlPaging.Offset : SqlPaging.Keyset,
+        SqlPaging.Auto => KeyColumn is null ? SqlPaging.Offset : SqlPaging.KeyRange,
         _ => Paging,
     };
 

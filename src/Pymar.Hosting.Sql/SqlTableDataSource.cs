@@ -7,9 +7,10 @@ using System.Runtime.CompilerServices;
 namespace Pymar.Hosting.Sql;
 
 /// <summary>
-/// A data source over the rows of a relational table, read through ADO.NET: the length is <c>count(*)</c> (or
-/// <see cref="SqlTable.CountQuery"/>) on the producer, and each worker opens its own connection and reads only its
-/// slice's rows, asynchronously and with cancellation. Derive from it with the table and register the derived type
+/// A data source over the rows of a relational table, read through ADO.NET: the producer reads the length (the
+/// integer key's span <c>max − min + 1</c> with <see cref="SqlPaging.KeyRange"/>, the default with a
+/// <see cref="SqlTable.KeyColumn"/>; otherwise <c>count(*)</c> or <see cref="SqlTable.CountQuery"/>), and each worker
+/// opens its own connection and reads only its slice's rows, asynchronously and with cancellation. Derive from it with the table and register the derived type
 /// with <c>AddDataSource&lt;T&gt;()</c>; workers build it through dependency injection:
 /// <code>
 /// public sealed class NumbersTable([FromKeyedServices("Numbers")] SqlDatabase database)
@@ -22,14 +23,26 @@ namespace Pymar.Hosting.Sql;
 /// as many parameters (a positional record or a tuple).
 /// </typeparam>
 /// <remarks>
-/// With a <see cref="SqlTable.KeyColumn"/>, a slice's rows are a key range whose lower bound the worker finds from the
-/// key's index (<see cref="SqlPaging.Keyset"/>), or computes at once for an integer key without gaps
-/// (<see cref="SqlPaging.DenseKey"/>); without, <c>LIMIT</c>/<c>OFFSET</c> over the rows ordered by every column. A table or column that does not exist, or a database the producer cannot open, is a
-/// <see cref="PymarConfigurationException"/> when the producer reads the length; a database a worker cannot read fails
-/// that slice with the provider's error, which the producer receives as a <see cref="SliceFailedException"/>.
+/// <para>
+/// With a <see cref="SqlTable.KeyColumn"/>, a slice's rows are a key range. By default
+/// (<see cref="SqlPaging.KeyRange"/>) the key is an integer and the windows number key values, not rows: the length
+/// is the key's span, the window <c>[offset, offset + limit)</c> is the keys <c>[min + offset, min + offset + limit)</c>,
+/// and a slice holds the rows in that range, so fewer than its window's limit (possibly none) where the keys have
+/// gaps; every row is still read exactly once. A producer's <c>Map</c> and <c>Reduce</c> must therefore accept a
+/// slice of any size, including an empty one. A key that is not an integer needs <see cref="SqlPaging.Keyset"/>, whose
+/// worker finds its range's first key from the key's index and reads exactly its window's limit of rows. Without a
+/// key, <c>LIMIT</c>/<c>OFFSET</c> over the rows ordered by every column (<see cref="SqlPaging.Offset"/>).
+/// </para>
+/// <para>
+/// A table or column that does not exist, a <see cref="SqlPaging.KeyRange"/> key that is not an integer, or a database
+/// the producer cannot open, is a <see cref="PymarConfigurationException"/> when the producer reads the length; a
+/// database a worker cannot read fails that slice with the provider's error, which the producer receives as a
+/// <see cref="SliceFailedException"/>.
+/// </para>
 /// </remarks>
 public abstract class SqlTableDataSource<TItem> : AsyncDataSource<TItem>
 {
+    private const string KeyRangeAdvice = "Use SqlPaging.Keyset for an ordered unique key that is not an integer, or SqlPaging.Offset without a key.";
     private readonly Func<DbDataReader, TItem>? _readItem;
     private SqlQueries? _queries;
     private Func<DbDataReader, TItem>? _defaultReadItem;
@@ -38,12 +51,12 @@ public abstract class SqlTableDataSource<TItem> : AsyncDataSource<TItem>
     /// <param name="database">The database, usually taken as <c>[FromKeyedServices("name")] SqlDatabase</c>.</param>
     /// <param name="table">The table, its columns and its key.</param>
     /// <param name="readItem">Builds an item from the current row (columns at ordinals 0, 1, … in <see cref="SqlTable.Columns"/> order); null for the default.</param>
-    /// <exception cref="PymarConfigurationException">Keyset paging is asked for without a key column.</exception>
+    /// <exception cref="PymarConfigurationException">Key-range or keyset paging is asked for without a key column.</exception>
     protected SqlTableDataSource(SqlDatabase database, SqlTable table, Func<DbDataReader, TItem>? readItem = null)
     {
         ArgumentNullException.ThrowIfNull(database);
         ArgumentNullException.ThrowIfNull(table);
-        if (table.Paging is SqlPaging.Keyset or SqlPaging.DenseKey && table.KeyColumn is null)
+        if (table.Paging is SqlPaging.KeyRange or SqlPaging.Keyset && table.KeyColumn is null)
         {
             throw new PymarConfigurationException($"SQL data source '{GetType().Name}' asks for {table.Paging} paging over {table}, which names no KeyColumn.");
         }
@@ -63,10 +76,17 @@ public abstract class SqlTableDataSource<TItem> : AsyncDataSource<TItem>
 
     private string Name => GetType().Name;
 
-    /// <summary>Counts the table's rows; first checks that the table and every named column exist.</summary>
+    private string KeyRangeNeedsAnInteger =>
+        $"SQL data source '{Name}' reads table {Table} by key ranges (SqlPaging.KeyRange, the default with a KeyColumn), which needs an integer key,";
+
+    /// <summary>
+    /// The length the slices cut: with <see cref="SqlPaging.KeyRange"/> the key's span <c>max − min + 1</c> (0 for an
+    /// empty table), otherwise the number of rows. First checks that the table and every named column exist.
+    /// </summary>
     /// <param name="cancellationToken">Cancels the query.</param>
     /// <exception cref="PymarConfigurationException">
-    /// The database cannot be opened, the table or a column does not exist, or the count query fails.
+    /// The database cannot be opened, the table or a column does not exist, the count query fails, or a
+    /// <see cref="SqlPaging.KeyRange"/> key is not an integer column.
     /// </exception>
     public override async ValueTask<long> GetLengthAsync(CancellationToken cancellationToken = default)
     {
@@ -79,7 +99,7 @@ public abstract class SqlTableDataSource<TItem> : AsyncDataSource<TItem>
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
-            throw new PymarConfigurationException($"SQL data source '{Name}' cannot open database '{Database.Name}' to count the rows of {Table}: {ex.Message}", ex);
+            throw new PymarConfigurationException($"SQL data source '{Name}' cannot open database '{Database.Name}' to read the length of {Table}: {ex.Message}", ex);
         }
 
         await using (connection.ConfigureAwait(false))
@@ -95,41 +115,19 @@ public abstract class SqlTableDataSource<TItem> : AsyncDataSource<TItem>
                     $"SQL data source '{Name}': table {Table} or one of its columns ({string.Join(", ", Table.Columns)}{key}) does not exist or cannot be read in database '{Database.Name}': {ex.Message}", ex);
             }
 
-            object? count;
-            try
-            {
-                var command = connection.CreateCommand();
-                await using (command.ConfigureAwait(false))
-                {
-                    command.CommandText = queries.Count;
-                    count = await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false);
-                }
-            }
-            catch (DbException ex)
-            {
-                throw new PymarConfigurationException($"SQL data source '{Name}' cannot count the rows of {Table} in database '{Database.Name}' ({queries.Count}): {ex.Message}", ex);
-            }
-
-            if (count is null or DBNull)
-            {
-                throw new PymarConfigurationException($"SQL data source '{Name}': the count query of {Table} returned no value ({queries.Count}).");
-            }
-
-            var length = Convert.ToInt64(count, CultureInfo.InvariantCulture);
-            if (queries.DenseCheck is { } denseCheck)
-            {
-                await CheckDenseAsync(connection, denseCheck, length, cancellationToken).ConfigureAwait(false);
-            }
-
-            return length;
+            return queries.KeyBounds is { } keyBounds
+                ? await ReadKeySpanAsync(connection, keyBounds, cancellationToken).ConfigureAwait(false)
+                : await CountAsync(connection, queries.Count!, cancellationToken).ConfigureAwait(false);
         }
     }
 
     /// <summary>
-    /// Reads the rows of <paramref name="window"/> on its own connection. Fails when the table holds fewer rows than
-    /// the window, which means it changed while the job ran.
+    /// Reads the rows of <paramref name="window"/> on its own connection, in key order when the table has a key. With
+    /// <see cref="SqlPaging.KeyRange"/> these are the rows whose keys lie in <c>[min + offset, min + offset + limit)</c>,
+    /// at most the window's limit and fewer where the keys have gaps. Otherwise the window holds exactly its limit of
+    /// rows, and the read fails when the table holds fewer, which means it changed while the job ran.
     /// </summary>
-    /// <param name="window">The slice's window of the ordered rows.</param>
+    /// <param name="window">The slice's window: of the key's values with <see cref="SqlPaging.KeyRange"/>, else of the ordered rows.</param>
     /// <param name="cancellationToken">Cancels the query.</param>
     /// <exception cref="PymarException">The database cannot be opened or read, or the window is not all there.</exception>
     public override async IAsyncEnumerable<TItem> ReadAsync(SliceWindow window, [EnumeratorCancellation] CancellationToken cancellationToken = default)
@@ -164,7 +162,8 @@ public abstract class SqlTableDataSource<TItem> : AsyncDataSource<TItem>
                         read++;
                     }
 
-                    if (read != window.Limit)
+                    // A key range holds at most its limit of rows, fewer where the keys have gaps; numbered rows are exact.
+                    if (queries.WindowIsExact && read != window.Limit)
                     {
                         throw new PymarException(string.Create(CultureInfo.InvariantCulture,
                             $"SQL data source '{Name}' read {read} rows for slice {window} of {Table} in database '{Database.Name}', which should hold {window.Limit}: did the table change while the job ran, or does its count query disagree with its rows?"));
@@ -183,39 +182,103 @@ public abstract class SqlTableDataSource<TItem> : AsyncDataSource<TItem>
     protected virtual TItem ReadItem(DbDataReader row) =>
         (_readItem ?? (_defaultReadItem ??= SqlRowMapper<TItem>.For(Table.Columns.Count, Name)))(row);
 
-    /// <summary>Checks the promise of <see cref="SqlPaging.DenseKey"/> (the keys are min .. min + length − 1) at the producer.</summary>
-    private async Task CheckDenseAsync(DbConnection connection, string denseCheck, long length, CancellationToken cancellationToken)
+    /// <summary>The number of rows, from <see cref="SqlTable.CountQuery"/> or <c>count(*)</c>.</summary>
+    private async Task<long> CountAsync(DbConnection connection, string countQuery, CancellationToken cancellationToken)
     {
-        var command = connection.CreateCommand();
-        await using (command.ConfigureAwait(false))
+        object? count;
+        try
         {
-            command.CommandText = denseCheck;
-            long? min = null, max = null;
-            try
+            var command = connection.CreateCommand();
+            await using (command.ConfigureAwait(false))
             {
+                command.CommandText = countQuery;
+                count = await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false);
+            }
+        }
+        catch (DbException ex)
+        {
+            throw new PymarConfigurationException($"SQL data source '{Name}' cannot count the rows of {Table} in database '{Database.Name}' ({countQuery}): {ex.Message}", ex);
+        }
+
+        return count is null or DBNull
+            ? throw new PymarConfigurationException($"SQL data source '{Name}': the count query of {Table} returned no value ({countQuery}).")
+            : Convert.ToInt64(count, CultureInfo.InvariantCulture);
+    }
+
+    /// <summary>
+    /// The length of <see cref="SqlPaging.KeyRange"/>: the span <c>max − min + 1</c> of the key, 0 for an empty table.
+    /// Fails when the least and greatest keys are not integers, or when the key range cannot be cut into 64-bit windows.
+    /// </summary>
+    private async Task<long> ReadKeySpanAsync(DbConnection connection, string keyBounds, CancellationToken cancellationToken)
+    {
+        object? least = null, greatest = null;
+        try
+        {
+            var command = connection.CreateCommand();
+            await using (command.ConfigureAwait(false))
+            {
+                command.CommandText = keyBounds;
                 var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
                 await using (reader.ConfigureAwait(false))
                 {
-                    if (await reader.ReadAsync(cancellationToken).ConfigureAwait(false) && !reader.IsDBNull(0))
+                    if (await reader.ReadAsync(cancellationToken).ConfigureAwait(false) && !reader.IsDBNull(0) && !reader.IsDBNull(1))
                     {
-                        min = Convert.ToInt64(reader.GetValue(0), CultureInfo.InvariantCulture);
-                        max = Convert.ToInt64(reader.GetValue(1), CultureInfo.InvariantCulture);
+                        least = reader.GetValue(0);
+                        greatest = reader.GetValue(1);
                     }
                 }
             }
-            catch (Exception ex) when (ex is DbException or FormatException or InvalidCastException or OverflowException)
-            {
-                throw new PymarConfigurationException($"SQL data source '{Name}' asks for DenseKey paging, but the key {Table.KeyColumn} of {Table} is not an integer column ({ex.Message}).", ex);
-            }
-
-            var span = min is { } first && max is { } last ? last - first + 1 : 0;
-            if (span != length)
-            {
-                throw new PymarConfigurationException(string.Create(CultureInfo.InvariantCulture,
-                    $"SQL data source '{Name}' asks for DenseKey paging, but the key {Table.KeyColumn} of {Table} has gaps: {length} rows with keys from {min} to {max}. Use SqlPaging.Keyset, which is exact with gaps."));
-            }
         }
+        catch (Exception ex) when (ex is DbException or InvalidCastException or OverflowException)
+        {
+            // PostgreSQL has no min() of a uuid or a boolean, and a numeric may not fit a decimal.
+            throw new PymarConfigurationException(
+                $"{KeyRangeNeedsAnInteger} but cannot read the least and greatest values of key column {Table.KeyColumn} in database '{Database.Name}' ({keyBounds}): {ex.Message} {KeyRangeAdvice}", ex);
+        }
+
+        if (least is null || greatest is null)
+        {
+            return 0;
+        }
+
+        if (AsInteger(least) is not { } min || AsInteger(greatest) is not { } max)
+        {
+            var value = AsInteger(least) is null ? least : greatest;
+            throw new PymarConfigurationException($"{KeyRangeNeedsAnInteger} but key column {Table.KeyColumn} holds {Describe(value)}. {KeyRangeAdvice}");
+        }
+
+        // The last window's upper bound, min + span = max + 1, must still be a 64-bit integer in the database.
+        var span = (Int128)max - min + 1;
+        if (span > long.MaxValue || max == long.MaxValue)
+        {
+            throw new PymarConfigurationException(string.Create(CultureInfo.InvariantCulture,
+                $"SQL data source '{Name}': key column {Table.KeyColumn} of table {Table} runs from {min} to {max}, a span that key ranges cannot cut into 64-bit windows (the greatest key must be below {long.MaxValue} and the span at most that). Use SqlPaging.Keyset."));
+        }
+
+        return (long)span;
     }
+
+    /// <summary>The value as a 64-bit integer when it is an integer of any provider type; otherwise null.</summary>
+    private static long? AsInteger(object value) => value switch
+    {
+        long l => l,
+        int i => i,
+        short s => s,
+        sbyte b => b,
+        byte b => b,
+        ushort s => s,
+        uint i => i,
+        ulong l when l <= long.MaxValue => (long)l,
+        decimal d when d == decimal.Truncate(d) && d >= long.MinValue && d <= long.MaxValue => (long)d,
+        _ => null,
+    };
+
+    private static string Describe(object value) => value switch
+    {
+        decimal d when d != decimal.Truncate(d) => "Decimal values with a fraction",
+        decimal or ulong => "integers beyond 64 bits",
+        _ => value.GetType().Name + " values",
+    };
 
     /// <summary>Fails at the producer, before any slice runs, when items cannot be built from the columns by default.</summary>
     private void CheckItemReader()

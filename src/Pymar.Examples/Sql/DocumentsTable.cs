@@ -7,7 +7,8 @@ namespace Pymar.Examples.Sql;
 
 /// <summary>
 /// The table <c>pymar_documents (id, body)</c>, one document per row. Each row becomes its text in lower case with
-/// punctuation turned into spaces, so that the word count counts "The" and "the," as one word.
+/// punctuation turned into spaces, so that the word count counts "The" and "the," as one word. Its integer key makes
+/// the default paging <see cref="SqlPaging.KeyRange"/>: each slice is a range of ids.
 /// </summary>
 /// <param name="database">The examples' database, built on each worker from its own configuration.</param>
 public sealed class DocumentsTable([FromKeyedServices(SqlExamples.DatabaseName)] SqlDatabase database)

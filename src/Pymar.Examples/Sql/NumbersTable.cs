@@ -4,8 +4,9 @@ using Pymar.Hosting.Sql;
 namespace Pymar.Examples.Sql;
 
 /// <summary>
-/// The table <c>pymar_numbers (id, value)</c> holding 0 .. 10^6 − 1. Its ids have no gaps, so each worker reads its
-/// slice as the key range <c>id &gt;= min + offset AND id &lt; min + offset + limit</c> (<see cref="SqlPaging.DenseKey"/>).
+/// The table <c>pymar_numbers (id, value)</c> holding 0 .. 10^6 − 1. Its integer key makes the default paging
+/// <see cref="SqlPaging.KeyRange"/>: each worker reads its slice as the key range
+/// <c>id &gt;= min + offset AND id &lt; min + offset + limit</c>, one index range scan however deep the slice lies.
 /// </summary>
 /// <param name="database">The examples' database, built on each worker from its own configuration.</param>
 public sealed class NumbersTable([FromKeyedServices(SqlExamples.DatabaseName)] SqlDatabase database)
@@ -15,5 +16,5 @@ public sealed class NumbersTable([FromKeyedServices(SqlExamples.DatabaseName)] S
     public const long Count = 1_000_000;
 
     /// <summary>The table, its item column and its key.</summary>
-    public static SqlTable Definition { get; } = new("pymar_numbers", "value") { KeyColumn = "id", Paging = SqlPaging.DenseKey };
+    public static SqlTable Definition { get; } = new("pymar_numbers", "value") { KeyColumn = "id" };
 }

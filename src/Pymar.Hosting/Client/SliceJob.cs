@@ -107,19 +107,55 @@ internal sealed class SliceJob<TItem, TValue> : ISliceJob
 
     private async Task PublishAllAsync(CancellationToken cancellationToken)
     {
-        // Publishes are pipelined: the broker confirms a window of them at once instead of one round trip each.
-        var inFlight = new List<Task>(Math.Min(Total, MaxPublishesInFlight));
-        for (var i = 0; i < Total; i++)
+        // Publishes are pipelined in a sliding window: the broker confirms many at once instead of one round trip
+        // each, and a slow confirm does not hold back the publishes behind it. (Not disposed: publishes still in
+        // flight when the job is cancelled release their place after this method has returned.)
+        var window = new SemaphoreSlim(MaxPublishesInFlight, MaxPublishesInFlight);
+        var failure = new PublishFailure();
+        for (var i = 0; i < Total && failure.Error is null; i++)
         {
-            inFlight.Add(PublishAsync(i, attempt: 1, cancellationToken));
-            if (inFlight.Count == MaxPublishesInFlight)
+            await window.WaitAsync(cancellationToken).ConfigureAwait(false);
+            Task publish;
+            try
             {
-                await Task.WhenAll(inFlight).ConfigureAwait(false);
-                inFlight.Clear();
+                publish = PublishAsync(i, attempt: 1, cancellationToken);
             }
+            catch (Exception ex)
+            {
+                failure.Set(ex);
+                window.Release();
+                break;
+            }
+
+            _ = ReleaseWhenPublishedAsync(publish, window, failure);
         }
 
-        await Task.WhenAll(inFlight).ConfigureAwait(false);
+        // Every publish has finished once every place in the window is free again.
+        for (var free = 0; free < MaxPublishesInFlight; free++)
+        {
+            await window.WaitAsync(CancellationToken.None).ConfigureAwait(false);
+        }
+
+        if (failure.Error is { } error)
+        {
+            System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(error);
+        }
+    }
+
+    private static async Task ReleaseWhenPublishedAsync(Task publish, SemaphoreSlim window, PublishFailure failure)
+    {
+        try
+        {
+            await publish.ConfigureAwait(false);
+        }
+        catch (Exception ex)
+        {
+            failure.Set(ex);
+        }
+        finally
+        {
+            window.Release();
+        }
     }
 
     private Task PublishAsync(int index, int attempt, CancellationToken cancellationToken)
@@ -186,5 +222,15 @@ internal sealed class SliceJob<TItem, TValue> : ISliceJob
         {
             throw new MalformedMessageException($"The partial value of slice {reply.SliceIndex} of producer '{_plan.ProducerName}' cannot be read as {typeof(TValue).Name}: {ex.Message}", ex);
         }
+    }
+
+    /// <summary>The first error of a job's publishes.</summary>
+    private sealed class PublishFailure
+    {
+        private Exception? _error;
+
+        public Exception? Error => Volatile.Read(ref _error);
+
+        public void Set(Exception error) => Interlocked.CompareExchange(ref _error, error, null);
     }
 }

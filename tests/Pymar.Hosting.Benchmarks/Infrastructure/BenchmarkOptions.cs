@@ -15,7 +15,7 @@ internal sealed class BenchmarkOptions
                        vs. one thread vs. Parallel.For, for seed-style code and for the fast path
           wire         bytes published per slice and per job (data-source job, in-memory job of 10^7 integers)
           memory       the producer process's peak working set for 10,000- and 100,000-slice jobs
-          sql          SQL data sources: time per slice of a 10^6-row table, keyset, dense-key and offset paging, by depth
+          sql          SQL data sources: time per slice of a 10^6-row table, keyset, key-range and offset paging, by depth
                        (SQLite, and PostgreSQL at 127.0.0.1:5433 or PYMAR_BENCH_POSTGRES)
           all          every scenario
 

@@ -1,3 +1,4 @@
+using System.Globalization;
 using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
@@ -39,6 +40,88 @@ public sealed class ErrorTests
 
         Assert.Contains("key no_such_key", error.Message, StringComparison.Ordinal);
         Assert.Contains("no_such_key", error.InnerException!.Message, StringComparison.Ordinal);
+        await host.StopAsync();
+    }
+
+    /// <summary>Keys that are not integers, as SQL literals: text, real numbers, decimals with a fraction, uuids.</summary>
+    public static TheoryData<string, string, string, string> NonIntegerKeys => new()
+    {
+        { TestDatabase.Sqlite, "TEXT", "'a'", "'b'" },
+        { TestDatabase.Sqlite, "REAL", "1.5", "2.5" },
+        { TestDatabase.PostgreSql, "TEXT", "'a'", "'b'" },
+        { TestDatabase.PostgreSql, "NUMERIC(12, 2)", "1.5", "2.5" },
+        { TestDatabase.PostgreSql, "DOUBLE PRECISION", "1", "2" },
+        { TestDatabase.PostgreSql, "UUID", "'00000000-0000-0000-0000-000000000001'", "'00000000-0000-0000-0000-000000000002'" },
+    };
+
+    [Theory]
+    [MemberData(nameof(NonIntegerKeys))]
+    public async Task AKeyThatIsNotAnIntegerFailsKeyRangePagingAtTheProducerAndKeysetReadsIt(string kind, string keyType, string first, string second)
+    {
+        await using var database = await TestDatabase.CreateAsync(kind);
+        await database.ExecuteAsync($"CREATE TABLE keyed (id {keyType} PRIMARY KEY, value BIGINT NOT NULL)");
+        await database.ExecuteAsync($"INSERT INTO keyed (id, value) VALUES ({first}, 3), ({second}, 4)");
+
+        // A key column means key ranges by default.
+        using (var host = await StartAsync(database, new TestTable("keyed")))
+        {
+            var error = await Assert.ThrowsAsync<PymarConfigurationException>(() =>
+                host.Services.GetRequiredService<ProducerClient>().MapAsync(new SumProducer(), DataSourceFactory<long>.For<ValuesTable>(), s_options));
+
+            Assert.StartsWith("SQL data source 'ValuesTable' reads table keyed by key ranges (SqlPaging.KeyRange", error.Message, StringComparison.Ordinal);
+            Assert.Contains("key column id", error.Message, StringComparison.Ordinal);
+            Assert.Contains("use SqlPaging.Keyset", error.Message, StringComparison.OrdinalIgnoreCase);
+            await host.StopAsync();
+        }
+
+        // The advice works.
+        using (var host = await StartAsync(database, new TestTable("keyed", "id", SqlPaging.Keyset)))
+        {
+            Assert.Equal(7, await host.Services.GetRequiredService<ProducerClient>().MapAsync(new SumProducer(), DataSourceFactory<long>.For<ValuesTable>(), s_options));
+            await host.StopAsync();
+        }
+    }
+
+    [Theory]
+    [MemberData(nameof(TestDatabase.Kinds), MemberType = typeof(TestDatabase))]
+    public async Task KeyRangePagingOfATextKeyFailsAtTheProducerNamingTheTableAndKey(string kind)
+    {
+        await using var database = await TestDatabase.CreateAsync(kind);
+        await NumbersTable.CreateAsync(database, 100);
+        using var host = await StartAsync(database, new TestTable(NumbersTable.Name, "k", SqlPaging.KeyRange));
+
+        var error = await Assert.ThrowsAsync<PymarConfigurationException>(() =>
+            host.Services.GetRequiredService<ProducerClient>().MapAsync(new SumProducer(), DataSourceFactory<long>.For<ValuesTable>(), s_options));
+
+        Assert.Equal(
+            "SQL data source 'ValuesTable' reads table numbers by key ranges (SqlPaging.KeyRange, the default with a KeyColumn), which needs an integer key, but key column k holds String values. " +
+            "Use SqlPaging.Keyset for an ordered unique key that is not an integer, or SqlPaging.Offset without a key.",
+            error.Message);
+        await host.StopAsync();
+    }
+
+    public static TheoryData<string, long, long> KindsAndKeysBeyondWindows => new()
+    {
+        { TestDatabase.Sqlite, 1, long.MaxValue },
+        { TestDatabase.Sqlite, long.MinValue, 0 },
+        { TestDatabase.PostgreSql, 1, long.MaxValue },
+        { TestDatabase.PostgreSql, long.MinValue, 0 },
+    };
+
+    [Theory]
+    [MemberData(nameof(KindsAndKeysBeyondWindows))]
+    public async Task KeysWhoseSpanDoesNotFitSixtyFourBitWindowsFailKeyRangePagingAtTheProducer(string kind, long least, long greatest)
+    {
+        await using var database = await TestDatabase.CreateAsync(kind);
+        await database.ExecuteAsync("CREATE TABLE keyed (id BIGINT PRIMARY KEY, value BIGINT NOT NULL)");
+        await database.ExecuteAsync("INSERT INTO keyed (id, value) VALUES (@least, 1), (@greatest, 2)", ("@least", least), ("@greatest", greatest));
+        using var host = await StartAsync(database, new TestTable("keyed"));
+
+        var error = await Assert.ThrowsAsync<PymarConfigurationException>(() =>
+            host.Services.GetRequiredService<ProducerClient>().MapAsync(new SumProducer(), DataSourceFactory<long>.For<ValuesTable>(), s_options));
+
+        Assert.Contains(string.Create(CultureInfo.InvariantCulture, $"key column id of table keyed runs from {least} to {greatest}"), error.Message, StringComparison.Ordinal);
+        Assert.EndsWith("Use SqlPaging.Keyset.", error.Message, StringComparison.Ordinal);
         await host.StopAsync();
     }
 

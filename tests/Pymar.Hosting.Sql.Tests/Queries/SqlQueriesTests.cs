@@ -8,11 +8,29 @@ namespace Pymar.Hosting.Sql.Tests.Queries;
 public sealed class SqlQueriesTests
 {
     [Fact]
+    public void AKeyColumnMeansKeyRangePagingWhoseLengthIsTheKeysSpanAndWhoseWindowIsAKeyRangeFromTheLeastKey()
+    {
+        var queries = new SqlQueries(new SqlTable("numbers", "value") { KeyColumn = "id", CountQuery = "SELECT 42" }, SqlDialect.Default);
+
+        Assert.Equal(SqlPaging.KeyRange, queries.Paging);
+        Assert.Equal("SELECT min(\"id\"), max(\"id\") FROM \"numbers\"", queries.KeyBounds);
+        Assert.Null(queries.Count);
+        Assert.False(queries.HasReadFromStart);
+        Assert.False(queries.WindowIsExact);
+        Assert.Equal(
+            "SELECT \"value\" FROM \"numbers\" WHERE \"id\" >= (SELECT min(\"id\") FROM \"numbers\") + @offset AND \"id\" < (SELECT min(\"id\") FROM \"numbers\") + @offset + @limit ORDER BY \"id\"",
+            queries.Read);
+        Assert.Equal("""SELECT "value", "id" FROM "numbers" WHERE 1 = 0""", queries.Probe);
+    }
+
+    [Fact]
     public void KeysetPagingFindsTheWindowsFirstKeyFromTheKeyAloneThenReadsAKeyRange()
     {
-        var queries = new SqlQueries(new SqlTable("numbers", "value") { KeyColumn = "id" }, SqlDialect.Default);
+        var queries = new SqlQueries(new SqlTable("numbers", "value") { KeyColumn = "id", Paging = SqlPaging.Keyset }, SqlDialect.Default);
 
         Assert.Equal(SqlPaging.Keyset, queries.Paging);
+        Assert.True(queries.WindowIsExact);
+        Assert.Null(queries.KeyBounds);
         Assert.Equal("""SELECT "value" FROM "numbers" ORDER BY "id" LIMIT @limit""", queries.ReadFromStart);
         Assert.Equal("""SELECT "value" FROM "numbers" WHERE "id" >= (SELECT "id" FROM "numbers" ORDER BY "id" LIMIT 1 OFFSET @offset) ORDER BY "id" LIMIT @limit""", queries.Read);
         Assert.Equal("SELECT count(*) FROM \"numbers\"", queries.Count);
@@ -20,13 +38,13 @@ public sealed class SqlQueriesTests
     }
 
     [Fact]
-    public void DenseKeyPagingReadsTheKeyRangeFromTheLeastKey()
+    public void KeysetAndOffsetPagingCountWithTheTablesCountQuery()
     {
-        var queries = new SqlQueries(new SqlTable("numbers", "value") { KeyColumn = "id", Paging = SqlPaging.DenseKey }, SqlDialect.Default);
+        var keyset = new SqlQueries(new SqlTable("numbers", "value") { KeyColumn = "id", Paging = SqlPaging.Keyset, CountQuery = "SELECT 42" }, SqlDialect.Default);
+        var offset = new SqlQueries(new SqlTable("numbers", "value") { CountQuery = "SELECT 42" }, SqlDialect.Default);
 
-        Assert.False(queries.HasReadFromStart);
-        Assert.Equal("SELECT \"value\" FROM \"numbers\" WHERE \"id\" >= (SELECT min(\"id\") FROM \"numbers\") + @offset AND \"id\" < (SELECT min(\"id\") FROM \"numbers\") + @offset + @limit ORDER BY \"id\"", queries.Read);
-        Assert.Equal("SELECT min(\"id\"), max(\"id\") FROM \"numbers\"", queries.DenseCheck);
+        Assert.Equal("SELECT 42", keyset.Count);
+        Assert.Equal("SELECT 42", offset.Count);
     }
 
     [Fact]
@@ -36,6 +54,7 @@ public sealed class SqlQueriesTests
         var byColumns = new SqlQueries(new SqlTable("numbers", "a", "b") { Schema = "s" }, SqlDialect.Default);
 
         Assert.Equal("""SELECT "value" FROM "numbers" ORDER BY "id" LIMIT @limit OFFSET @offset""", byKey.Read);
+        Assert.True(byKey.WindowIsExact);
         Assert.Equal(SqlPaging.Offset, byColumns.Paging);
         Assert.Equal("""SELECT "a", "b" FROM "s"."numbers" ORDER BY "a", "b" LIMIT @limit OFFSET @offset""", byColumns.Read);
     }
@@ -56,13 +75,16 @@ public sealed class SqlQueriesTests
         Assert.Throws<ArgumentException>(() => new SqlTable("t", "a", ""));
     }
 
-    [Fact]
-    public async Task KeysetPagingWithoutAKeyColumnIsAConfigurationError()
+    [Theory]
+    [InlineData(SqlPaging.KeyRange)]
+    [InlineData(SqlPaging.Keyset)]
+    public async Task KeyPagingWithoutAKeyColumnIsAConfigurationError(SqlPaging paging)
     {
         await using var database = new SqlDatabase("Test", SqliteFactory.Instance.CreateDataSource("Data Source=:memory:"));
 
-        var error = Assert.Throws<PymarConfigurationException>(() => new ValuesTable(database, new TestTable("t", null, SqlPaging.Keyset)));
+        var error = Assert.Throws<PymarConfigurationException>(() => new ValuesTable(database, new TestTable("t", null, paging)));
 
+        Assert.Contains($"asks for {paging} paging", error.Message, StringComparison.Ordinal);
         Assert.Contains("KeyColumn", error.Message, StringComparison.Ordinal);
     }
 
