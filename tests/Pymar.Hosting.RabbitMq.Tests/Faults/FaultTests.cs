@@ -51,40 +51,26 @@ public sealed class FaultTests(BrokerFixture broker) : IAsyncLifetime
         await _scope.StopAllAsync();
     }
 
-    [Fact]
-    public async Task AnUnknownProducerIsAnsweredWithAnErrorAndDeadLettered()
+    [Theory]
+    [InlineData("NoSuchProducer", "DocumentsDataSource", "Producer 'NoSuchProducer' is not registered")]
+    [InlineData("WordCountProducer", "NoSuchSource", "'NoSuchSource'")]
+    public async Task AnUnknownNameIsAnsweredWithAnErrorAndDeadLetteredWithoutRequeue(string producer, string source, string expected)
     {
         await _scope.StartWorkerAsync("worker", concurrency: 1);
         await using var raw = await RawBroker.ConnectAsync();
         var replies = await raw.DeclareTemporaryQueueAsync();
-        var request = $$"""{"v":1,"job":"outsider","slice":3,"attempt":1,"producer":"NoSuchProducer","source":"DocumentsDataSource","offset":0,"limit":2,"replyTo":"{{replies}}"}""";
+        var request = $$"""{"v":1,"job":"outsider","slice":3,"attempt":1,"producer":"{{producer}}","source":"{{source}}","offset":0,"limit":2,"replyTo":"{{replies}}"}""";
 
         await raw.PublishAsync(_scope.WorkQueue("WordCountProducer"), request, replyTo: replies, correlationId: "outsider:3");
         var reply = Assert.Single(await raw.GetAsync(replies, 1, s_deadline));
         var deadLetter = Assert.Single(await raw.GetAsync(_scope.Prefix + "dead-letter", 1, s_deadline));
 
-        var error = JsonNode.Parse(reply.Body.Span)!["error"]!;
-        Assert.Equal(("outsider", 3), ((string)JsonNode.Parse(reply.Body.Span)!["job"]!, (int)JsonNode.Parse(reply.Body.Span)!["slice"]!));
-        Assert.Contains("'NoSuchProducer' is not registered", (string)error["message"]!, StringComparison.Ordinal);
-        Assert.Contains("NoSuchProducer", Encoding.UTF8.GetString((byte[])deadLetter.BasicProperties.Headers!["x-pymar-reason"]!), StringComparison.Ordinal);
-        Assert.Equal(0u, await broker.ReadyMessagesAsync(_scope.WorkQueue("WordCountProducer")));
-        await _scope.StopAllAsync();
-    }
-
-    [Fact]
-    public async Task AnUnknownDataSourceIsAnsweredWithAnErrorAndDeadLettered()
-    {
-        await _scope.StartWorkerAsync("worker", concurrency: 1);
-        await using var raw = await RawBroker.ConnectAsync();
-        var replies = await raw.DeclareTemporaryQueueAsync();
-        var request = $$"""{"v":1,"job":"outsider","slice":0,"attempt":1,"producer":"WordCountProducer","source":"NoSuchSource","offset":0,"limit":2,"replyTo":"{{replies}}"}""";
-
-        await raw.PublishAsync(_scope.WorkQueue("WordCountProducer"), request, replyTo: replies, correlationId: "outsider:0");
-        var reply = Assert.Single(await raw.GetAsync(replies, 1, s_deadline));
-        var deadLetter = Assert.Single(await raw.GetAsync(_scope.Prefix + "dead-letter", 1, s_deadline));
-
-        Assert.Contains("'NoSuchSource'", (string)JsonNode.Parse(reply.Body.Span)!["error"]!["message"]!, StringComparison.Ordinal);
+        var answer = JsonNode.Parse(reply.Body.Span)!;
+        Assert.Equal(("outsider", 3), ((string)answer["job"]!, (int)answer["slice"]!));
+        Assert.Contains(expected, (string)answer["error"]!["message"]!, StringComparison.Ordinal);
         Assert.Equal(request, Encoding.UTF8.GetString(deadLetter.Body.Span));
+        Assert.Contains(producer == "NoSuchProducer" ? producer : source, Encoding.UTF8.GetString((byte[])deadLetter.BasicProperties.Headers!["x-pymar-reason"]!), StringComparison.Ordinal);
+        Assert.Equal(0u, await broker.ReadyMessagesAsync(_scope.WorkQueue("WordCountProducer")));
         await _scope.StopAllAsync();
     }
 
