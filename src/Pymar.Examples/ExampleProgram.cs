@@ -87,7 +87,7 @@ public static class ExampleProgram
         {
             SliceCount = line.Slices,
             Timeout = line.Timeout,
-            RunLocally = line.Local ? true : null,
+            ComputeLocally = line.Local ? true : null,
             Progress = progress,
         };
 

@@ -42,7 +42,7 @@ internal static class Examples
         new("squared-sum", async (client, services, options, ct) =>
             (await client.MapAsync(Get<SquaredSumProducer>(services), DataSourceFactory<long>.For<RangeDataSource>(), options, ct)).ToString(CultureInfo.InvariantCulture)),
         new("squared-sum-inmemory", async (client, services, options, ct) =>
-            (await client.MapAsync(Get<SquaredSumProducer>(services), DataSourceFactory.FromItems(s_numbers.Value), options, ct)).ToString(CultureInfo.InvariantCulture)),
+            (await client.MapAsync(Get<SquaredSumProducer>(services), DataSourceFactory<long>.FromItems(s_numbers.Value), options, ct)).ToString(CultureInfo.InvariantCulture)),
         new("word-count", async (client, services, options, ct) =>
             FormatCounts(await client.MapAsync(Get<WordCountProducer>(services), DataSourceFactory<string>.For<DocumentsDataSource>(), options, ct))),
         new("squared-sum-sql", SqlExamples.RunSquaredSumAsync),

@@ -19,9 +19,9 @@ public static class PymarRabbitMqBuilderExtensions
     {
         ArgumentNullException.ThrowIfNull(builder);
         var options = builder.Services.AddOptions<RabbitMqOptions>();
-        if (builder.Configuration is { } configuration)
+        if (!builder.Services.Any(d => d.ServiceType == typeof(RabbitMqTransport)))
         {
-            options.Bind(configuration.GetSection(RabbitMqOptions.SectionName));
+            options.BindConfiguration(RabbitMqOptions.SectionName);
         }
 
         if (configure is not null)

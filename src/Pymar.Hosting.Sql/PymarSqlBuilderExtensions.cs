@@ -26,9 +26,8 @@ public static class PymarSqlBuilderExtensions
         ArgumentNullException.ThrowIfNull(builder);
         ArgumentException.ThrowIfNullOrEmpty(name);
         ArgumentNullException.ThrowIfNull(provider);
-        var configuration = builder.Configuration;
         builder.Services.AddKeyedSingleton(name, (services, _) =>
-            SqlDatabase.FromConfiguration(configuration ?? services.GetRequiredService<IConfiguration>(), name, provider, dialect));
+            SqlDatabase.FromConfiguration(services.GetRequiredService<IConfiguration>(), name, provider, dialect));
         return builder;
     }
 

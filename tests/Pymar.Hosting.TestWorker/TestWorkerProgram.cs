@@ -103,7 +103,7 @@ public static class TestWorkerProgram
         if (line.Job is TestWorkerCommandLine.Crash or TestWorkerCommandLine.NoCrash)
         {
             long[] numbers = line.Job == TestWorkerCommandLine.Crash ? [1, 2, CrashProducer.Poison, 4, 5, 6] : [1, 2, 3, 4, 5, 6];
-            var sum = await client.MapAsync(new CrashProducer(), DataSourceFactory.FromItems(numbers), new MapOptions { SliceCount = 3, Timeout = line.Timeout });
+            var sum = await client.MapAsync(new CrashProducer(), DataSourceFactory<long>.FromItems(numbers), new MapOptions { SliceCount = 3, Timeout = line.Timeout });
             return sum.ToString(CultureInfo.InvariantCulture);
         }
 

@@ -42,7 +42,7 @@ public sealed class ExamplesThroughWorkerTests(ExamplesThroughWorkerTests.Exampl
             "integrate-fast" => Integral(await client.MapAsync(new FastIntegrationProducer(), DataSourceFactory<double>.For<IntegrationDataSource>(), options, ct)),
             "integrate-keyed" => Integral((await client.MapAsync(new KeyedIntegrationProducer(), DataSourceFactory<(long, double)>.For<KeyedIntegrationDataSource>(), options, ct)).Value),
             "squared-sum" => (await client.MapAsync(new SquaredSumProducer(), DataSourceFactory<long>.For<RangeDataSource>(), options, ct)).ToString(CultureInfo.InvariantCulture),
-            "squared-sum-inmemory" => (await client.MapAsync(new SquaredSumProducer(), DataSourceFactory.FromItems(s_numbers.Value), options, ct)).ToString(CultureInfo.InvariantCulture),
+            "squared-sum-inmemory" => (await client.MapAsync(new SquaredSumProducer(), DataSourceFactory<long>.FromItems(s_numbers.Value), options, ct)).ToString(CultureInfo.InvariantCulture),
             "word-count" => Counts(await client.MapAsync(new WordCountProducer(), DataSourceFactory<string>.For<DocumentsDataSource>(), options, ct)),
             _ => throw new ArgumentOutOfRangeException(nameof(example), example, "no such example"),
         };

@@ -38,9 +38,8 @@ public static class SqlExamples
     public static IPymarBuilder AddSqlExamples(this IPymarBuilder builder)
     {
         ArgumentNullException.ThrowIfNull(builder);
-        var configuration = builder.Configuration;
         return builder
-            .AddSqlDatabase(DatabaseName, services => ExampleDatabase.CreateDataSource(configuration ?? services.GetRequiredService<IConfiguration>()))
+            .AddSqlDatabase(DatabaseName, static services => ExampleDatabase.CreateDataSource(services.GetRequiredService<IConfiguration>()))
             .AddDataSource<NumbersTable>()
             .AddDataSource<DocumentsTable>()
             .AddProducer<SquaredSumProducer>()

@@ -1,8 +1,6 @@
-using Microsoft.Extensions.Logging;
-
 namespace Pymar.Hosting;
 
-/// <summary>What a job is: its producer, its windows, where replies go, and its retry and timeout settings.</summary>
+/// <summary>What a job is: its producer and items, its windows, where replies go, and the call's settings.</summary>
 internal sealed record JobPlan<TItem, TValue>(
     string JobId,
     Producer<TItem, TValue> Producer,
@@ -12,9 +10,9 @@ internal sealed record JobPlan<TItem, TValue>(
     IReadOnlyList<SliceWindow> Windows,
     string ReplyTo,
     TimeSpan? Timeout,
-    long? ExpiresAtUnixMilliseconds,
-    int RetryCount,
-    TimeSpan RetryBackoff,
-    IProgress<MapProgress>? Progress,
-    string? TraceParent,
-    ILogger Logger);
+    MapOptions Options,
+    string? TraceParent)
+{
+    /// <summary>How many times a failed slice is tried again.</summary>
+    public int RetryCount => Options.RetryCount ?? Producer.DefaultRetryCount;
+}

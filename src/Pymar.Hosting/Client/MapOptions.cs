@@ -15,8 +15,8 @@ public sealed class MapOptions
     /// <summary>What to do when <see cref="Timeout"/> runs out: fail (the default) or compute the job locally.</summary>
     public TimeoutBehavior OnTimeout { get; init; } = TimeoutBehavior.Fail;
 
-    /// <summary>Compute the whole job in this process (Pymar's local mode); null uses <see cref="PymarOptions.LocalMode"/>.</summary>
-    public bool? RunLocally { get; init; }
+    /// <summary>Compute the whole job in this process (Pymar's <c>local_mode</c>); null uses <see cref="PymarOptions.ComputeLocally"/>.</summary>
+    public bool? ComputeLocally { get; init; }
 
     /// <summary>
     /// How many times a failed slice is tried again before the job fails; null uses the producer's
@@ -24,7 +24,7 @@ public sealed class MapOptions
     /// </summary>
     public int? RetryCount { get; init; }
 
-    /// <summary>The wait before the first retry of a slice; it doubles for each further retry (at most 30 s). Defaults to 200 ms.</summary>
+    /// <summary>The typical wait before the first retry of a slice; it grows exponentially, with jitter, for each further retry (at most 30 s). Defaults to 200 ms.</summary>
     public TimeSpan RetryBackoff { get; init; } = TimeSpan.FromMilliseconds(200);
 
     /// <summary>Receives the count of answered slices each time one arrives.</summary>

@@ -1,9 +1,8 @@
-using System.Collections.Concurrent;
 using System.Diagnostics;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Pymar.Hosting.Diagnostics;
-using Pymar.Hosting.Messaging;
 using Pymar.Hosting.Registration;
 using Pymar.Hosting.Slicing;
 using Pymar.Hosting.Transport;
@@ -12,38 +11,33 @@ namespace Pymar.Hosting;
 
 /// <summary>
 /// Runs jobs: cuts a data source into slices, publishes one message per slice to the producer's queue, and folds
-/// the partial values as they arrive into the answer. Resolve it from dependency injection.
+/// the partial values in slice order into the answer. Resolve it from dependency injection.
 /// </summary>
+/// <remarks>
+/// The steps live in their own types: <see cref="SliceJob{TItem, TValue}"/> publishes, retries and folds one job,
+/// <see cref="ReplyRouter"/> hands replies to their job, and <see cref="LocalRunner"/> computes in this process.
+/// </remarks>
 public sealed class ProducerClient : IAsyncDisposable, IDisposable
 {
     private readonly IPymarTransport _transport;
     private readonly PymarRegistry _registry;
-    private readonly IServiceProvider _services;
     private readonly PymarOptions _options;
     private readonly ILogger<ProducerClient> _logger;
     private readonly TimeProvider _time;
-    private readonly ConcurrentDictionary<string, ISliceJob> _jobs = new(StringComparer.Ordinal);
-    private readonly SemaphoreSlim _inboxLock = new(1, 1);
-    private readonly ConcurrentDictionary<Task, byte> _jobEndedNotices = new();
-    private IReplyInbox? _inbox;
-    private bool _disposed;
+    private readonly LocalRunner _local;
+    private readonly ReplyRouter _router;
+    private int _disposed;
 
-    /// <summary>Creates the client; prefer resolving it from dependency injection.</summary>
-    public ProducerClient(
-        IPymarTransport transport,
-        PymarRegistry registry,
-        IServiceProvider services,
-        IOptions<PymarOptions> options,
-        ILogger<ProducerClient> logger,
-        TimeProvider? time = null)
+    /// <summary>Creates the client; <c>AddPymar(...)</c> registers it.</summary>
+    internal ProducerClient(IServiceProvider services)
     {
-        ArgumentNullException.ThrowIfNull(options);
-        _transport = transport;
-        _registry = registry;
-        _services = services;
-        _options = options.Value;
-        _logger = logger;
-        _time = time ?? TimeProvider.System;
+        _transport = services.GetRequiredService<IPymarTransport>();
+        _registry = services.GetRequiredService<PymarRegistry>();
+        _options = services.GetRequiredService<IOptions<PymarOptions>>().Value;
+        _logger = services.GetRequiredService<ILogger<ProducerClient>>();
+        _time = services.GetService<TimeProvider>() ?? TimeProvider.System;
+        _local = new LocalRunner(services, _registry);
+        _router = new ReplyRouter(_transport, _logger);
     }
 
     /// <summary>
@@ -89,27 +83,23 @@ public sealed class ProducerClient : IAsyncDisposable, IDisposable
         CancellationToken cancellationToken = default) =>
         MapCoreAsync(producer, source, options, collectFailures: true, cancellationToken);
 
-    /// <inheritdoc />
-    public void Dispose() => DisposeAsync().AsTask().GetAwaiter().GetResult();
+    /// <summary>Starts releasing the client without blocking the calling thread; prefer <see cref="DisposeAsync"/>.</summary>
+    public void Dispose()
+    {
+        var disposing = DisposeAsync();
+        if (!disposing.IsCompleted)
+        {
+            _ = disposing.AsTask();
+        }
+    }
 
     /// <inheritdoc />
     public async ValueTask DisposeAsync()
     {
-        if (_disposed)
+        if (Interlocked.Exchange(ref _disposed, 1) == 0)
         {
-            return;
+            await _router.DisposeAsync().ConfigureAwait(false);
         }
-
-        _disposed = true;
-
-        // Let the last "job ended" notices reach the broker before the transport goes away with the host.
-        await Task.WhenAll(_jobEndedNotices.Keys).WaitAsync(TimeSpan.FromSeconds(5)).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
-        if (_inbox is { } inbox)
-        {
-            await inbox.DisposeAsync().ConfigureAwait(false);
-        }
-
-        _inboxLock.Dispose();
     }
 
     private async Task<MapResult<TValue>> MapCoreAsync<TItem, TValue>(
@@ -121,21 +111,47 @@ public sealed class ProducerClient : IAsyncDisposable, IDisposable
     {
         ArgumentNullException.ThrowIfNull(producer);
         ArgumentNullException.ThrowIfNull(source);
-        ObjectDisposedException.ThrowIf(_disposed, this);
+        ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
         options ??= MapOptions.Default;
-        var registration = _registry.GetProducer(producer.GetType());
+        var producerName = _registry.GetProducer(producer.GetType()).Name;
         var sliceCount = options.SliceCount ?? producer.DefaultSliceCount;
         if (sliceCount < 1)
         {
-            throw new ArgumentOutOfRangeException(nameof(options), sliceCount, $"The slice count of producer '{registration.Name}' must be at least 1.");
+            throw new ArgumentOutOfRangeException(nameof(options), sliceCount, $"The slice count of producer '{producerName}' must be at least 1.");
         }
 
-        if (options.RunLocally ?? _options.LocalMode)
+        if (options.ComputeLocally ?? _options.ComputeLocally)
         {
-            ClientLog.ComputingLocally(_logger, registration.Name);
-            return await ComputeLocallyAsync(producer, source, cancellationToken).ConfigureAwait(false);
+            ClientLog.ComputingLocally(_logger, producerName);
+            return await _local.ComputeAsync(producer, source, cancellationToken).ConfigureAwait(false);
         }
 
+        try
+        {
+            return await RunJobAsync(producer, producerName, source, sliceCount, options, collectFailures, cancellationToken).ConfigureAwait(false);
+        }
+        catch (MapTimeoutException ex) when (options.OnTimeout == TimeoutBehavior.ComputeLocally)
+        {
+            ClientLog.TimedOutComputingLocally(_logger, ex.JobId ?? "", producerName, ex.Timeout, ex.CompletedSlices, ex.TotalSlices);
+            return await _local.ComputeAsync(producer, source, cancellationToken).ConfigureAwait(false);
+        }
+        catch (TransportUnavailableException ex) when (_options.ComputeLocallyWhenUnreachable)
+        {
+            ClientLog.FallingBackToLocal(_logger, _transport.Description, ex.Message, producerName);
+            return await _local.ComputeAsync(producer, source, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>Cuts the source into windows and runs them as one job on the workers.</summary>
+    private async Task<MapResult<TValue>> RunJobAsync<TItem, TValue>(
+        Producer<TItem, TValue> producer,
+        string producerName,
+        DataSourceFactory<TItem> source,
+        int sliceCount,
+        MapOptions options,
+        bool collectFailures,
+        CancellationToken cancellationToken)
+    {
         var timeout = options.Timeout ?? _options.DefaultTimeout;
         var jobId = Guid.NewGuid().ToString("N");
         using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
@@ -148,150 +164,28 @@ public sealed class ProducerClient : IAsyncDisposable, IDisposable
         try
         {
             var started = Stopwatch.GetTimestamp();
-            var length = await source.UseLocalAsync(_services, _registry, s => s.GetLengthAsync(deadline.Token)).ConfigureAwait(false);
-            var windows = Slicer.Cut(length, sliceCount);
+            var windows = Slicer.Cut(await _local.UseSourceAsync(source, s => s.GetLengthAsync(deadline.Token)).ConfigureAwait(false), sliceCount);
             if (windows.Count == 0)
             {
                 return new MapResult<TValue>(producer.Reduce([]), hasValue: true, 0, []);
             }
 
-            var inbox = await GetInboxAsync(deadline.Token).ConfigureAwait(false);
-            using var activity = PymarTelemetry.StartJob(registration.Name, jobId, windows.Count);
-            var plan = new JobPlan<TItem, TValue>(
-                jobId,
-                producer,
-                registration.Name,
-                source,
-                source.GetDataSourceName(_registry),
-                windows,
-                inbox.Address,
-                timeout,
-                timeout is { } t ? _time.GetUtcNow().Add(t).ToUnixTimeMilliseconds() : null,
-                options.RetryCount ?? producer.DefaultRetryCount,
-                options.RetryBackoff,
-                options.Progress,
-                activity?.Id,
+            var replyTo = await _router.GetAddressAsync(deadline.Token).ConfigureAwait(false);
+            using var activity = PymarTelemetry.StartJob(producerName, jobId, windows.Count);
+            var dataSourceName = source.DataSourceType is { } type ? _registry.GetDataSource(type).Name : null;
+            job = new SliceJob<TItem, TValue>(
+                new JobPlan<TItem, TValue>(jobId, producer, producerName, source, dataSourceName, windows, replyTo, timeout, options, activity?.Id),
+                _transport,
+                _time,
                 _logger);
-            job = new SliceJob<TItem, TValue>(plan, _transport);
-            _jobs[jobId] = job;
+            using var routing = _router.Route(jobId, job);
             var result = await job.RunAsync(collectFailures, deadline.Token).ConfigureAwait(false);
-            ClientLog.Reduced(_logger, jobId, registration.Name, windows.Count, Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+            ClientLog.Reduced(_logger, jobId, producerName, windows.Count, Stopwatch.GetElapsedTime(started).TotalMilliseconds);
             return result;
         }
         catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested && deadline.IsCancellationRequested)
         {
-            if (options.OnTimeout == TimeoutBehavior.ComputeLocally)
-            {
-                ClientLog.TimedOutComputingLocally(_logger, jobId, registration.Name, timeout!.Value, job?.Completed ?? 0, job?.Total ?? 0);
-                return await ComputeLocallyAsync(producer, source, cancellationToken).ConfigureAwait(false);
-            }
-
-            throw new MapTimeoutException(registration.Name, jobId, timeout!.Value, job?.Completed ?? 0, job?.Total ?? 0);
-        }
-        catch (TransportUnavailableException ex) when (_options.FallBackToLocal)
-        {
-            ClientLog.FallingBackToLocal(_logger, _transport.Description, ex.Message, registration.Name);
-            return await ComputeLocallyAsync(producer, source, cancellationToken).ConfigureAwait(false);
-        }
-        finally
-        {
-            if (job is not null)
-            {
-                _jobs.TryRemove(jobId, out _);
-                var notice = TellWorkersJobEndedAsync(jobId);
-                _jobEndedNotices[notice] = 0;
-                _ = notice.ContinueWith(static (done, state) => ((ConcurrentDictionary<Task, byte>)state!).TryRemove(done, out _), _jobEndedNotices, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
-            }
-        }
-    }
-
-    /// <summary>Best effort and not awaited: workers then drop the job's remaining slices instead of computing them.</summary>
-    private async Task TellWorkersJobEndedAsync(string jobId)
-    {
-        try
-        {
-            await _transport.PublishJobEndedAsync(jobId, CancellationToken.None).ConfigureAwait(false);
-        }
-        catch (Exception ex)
-        {
-            ClientLog.JobEndedNotSent(_logger, jobId, ex.Message);
-        }
-    }
-
-    private async Task<MapResult<TValue>> ComputeLocallyAsync<TItem, TValue>(Producer<TItem, TValue> producer, DataSourceFactory<TItem> source, CancellationToken cancellationToken)
-    {
-        var value = await source.UseLocalAsync(_services, _registry, async dataSource =>
-        {
-            var length = await dataSource.GetLengthAsync(cancellationToken).ConfigureAwait(false);
-            if (length == 0)
-            {
-                return producer.Reduce([]);
-            }
-
-            var context = await Producer<TItem, TValue>.CreateContextAsync(dataSource, new SliceWindow(0, length), cancellationToken).ConfigureAwait(false);
-            return await Task.Factory
-                .StartNew(() => producer.ComputeSlice(context), cancellationToken, TaskCreationOptions.LongRunning, TaskScheduler.Default)
-                .WaitAsync(cancellationToken)
-                .ConfigureAwait(false);
-        }).ConfigureAwait(false);
-        return new MapResult<TValue>(value, hasValue: true, 1, []);
-    }
-
-    private async ValueTask<IReplyInbox> GetInboxAsync(CancellationToken cancellationToken)
-    {
-        if (Volatile.Read(ref _inbox) is { } inbox)
-        {
-            return inbox;
-        }
-
-        await _inboxLock.WaitAsync(cancellationToken).ConfigureAwait(false);
-        try
-        {
-            return _inbox ??= await _transport.OpenReplyInboxAsync(OnReplyAsync, OnInboxRecoveredAsync, cancellationToken).ConfigureAwait(false);
-        }
-        finally
-        {
-            _inboxLock.Release();
-        }
-    }
-
-    private ValueTask OnReplyAsync(ReadOnlyMemory<byte> body)
-    {
-        SliceReply reply;
-        try
-        {
-            reply = MessageCodec.ReadReply(body.Span);
-        }
-        catch (MalformedMessageException ex)
-        {
-            ClientLog.UnreadableReply(_logger, ex.Message);
-            return ValueTask.CompletedTask;
-        }
-
-        if (!_jobs.TryGetValue(reply.JobId, out var job) || !job.TryPost(reply))
-        {
-            ClientLog.IgnoredReply(_logger, reply.SliceIndex, reply.JobId, "late or unknown job");
-        }
-
-        return ValueTask.CompletedTask;
-    }
-
-    /// <summary>Replies sent while the inbox was gone are lost: ask again for every unanswered slice (duplicates count once).</summary>
-    private async ValueTask OnInboxRecoveredAsync()
-    {
-        var jobs = _jobs.Values.ToArray();
-        ClientLog.RepublishingAfterRecovery(_logger, jobs.Length);
-        foreach (var job in jobs)
-        {
-            try
-            {
-                await job.RepublishMissingAsync(CancellationToken.None).ConfigureAwait(false);
-            }
-            catch (Exception ex)
-            {
-                // The job's own timeout (or its caller) still bounds it.
-                ClientLog.RepublishFailed(_logger, ex.Message);
-            }
+            throw new MapTimeoutException(producerName, jobId, timeout!.Value, job?.Completed ?? 0, job?.Total ?? 0);
         }
     }
 }

@@ -16,14 +16,18 @@ public sealed class PymarOptions
     /// </summary>
     public string? Transport { get; set; }
 
-    /// <summary>Compute every job in the calling process (Pymar's local mode). A call's options can override it.</summary>
-    public bool LocalMode { get; set; }
+    /// <summary>
+    /// Compute every job in the calling process (Pymar's <c>local_mode</c>); key <c>Pymar:ComputeLocally</c>. A call's
+    /// <see cref="MapOptions.ComputeLocally"/> overrides it.
+    /// </summary>
+    public bool ComputeLocally { get; set; }
 
     /// <summary>
     /// When the transport cannot reach its broker at map time, log a warning and compute the job locally (Pymar's
-    /// behaviour) instead of failing with <see cref="TransportUnavailableException"/>. Off by default.
+    /// behaviour) instead of failing with <see cref="TransportUnavailableException"/>; key
+    /// <c>Pymar:ComputeLocallyWhenUnreachable</c>. Off by default.
     /// </summary>
-    public bool FallBackToLocal { get; set; }
+    public bool ComputeLocallyWhenUnreachable { get; set; }
 
     /// <summary>How long a job waits for its partial values when its call does not say; null waits without limit.</summary>
     public TimeSpan? DefaultTimeout { get; set; }

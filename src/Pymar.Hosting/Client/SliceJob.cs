@@ -1,43 +1,54 @@
 using System.Globalization;
 using System.Text.Json;
 using System.Threading.Channels;
+using Microsoft.Extensions.Logging;
+using Polly;
 using Pymar.Hosting.Diagnostics;
 using Pymar.Hosting.Messaging;
+using Pymar.Hosting.Resilience;
 using Pymar.Hosting.Transport;
 
 namespace Pymar.Hosting;
 
 /// <summary>
-/// One job's slices on the producer: publishes them, retries failed ones per policy, and folds each slice's first
-/// partial value as it arrives (later copies of it are ignored).
+/// One job's slices on the producer: publishes them in a sliding window, tries failed ones again per policy, and
+/// folds the partial values in slice order as they arrive (a slice answered twice counts once).
 /// </summary>
 internal sealed class SliceJob<TItem, TValue> : ISliceJob
 {
     private const int MaxPublishesInFlight = 128;
-    private static readonly TimeSpan s_maxBackoff = TimeSpan.FromSeconds(30);
     private readonly JobPlan<TItem, TValue> _plan;
     private readonly IPymarTransport _transport;
-    private readonly Channel<SliceReply> _replies = Channel.CreateUnbounded<SliceReply>(new UnboundedChannelOptions { SingleReader = true });
+    private readonly ILogger _logger;
+    private readonly long? _expiresAtUnixMilliseconds;
+    private readonly Channel<Posted> _replies = Channel.CreateUnbounded<Posted>(new UnboundedChannelOptions { SingleReader = true });
+    private readonly ResiliencePipeline<SliceReply>? _retry;
     private readonly int[] _attempts;
     private readonly bool[] _finished;
+    private readonly TaskCompletionSource<SliceReply>?[] _retrying;
+    private readonly OrderedFold<TValue> _fold;
     private readonly List<SliceFailure> _failures = [];
-    private TValue _accumulated = default!;
-    private int _folded;
 
-    public SliceJob(JobPlan<TItem, TValue> plan, IPymarTransport transport)
+    public SliceJob(JobPlan<TItem, TValue> plan, IPymarTransport transport, TimeProvider time, ILogger logger)
     {
         _plan = plan;
         _transport = transport;
+        _logger = logger;
+        _expiresAtUnixMilliseconds = plan.Timeout is { } timeout ? time.GetUtcNow().Add(timeout).ToUnixTimeMilliseconds() : null;
         _attempts = new int[plan.Windows.Count];
         _finished = new bool[plan.Windows.Count];
+        _retrying = new TaskCompletionSource<SliceReply>?[plan.Windows.Count];
+        _fold = new OrderedFold<TValue>(plan.Producer.Reduce, plan.Windows.Count);
         Array.Fill(_attempts, 1);
+        _retry = Backoff.Retries<SliceReply>(time, plan.RetryCount, plan.Options.RetryBackoff, static reply => reply.Error is not null, (failed, retry, delay) =>
+            ClientLog.Retrying(_logger, failed.SliceIndex, _plan.JobId, _plan.ProducerName, retry + 1, delay, failed.Error!.Message));
     }
 
     public int Completed { get; private set; }
 
     public int Total => _plan.Windows.Count;
 
-    public bool TryPost(SliceReply reply) => _replies.Writer.TryWrite(reply);
+    public bool TryPost(SliceReply reply) => _replies.Writer.TryWrite(new Posted(reply, Final: false));
 
     public async Task RepublishMissingAsync(CancellationToken cancellationToken)
     {
@@ -53,56 +64,112 @@ internal sealed class SliceJob<TItem, TValue> : ISliceJob
     public async Task<MapResult<TValue>> RunAsync(bool collectFailures, CancellationToken cancellationToken)
     {
         await PublishAllAsync(cancellationToken).ConfigureAwait(false);
-        ClientLog.Published(_plan.Logger, _plan.JobId, _plan.ProducerName, Total, _plan.Windows[^1].End, _transport.Description);
+        ClientLog.Published(_logger, _plan.JobId, _plan.ProducerName, Total, _plan.Windows[^1].End, _transport.Description);
         while (Completed < Total)
         {
-            var reply = await _replies.Reader.ReadAsync(cancellationToken).ConfigureAwait(false);
+            var (reply, final) = await _replies.Reader.ReadAsync(cancellationToken).ConfigureAwait(false);
             var index = reply.SliceIndex;
             if (index < 0 || index >= Total || _finished[index])
             {
-                ClientLog.IgnoredReply(_plan.Logger, index, _plan.JobId, "duplicate or out of range");
+                ClientLog.IgnoredReply(_logger, index, _plan.JobId, "duplicate or out of range");
                 continue;
             }
 
             if (reply.Error is { } error)
             {
-                if (reply.Attempt != _attempts[index] && reply.Attempt != 0)
+                if (!final && !TakeFailure(reply, cancellationToken))
                 {
-                    ClientLog.IgnoredReply(_plan.Logger, index, _plan.JobId, "error of an earlier attempt");
                     continue;
                 }
 
-                if (_attempts[index] <= _plan.RetryCount)
-                {
-                    var delay = Backoff(_attempts[index]);
-                    _attempts[index]++;
-                    ClientLog.Retrying(_plan.Logger, index, _plan.JobId, _plan.ProducerName, _attempts[index], delay, error.Message);
-                    _ = RetryLaterAsync(index, _attempts[index], delay, cancellationToken);
-                    continue;
-                }
-
-                var failure = new SliceFailure(index, _plan.Windows[index], error, _attempts[index]);
+                var failure = new SliceFailure(index, _plan.Windows[index], error, Volatile.Read(ref _attempts[index]));
                 if (!collectFailures)
                 {
                     throw new SliceFailedException(_plan.ProducerName, _plan.JobId, index, failure.Window, error, failure.Attempts);
                 }
 
                 _failures.Add(failure);
+                _fold.Skip(index);
             }
             else
             {
-                var partial = ReadValue(reply);
-                _accumulated = _folded == 0 ? partial : _plan.Producer.Fold(_accumulated, partial);
-                _folded++;
+                _fold.Add(index, ReadValue(reply));
+                _retrying[index]?.TrySetResult(reply);
             }
 
             Volatile.Write(ref _finished[index], true);
             Completed++;
-            _plan.Progress?.Report(new MapProgress(Completed, Total));
+            _plan.Options.Progress?.Report(new MapProgress(Completed, Total));
         }
 
-        _failures.Sort((a, b) => a.SliceIndex.CompareTo(b.SliceIndex));
-        return new MapResult<TValue>(_accumulated, _folded > 0, Total, _failures);
+        return new MapResult<TValue>(_fold.Value, _fold.HasValue, Total, _failures);
+    }
+
+    /// <summary>
+    /// Takes an error reply that is not final: false when it is stale or a retry will answer for the slice, true
+    /// when the slice has failed for good.
+    /// </summary>
+    private bool TakeFailure(SliceReply reply, CancellationToken cancellationToken)
+    {
+        var index = reply.SliceIndex;
+        if (reply.Attempt != Volatile.Read(ref _attempts[index]) && reply.Attempt != 0)
+        {
+            ClientLog.IgnoredReply(_logger, index, _plan.JobId, "error of an earlier attempt");
+            return false;
+        }
+
+        if (_retry is null)
+        {
+            return true;
+        }
+
+        if (_retrying[index] is { } attempt)
+        {
+            attempt.TrySetResult(reply);
+        }
+        else
+        {
+            _retrying[index] = new TaskCompletionSource<SliceReply>(TaskCreationOptions.RunContinuationsAsynchronously);
+            _ = RetryAsync(reply, _retry, cancellationToken);
+        }
+
+        return false;
+    }
+
+    /// <summary>Asks again for a failed slice per the retry pipeline; posts its last answer as final.</summary>
+    private async Task RetryAsync(SliceReply failed, ResiliencePipeline<SliceReply> retry, CancellationToken cancellationToken)
+    {
+        var index = failed.SliceIndex;
+        var first = true;
+        try
+        {
+            var last = await retry.ExecuteAsync(
+                async ct =>
+                {
+                    if (first)
+                    {
+                        // The attempt that already failed: the pipeline waits, then asks again.
+                        first = false;
+                        return failed;
+                    }
+
+                    var answer = new TaskCompletionSource<SliceReply>(TaskCreationOptions.RunContinuationsAsynchronously);
+                    _retrying[index] = answer;
+                    await PublishAsync(index, Interlocked.Increment(ref _attempts[index]), ct).ConfigureAwait(false);
+                    return await answer.Task.WaitAsync(ct).ConfigureAwait(false);
+                },
+                cancellationToken).ConfigureAwait(false);
+            _replies.Writer.TryWrite(new Posted(last, Final: true));
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            // The job ended meanwhile.
+        }
+        catch (Exception ex)
+        {
+            // The job cannot go on without this slice: fail it with the publishing error.
+            _replies.Writer.TryComplete(ex);
+        }
     }
 
     private async Task PublishAllAsync(CancellationToken cancellationToken)
@@ -171,11 +238,12 @@ internal sealed class SliceJob<TItem, TValue> : ISliceJob
             DataSource = _plan.DataSourceName,
             Offset = window.Offset,
             Limit = window.Limit,
+            Items = _plan.Source.Items is { } items ? JsonPayload.Writing(writer => WriteItems(writer, items, window)) : null,
             ReplyTo = _plan.ReplyTo,
-            ExpiresAtUnixMilliseconds = _plan.ExpiresAtUnixMilliseconds,
+            ExpiresAtUnixMilliseconds = _expiresAtUnixMilliseconds,
             TraceParent = _plan.TraceParent,
         };
-        var body = MessageCodec.WriteRequest(request, _plan.Source.GetItemsWriter(window, PymarSerializer.Options));
+        var body = MessageCodec.WriteRequest(request);
         if (body.LongLength > _transport.MaxMessageBytes)
         {
             throw new PymarConfigurationException(string.Create(CultureInfo.InvariantCulture,
@@ -187,42 +255,32 @@ internal sealed class SliceJob<TItem, TValue> : ISliceJob
         return _transport.PublishSliceAsync(_plan.ProducerName, body, properties, cancellationToken).AsTask();
     }
 
-    private async Task RetryLaterAsync(int index, int attempt, TimeSpan delay, CancellationToken cancellationToken)
+    /// <summary>Writes the in-memory items of one window as a JSON array.</summary>
+    private static void WriteItems(Utf8JsonWriter writer, IReadOnlyList<TItem> items, SliceWindow window)
     {
-        try
+        writer.WriteStartArray();
+        for (var i = (int)window.Offset; i < window.End; i++)
         {
-            await Task.Delay(delay, cancellationToken).ConfigureAwait(false);
-            await PublishAsync(index, attempt, cancellationToken).ConfigureAwait(false);
+            JsonSerializer.Serialize(writer, items[i], PymarSerializer.Options);
         }
-        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
-        {
-            // The job ended meanwhile.
-        }
-        catch (Exception ex)
-        {
-            // The job cannot go on without this slice: fail it with the publishing error.
-            _replies.Writer.TryComplete(ex);
-        }
-    }
 
-    private TimeSpan Backoff(int attempt)
-    {
-        var factor = Math.Pow(2, Math.Min(attempt - 1, 16));
-        var delay = TimeSpan.FromTicks((long)Math.Min(_plan.RetryBackoff.Ticks * factor, s_maxBackoff.Ticks));
-        return delay < TimeSpan.Zero ? TimeSpan.Zero : delay;
+        writer.WriteEndArray();
     }
 
     private TValue ReadValue(SliceReply reply)
     {
         try
         {
-            return reply.Value!.Value.Deserialize<TValue>(PymarSerializer.Options)!;
+            return reply.Value!.Deserialize<TValue>()!;
         }
         catch (JsonException ex)
         {
             throw new MalformedMessageException($"The partial value of slice {reply.SliceIndex} of producer '{_plan.ProducerName}' cannot be read as {typeof(TValue).Name}: {ex.Message}", ex);
         }
     }
+
+    /// <summary>A reply handed to the job: by the reply router, or as the last answer of a slice's retries.</summary>
+    private readonly record struct Posted(SliceReply Reply, bool Final);
 
     /// <summary>The first error of a job's publishes.</summary>
     private sealed class PublishFailure

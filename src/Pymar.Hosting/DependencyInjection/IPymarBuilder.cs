@@ -1,4 +1,3 @@
-using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace Pymar.Hosting;
@@ -8,7 +7,7 @@ public interface IPymarBuilder
 {
     /// <summary>The host's services.</summary>
     IServiceCollection Services { get; }
-
-    /// <summary>The configuration <c>AddPymar</c> was given, if any; sections under <c>Pymar</c> are bound from it.</summary>
-    IConfiguration? Configuration { get; }
 }
+
+/// <summary>The default <see cref="IPymarBuilder"/>.</summary>
+internal sealed record PymarBuilder(IServiceCollection Services) : IPymarBuilder;

@@ -39,7 +39,7 @@ public static class PymarBuilderExtensions
     public static IPymarBuilder AddWorkers(this IPymarBuilder builder, Action<WorkerOptions>? configure = null)
     {
         ArgumentNullException.ThrowIfNull(builder);
-        builder.Services.AddPymarWorkers(builder.Configuration, configure);
+        builder.Services.AddPymarWorkers(configure);
         return builder;
     }
 }

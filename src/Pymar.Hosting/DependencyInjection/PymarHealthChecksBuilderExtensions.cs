@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Pymar.Hosting.Diagnostics;
+using Pymar.Hosting.Transport;
 
 namespace Microsoft.Extensions.DependencyInjection;
 
@@ -7,7 +8,7 @@ namespace Microsoft.Extensions.DependencyInjection;
 public static class PymarHealthChecksBuilderExtensions
 {
     /// <summary>
-    /// Adds <see cref="PymarHealthCheck"/>: unhealthy while the broker connection is down or the worker pool is not
+    /// Adds Pymar's health check: unhealthy while the broker connection is down or the worker pool is not
     /// consuming.
     /// </summary>
     /// <param name="builder">The builder from <c>AddHealthChecks()</c>.</param>
@@ -16,6 +17,6 @@ public static class PymarHealthChecksBuilderExtensions
     public static IHealthChecksBuilder AddPymar(this IHealthChecksBuilder builder, string name = "pymar", IEnumerable<string>? tags = null)
     {
         ArgumentNullException.ThrowIfNull(builder);
-        return builder.Add(new HealthCheckRegistration(name, sp => ActivatorUtilities.CreateInstance<PymarHealthCheck>(sp), HealthStatus.Unhealthy, tags));
+        return builder.Add(new HealthCheckRegistration(name, static sp => new PymarHealthCheck(sp.GetRequiredService<IPymarTransport>(), sp.GetService<IWorkerPoolState>()), HealthStatus.Unhealthy, tags));
     }
 }

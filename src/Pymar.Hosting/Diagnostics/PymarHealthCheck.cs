@@ -1,6 +1,5 @@
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Pymar.Hosting.Transport;
-using Pymar.Hosting.Workers;
 
 namespace Pymar.Hosting.Diagnostics;
 
@@ -8,19 +7,10 @@ namespace Pymar.Hosting.Diagnostics;
 /// Healthy when the transport is connected to its broker and, on a worker host, the worker pool is consuming.
 /// Register it with <c>services.AddHealthChecks().AddPymar()</c>.
 /// </summary>
-public sealed class PymarHealthCheck : IHealthCheck
+internal sealed class PymarHealthCheck(IPymarTransport transport, IWorkerPoolState? workers) : IHealthCheck
 {
-    private readonly IPymarTransport _transport;
-    private readonly WorkerService? _workers;
-
-    /// <summary>Creates the check.</summary>
-    /// <param name="transport">The host's transport.</param>
-    /// <param name="workers">The host's worker pool, when it has one.</param>
-    public PymarHealthCheck(IPymarTransport transport, WorkerService? workers = null)
-    {
-        _transport = transport;
-        _workers = workers;
-    }
+    private readonly IPymarTransport _transport = transport;
+    private readonly IWorkerPoolState? _workers = workers;
 
     /// <inheritdoc />
     public Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)

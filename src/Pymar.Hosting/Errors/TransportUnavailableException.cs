@@ -2,7 +2,7 @@ namespace Pymar.Hosting;
 
 /// <summary>
 /// The transport cannot reach its broker. The message names the broker but never its password. With
-/// <see cref="PymarOptions.FallBackToLocal"/> on, a job computes locally instead of failing with this.
+/// <see cref="PymarOptions.ComputeLocallyWhenUnreachable"/> on, a job computes locally instead of failing with this.
 /// </summary>
 public sealed class TransportUnavailableException : PymarException
 {

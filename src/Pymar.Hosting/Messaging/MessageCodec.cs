@@ -1,104 +1,30 @@
-using System.Buffers;
 using System.Globalization;
 using System.Text.Json;
 
 namespace Pymar.Hosting.Messaging;
 
-/// <summary>Writes and reads slice requests and replies as UTF-8 JSON.</summary>
+/// <summary>
+/// Writes and reads slice requests and replies as UTF-8 JSON through the source-generated contract of
+/// <see cref="PymarJsonContext"/>, and checks what it reads.
+/// </summary>
 internal static class MessageCodec
 {
-    public static string CorrelationId(string jobId, int sliceIndex) =>
-        string.Create(CultureInfo.InvariantCulture, $"{jobId}:{sliceIndex}");
-
-    /// <summary>Writes a request; <paramref name="writeItems"/> writes the slice's own items, if any.</summary>
-    public static byte[] WriteRequest(SliceRequest request, Action<Utf8JsonWriter>? writeItems)
-    {
-        var buffer = new ArrayBufferWriter<byte>(256);
-        using (var writer = new Utf8JsonWriter(buffer))
-        {
-            writer.WriteStartObject();
-            writer.WriteNumber("v", request.Version);
-            writer.WriteString("job", request.JobId);
-            writer.WriteNumber("slice", request.SliceIndex);
-            writer.WriteNumber("attempt", request.Attempt);
-            writer.WriteString("producer", request.Producer);
-            if (request.DataSource is not null)
-            {
-                writer.WriteString("source", request.DataSource);
-            }
-
-            writer.WriteNumber("offset", request.Offset);
-            writer.WriteNumber("limit", request.Limit);
-            writer.WriteString("replyTo", request.ReplyTo);
-            if (request.ExpiresAtUnixMilliseconds is { } expires)
-            {
-                writer.WriteNumber("expires", expires);
-            }
-
-            if (request.TraceParent is not null)
-            {
-                writer.WriteString("trace", request.TraceParent);
-            }
-
-            if (writeItems is not null)
-            {
-                writer.WritePropertyName("items");
-                writeItems(writer);
-            }
-
-            writer.WriteEndObject();
-        }
-
-        return buffer.WrittenSpan.ToArray();
-    }
+    /// <summary>Writes a request; its <see cref="SliceRequest.Items"/>, if any, are written straight into the message.</summary>
+    public static byte[] WriteRequest(SliceRequest request) =>
+        JsonSerializer.SerializeToUtf8Bytes(request, PymarJsonContext.Default.SliceRequest);
 
     /// <summary>Writes a reply carrying a partial value already serialized as JSON.</summary>
-    public static byte[] WriteValueReply(string jobId, int sliceIndex, int attempt, string workerId, ReadOnlySpan<byte> valueJson)
-    {
-        var buffer = new ArrayBufferWriter<byte>(valueJson.Length + 128);
-        using (var writer = new Utf8JsonWriter(buffer))
-        {
-            WriteReplyHeader(writer, jobId, sliceIndex, attempt, workerId);
-            writer.WritePropertyName("value");
-            writer.WriteRawValue(valueJson, skipInputValidation: true);
-            writer.WriteEndObject();
-        }
-
-        return buffer.WrittenSpan.ToArray();
-    }
+    public static byte[] WriteValueReply(string jobId, int sliceIndex, int attempt, string workerId, byte[] valueJson) =>
+        WriteReply(new SliceReply { JobId = jobId, SliceIndex = sliceIndex, Attempt = attempt, WorkerId = workerId, Value = JsonPayload.Raw(valueJson) });
 
     /// <summary>Writes a reply carrying an error.</summary>
-    public static byte[] WriteErrorReply(string jobId, int sliceIndex, RemoteError error)
+    public static byte[] WriteErrorReply(string jobId, int sliceIndex, RemoteError error) =>
+        WriteReply(new SliceReply { JobId = jobId, SliceIndex = sliceIndex, Attempt = error.Attempt, WorkerId = error.WorkerId, Error = error });
+
+    private static byte[] WriteReply(SliceReply reply)
     {
-        var buffer = new ArrayBufferWriter<byte>(512);
-        using (var writer = new Utf8JsonWriter(buffer))
-        {
-            WriteReplyHeader(writer, jobId, sliceIndex, error.Attempt, error.WorkerId);
-            writer.WriteStartObject("error");
-            writer.WriteString("type", error.Type);
-            writer.WriteString("message", error.Message);
-            if (error.StackTrace is not null)
-            {
-                writer.WriteString("stackTrace", error.StackTrace);
-            }
-
-            writer.WriteString("worker", error.WorkerId);
-            writer.WriteNumber("attempt", error.Attempt);
-            writer.WriteEndObject();
-            writer.WriteEndObject();
-        }
-
-        return buffer.WrittenSpan.ToArray();
-    }
-
-    private static void WriteReplyHeader(Utf8JsonWriter writer, string jobId, int sliceIndex, int attempt, string workerId)
-    {
-        writer.WriteStartObject();
-        writer.WriteNumber("v", SliceRequest.CurrentVersion);
-        writer.WriteString("job", jobId);
-        writer.WriteNumber("slice", sliceIndex);
-        writer.WriteNumber("attempt", attempt);
-        writer.WriteString("worker", workerId);
+        reply.Version = SliceRequest.CurrentVersion;
+        return JsonSerializer.SerializeToUtf8Bytes(reply, PymarJsonContext.Default.SliceReply);
     }
 
     /// <summary>Reads a request, or throws <see cref="MalformedMessageException"/> saying what is wrong with it.</summary>

@@ -1,4 +1,3 @@
-using System.Text.Json;
 using System.Text.Json.Serialization;
 
 namespace Pymar.Hosting.Messaging;
@@ -22,7 +21,7 @@ internal sealed class SliceReply
     public string WorkerId { get; set; } = "";
 
     [JsonPropertyName("value")]
-    public JsonElement? Value { get; set; }
+    public JsonPayload? Value { get; set; }
 
     [JsonPropertyName("error")]
     public RemoteError? Error { get; set; }

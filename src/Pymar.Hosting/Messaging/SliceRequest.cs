@@ -1,4 +1,3 @@
-using System.Text.Json;
 using System.Text.Json.Serialization;
 
 namespace Pymar.Hosting.Messaging;
@@ -39,7 +38,7 @@ internal sealed class SliceRequest
 
     /// <summary>The slice's own items when the job maps data held in the producer's memory.</summary>
     [JsonPropertyName("items")]
-    public JsonElement? Items { get; set; }
+    public JsonPayload? Items { get; set; }
 
     [JsonPropertyName("replyTo")]
     public string ReplyTo { get; set; } = "";
@@ -56,5 +55,5 @@ internal sealed class SliceRequest
     public SliceWindow Window => new(Offset, Limit);
 
     [JsonIgnore]
-    public string CorrelationId => MessageCodec.CorrelationId(JobId, SliceIndex);
+    public string CorrelationId => Correlation.Create(JobId, SliceIndex);
 }

@@ -1,7 +1,3 @@
-using System.Text.Json;
-using Pymar.Hosting.Messaging;
-using Pymar.Hosting.Workers;
-
 namespace Pymar.Hosting;
 
 /// <summary>
@@ -24,7 +20,4 @@ public abstract class Producer
     /// say. Defaults to 0: a slice whose code throws usually throws again.
     /// </summary>
     public virtual int DefaultRetryCount => 0;
-
-    /// <summary>Runs one slice on a worker and returns its partial value as JSON.</summary>
-    internal abstract ValueTask<byte[]> ExecuteSliceAsync(SliceExecution execution, CancellationToken cancellationToken);
 }

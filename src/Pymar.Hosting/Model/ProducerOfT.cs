@@ -1,7 +1,3 @@
-using System.Text.Json;
-using Pymar.Hosting.Messaging;
-using Pymar.Hosting.Workers;
-
 namespace Pymar.Hosting;
 
 /// <summary>
@@ -11,8 +7,9 @@ namespace Pymar.Hosting;
 /// <typeparam name="TItem">The type of the data source's items.</typeparam>
 /// <typeparam name="TValue">The type of the mapped values and of the answer. It must round-trip through System.Text.Json.</typeparam>
 /// <remarks>
-/// <see cref="Reduce"/> must be associative and must accept its own output, because partial values are folded in
-/// the order they arrive. For hot loops over millions of items, override <see cref="ComputeSlice"/> (the fast path)
+/// As in Pymar, <see cref="Reduce"/> must be associative and must accept its own output; it need not be
+/// commutative, because a slice sees its items in window order and the producer folds the partial values in slice
+/// order. For hot loops over millions of items, override <see cref="ComputeSlice"/> (the fast path)
 /// and loop over <see cref="SliceContext{TItem}.Window"/> directly instead of through iterators.
 /// </remarks>
 public abstract class Producer<TItem, TValue> : Producer
@@ -34,38 +31,5 @@ public abstract class Producer<TItem, TValue> : Producer
     {
         ArgumentNullException.ThrowIfNull(slice);
         return Reduce(Map(slice.Items));
-    }
-
-    /// <summary>Builds the context of one slice, reading an asynchronous source's items into memory first.</summary>
-    internal static async ValueTask<SliceContext<TItem>> CreateContextAsync(IDataSource<TItem> source, SliceWindow window, CancellationToken cancellationToken)
-    {
-        IEnumerable<TItem> items;
-        if (source is DataSource<TItem> synchronous)
-        {
-            items = synchronous.Read(window);
-        }
-        else
-        {
-            var buffer = new List<TItem>((int)Math.Min(window.Limit, 1 << 20));
-            await foreach (var item in source.ReadAsync(window, cancellationToken).ConfigureAwait(false))
-            {
-                buffer.Add(item);
-            }
-
-            items = buffer;
-        }
-
-        return new SliceContext<TItem>(source, window, items, cancellationToken);
-    }
-
-    /// <summary>Folds a new partial value into the accumulated one.</summary>
-    internal TValue Fold(TValue accumulated, TValue partial) => Reduce([accumulated, partial]);
-
-    internal override async ValueTask<byte[]> ExecuteSliceAsync(SliceExecution execution, CancellationToken cancellationToken)
-    {
-        var source = execution.CreateDataSource<TItem>();
-        var context = await CreateContextAsync(source, execution.Window, cancellationToken).ConfigureAwait(false);
-        var value = await execution.Compute.RunAsync(() => ComputeSlice(context), cancellationToken).ConfigureAwait(false);
-        return JsonSerializer.SerializeToUtf8Bytes(value, execution.SerializerOptions);
     }
 }

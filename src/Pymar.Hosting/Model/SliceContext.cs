@@ -26,4 +26,21 @@ public sealed class SliceContext<TItem>
 
     /// <summary>Signals that the slice is no longer wanted (its job ended or the worker is stopping).</summary>
     public CancellationToken CancellationToken { get; }
+
+    /// <summary>Builds the context of one slice, reading an asynchronous source's items into memory first.</summary>
+    internal static async ValueTask<SliceContext<TItem>> ReadAsync(IDataSource<TItem> source, SliceWindow window, CancellationToken cancellationToken)
+    {
+        if (source is DataSource<TItem> synchronous)
+        {
+            return new SliceContext<TItem>(source, window, synchronous.Read(window), cancellationToken);
+        }
+
+        var buffer = new List<TItem>((int)Math.Min(window.Limit, 1 << 20));
+        await foreach (var item in source.ReadAsync(window, cancellationToken).ConfigureAwait(false))
+        {
+            buffer.Add(item);
+        }
+
+        return new SliceContext<TItem>(source, window, buffer, cancellationToken);
+    }
 }

@@ -1,20 +1,30 @@
 namespace Pymar.Hosting.Registration;
 
 /// <summary>A producer registered under a name; the name is what slice messages carry.</summary>
-public sealed class ProducerRegistration
+/// <param name="Name">The registered name (by default the type's simple name).</param>
+/// <param name="ProducerType">The producer's type (information only; never read from a message).</param>
+/// <param name="Resolve">Resolves the producer from a service provider.</param>
+internal sealed record ProducerRegistration(string Name, Type ProducerType, Func<IServiceProvider, Producer> Resolve)
 {
-    internal ProducerRegistration(string name, Type producerType, Func<IServiceProvider, Producer> resolve)
+    /// <summary>The <c>TItem</c> of the producer's <see cref="Producer{TItem, TValue}"/> base.</summary>
+    public Type ItemType => ProducerBase.GetGenericArguments()[0];
+
+    /// <summary>The <c>TValue</c> of the producer's <see cref="Producer{TItem, TValue}"/> base.</summary>
+    public Type ValueType => ProducerBase.GetGenericArguments()[1];
+
+    private Type ProducerBase => FindProducerBase(ProducerType)!;
+
+    /// <summary>The closed <see cref="Producer{TItem, TValue}"/> that <paramref name="type"/> derives from, or null.</summary>
+    public static Type? FindProducerBase(Type type)
     {
-        Name = name;
-        ProducerType = producerType;
-        Resolve = resolve;
+        for (var t = type; t is not null; t = t.BaseType)
+        {
+            if (t.IsGenericType && t.GetGenericTypeDefinition() == typeof(Producer<,>))
+            {
+                return t;
+            }
+        }
+
+        return null;
     }
-
-    /// <summary>The registered name (by default the type's simple name).</summary>
-    public string Name { get; }
-
-    /// <summary>The producer's type (information only; never read from a message).</summary>
-    public Type ProducerType { get; }
-
-    internal Func<IServiceProvider, Producer> Resolve { get; }
 }

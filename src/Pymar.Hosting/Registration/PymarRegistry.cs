@@ -7,7 +7,7 @@ namespace Pymar.Hosting.Registration;
 /// The producers and data sources this host registered, by name. It is the only way a name read from a message
 /// becomes code to run.
 /// </summary>
-public sealed partial class PymarRegistry
+internal sealed partial class PymarRegistry
 {
     private readonly Dictionary<string, ProducerRegistration> _producersByName = new(StringComparer.Ordinal);
     private readonly Dictionary<Type, ProducerRegistration> _producersByType = [];

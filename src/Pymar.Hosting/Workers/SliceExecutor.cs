@@ -24,6 +24,7 @@ internal sealed class SliceExecutor(
     ILogger logger,
     TimeProvider time)
 {
+    private readonly Dictionary<string, SliceRunner> _runners = registry.Producers.ToDictionary(p => p.Name, SliceRunner.For, StringComparer.Ordinal);
     private long _completed;
 
     public long Completed => Interlocked.Read(ref _completed);
@@ -67,7 +68,7 @@ internal sealed class SliceExecutor(
             return;
         }
 
-        if (!registry.TryGetProducer(request.Producer, out var registration))
+        if (!_runners.TryGetValue(request.Producer, out var runner))
         {
             WorkerLog.UnknownProducer(logger, request.SliceIndex, request.JobId, request.Producer);
             await RejectAsync(delivery, request, new PymarConfigurationException($"Producer '{request.Producer}' is not registered on worker {workerId}.")).ConfigureAwait(false);
@@ -91,9 +92,7 @@ internal sealed class SliceExecutor(
             var sliceScope = services.CreateAsyncScope();
             await using (sliceScope.ConfigureAwait(false))
             {
-                var producer = registration.Resolve(sliceScope.ServiceProvider);
-                var execution = new SliceExecution(request, sliceScope.ServiceProvider, registry, PymarSerializer.Options, compute);
-                var value = await producer.ExecuteSliceAsync(execution, sliceCancellation.Token).ConfigureAwait(false);
+                var value = await runner.RunAsync(request, sliceScope.ServiceProvider, registry, compute, sliceCancellation.Token).ConfigureAwait(false);
                 reply = MessageCodec.WriteValueReply(request.JobId, request.SliceIndex, request.Attempt, workerId, value);
             }
 
@@ -147,19 +146,13 @@ internal sealed class SliceExecutor(
     /// <summary>Answers a message that could not be read, when its transport properties say where and for which slice.</summary>
     private async ValueTask ReplyToUnreadableAsync(SliceDelivery delivery, MalformedMessageException error)
     {
-        if (string.IsNullOrEmpty(delivery.ReplyTo) || delivery.CorrelationId is not { } correlation)
+        if (string.IsNullOrEmpty(delivery.ReplyTo) || !Correlation.TryParse(delivery.CorrelationId, out var jobId, out var sliceIndex))
         {
             return;
         }
 
-        var separator = correlation.LastIndexOf(':');
-        if (separator <= 0 || !int.TryParse(correlation.AsSpan(separator + 1), NumberStyles.None, CultureInfo.InvariantCulture, out var sliceIndex))
-        {
-            return;
-        }
-
-        var reply = MessageCodec.WriteErrorReply(correlation[..separator], sliceIndex, ToRemoteError(error, attempt: 0));
-        await delivery.ReplyAsync(delivery.ReplyTo, reply, correlation, CancellationToken.None).ConfigureAwait(false);
+        var reply = MessageCodec.WriteErrorReply(jobId, sliceIndex, ToRemoteError(error, attempt: 0));
+        await delivery.ReplyAsync(delivery.ReplyTo, reply, delivery.CorrelationId!, CancellationToken.None).ConfigureAwait(false);
     }
 
     private RemoteError ToRemoteError(Exception exception, int attempt) => new()

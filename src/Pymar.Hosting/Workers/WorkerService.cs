@@ -1,7 +1,11 @@
 using System.Threading.Channels;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using Polly;
+using Pymar.Hosting.Diagnostics;
+using Pymar.Hosting.Resilience;
 using Pymar.Hosting.Registration;
 using Pymar.Hosting.Transport;
 
@@ -13,11 +17,9 @@ namespace Pymar.Hosting.Workers;
 /// value and only then acknowledges the slice. On stop it takes no new slice, returns the ones it had not started,
 /// and lets running ones finish within the host's shutdown timeout.
 /// </summary>
-public sealed class WorkerService : BackgroundService
+public sealed class WorkerService : BackgroundService, IWorkerPoolState
 {
     private static readonly TimeSpan s_abortGrace = TimeSpan.FromSeconds(5);
-    private static readonly TimeSpan s_firstRetryDelay = TimeSpan.FromSeconds(1);
-    private static readonly TimeSpan s_lastRetryDelay = TimeSpan.FromSeconds(30);
     private readonly IPymarTransport _transport;
     private readonly PymarRegistry _registry;
     private readonly IServiceProvider _services;
@@ -26,26 +28,21 @@ public sealed class WorkerService : BackgroundService
     private readonly TimeProvider _time;
     private readonly CancellationTokenSource _abort = new();
     private readonly TaskCompletionSource _consuming = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly ResiliencePipeline _waitForBroker;
     private SliceExecutor? _executor;
     private int _running;
 
-    /// <summary>Creates the worker pool.</summary>
-    public WorkerService(
-        IPymarTransport transport,
-        PymarRegistry registry,
-        IServiceProvider services,
-        IOptions<WorkerOptions> options,
-        ILogger<WorkerService> logger,
-        TimeProvider? time = null)
+    /// <summary>Creates the worker pool; <c>AddWorkers()</c> registers it.</summary>
+    internal WorkerService(IServiceProvider services)
     {
-        ArgumentNullException.ThrowIfNull(options);
-        _transport = transport;
-        _registry = registry;
+        _transport = services.GetRequiredService<IPymarTransport>();
+        _registry = services.GetRequiredService<PymarRegistry>();
         _services = services;
-        _options = options.Value;
-        _logger = logger;
-        _time = time ?? TimeProvider.System;
+        _options = services.GetRequiredService<IOptions<WorkerOptions>>().Value;
+        _logger = services.GetRequiredService<ILogger<WorkerService>>();
+        _time = services.GetService<TimeProvider>() ?? TimeProvider.System;
         WorkerId = string.IsNullOrWhiteSpace(_options.WorkerId) ? $"{Environment.MachineName}/{Environment.ProcessId}" : _options.WorkerId;
+        _waitForBroker = Backoff.Forever<TransportUnavailableException>(_time, TimeSpan.FromSeconds(1), (error, delay) => WorkerLog.WaitingForBroker(_logger, WorkerId, error.Message, delay));
     }
 
     /// <summary>This worker's id, as it appears in replies and log lines.</summary>
@@ -157,23 +154,8 @@ public sealed class WorkerService : BackgroundService
             stoppingToken);
 
     /// <summary>Workers may start before the broker: wait for it with a growing delay, logging each attempt.</summary>
-    private async Task<T> RetryWhileUnavailableAsync<T>(Func<CancellationToken, ValueTask<T>> start, CancellationToken stoppingToken)
-    {
-        var delay = s_firstRetryDelay;
-        while (true)
-        {
-            try
-            {
-                return await start(stoppingToken).ConfigureAwait(false);
-            }
-            catch (TransportUnavailableException ex)
-            {
-                WorkerLog.WaitingForBroker(_logger, WorkerId, ex.Message, delay);
-                await Task.Delay(delay, stoppingToken).ConfigureAwait(false);
-                delay = TimeSpan.FromTicks(Math.Min(delay.Ticks * 2, s_lastRetryDelay.Ticks));
-            }
-        }
-    }
+    private Task<T> RetryWhileUnavailableAsync<T>(Func<CancellationToken, ValueTask<T>> start, CancellationToken stoppingToken) =>
+        _waitForBroker.ExecuteAsync(static (start, ct) => start(ct), start, stoppingToken).AsTask();
 
     private static async ValueTask HandOverAsync(ChannelWriter<SliceDelivery> pending, SliceDelivery delivery, CancellationToken cancellationToken)
     {

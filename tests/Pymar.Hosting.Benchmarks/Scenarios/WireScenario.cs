@@ -40,7 +40,7 @@ internal static class WireScenario
             (string.Create(CultureInfo.InvariantCulture, $"data source, {options.WireManySlices:#,0} slices (trivial)"), "data source", options.WireManySlices, options.WireManySlices,
                 () => context.PymarTrivialJobAsync(options.WireManySlices)),
             (string.Create(CultureInfo.InvariantCulture, $"in memory, {items.Length:#,0} integers, 4 slices"), "in memory", 4, items.Length,
-                () => client.MapAsync(host.Services.GetRequiredService<SquaresProducer>(), DataSourceFactory.FromItems(items), new MapOptions { SliceCount = 4 }, context.Cancellation)),
+                () => client.MapAsync(host.Services.GetRequiredService<SquaresProducer>(), DataSourceFactory<long>.FromItems(items), new MapOptions { SliceCount = 4 }, context.Cancellation)),
         };
 
         var result = new ScenarioResult("wire", "bytes published per slice and per job; bodies counted by an IPymarTransport decorator around RabbitMqTransport, AMQP framing computed, connection bytes from rabbitmqctl for the producer (harness) and the worker process");

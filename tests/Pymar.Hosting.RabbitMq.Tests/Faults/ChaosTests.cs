@@ -134,7 +134,7 @@ public sealed class ChaosTests : IAsyncLifetime
             ["Pymar:Transport"] = "RabbitMq",
             ["Pymar:Broker:Uri"] = uri,
             ["Pymar:Broker:QueuePrefix"] = _prefix,
-            ["Pymar:FallBackToLocal"] = "false",
+            ["Pymar:ComputeLocallyWhenUnreachable"] = "false",
         };
         configure?.Invoke(configuration);
         var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { Args = [], DisableDefaults = true });

@@ -47,7 +47,7 @@ public sealed class BrokerScope : IAsyncDisposable
         ["Pymar:Transport"] = "RabbitMq",
         ["Pymar:Broker:Uri"] = brokerUri,
         ["Pymar:Broker:QueuePrefix"] = Prefix,
-        ["Pymar:FallBackToLocal"] = fallBackToLocal ? "true" : "false",
+        ["Pymar:ComputeLocallyWhenUnreachable"] = fallBackToLocal ? "true" : "false",
     };
 
     /// <summary>Starts a host in the test process that registers the examples, with this test's configuration.</summary>
@@ -78,7 +78,7 @@ public sealed class BrokerScope : IAsyncDisposable
     /// <summary>Starts the examples program as a worker (<c>worker --broker URI --verbose</c>) and waits until it consumes.</summary>
     public async Task<ChildProcess> StartExamplesWorkerAsync(string name)
     {
-        var environment = new Dictionary<string, string> { ["Pymar__Broker__QueuePrefix"] = Prefix, ["Pymar__FallBackToLocal"] = "false" };
+        var environment = new Dictionary<string, string> { ["Pymar__Broker__QueuePrefix"] = Prefix, ["Pymar__ComputeLocallyWhenUnreachable"] = "false" };
         var worker = Track(ChildProcess.Start(name, ChildPrograms.Examples, ["worker", "--broker", BrokerFixture.Uri, "--verbose"], environment));
         await worker.WaitForLineAsync("consuming producers", StartDeadline);
         return worker;
@@ -164,7 +164,7 @@ public sealed class BrokerScope : IAsyncDisposable
         ["Pymar__Transport"] = "RabbitMq",
         ["Pymar__Broker__Uri"] = brokerUri,
         ["Pymar__Broker__QueuePrefix"] = Prefix,
-        ["Pymar__FallBackToLocal"] = "false",
+        ["Pymar__ComputeLocallyWhenUnreachable"] = "false",
     };
 
     private ChildProcess Track(ChildProcess process)

@@ -81,7 +81,7 @@ public sealed class ProducerClientTests
         var client = host.Services.GetRequiredService<ProducerClient>();
         var items = Enumerable.Range(1, 1000).Select(i => (long)i).ToArray();
 
-        var sum = await client.MapAsync(new SumProducer(), DataSourceFactory.FromItems(items), new MapOptions { SliceCount = 7 });
+        var sum = await client.MapAsync(new SumProducer(), DataSourceFactory<long>.FromItems(items), new MapOptions { SliceCount = 7 });
 
         Assert.Equal(500500, sum);
     }
@@ -104,7 +104,7 @@ public sealed class ProducerClientTests
     {
         using var host = await TestHosts.StartAsync(
             p => p.AddProducer<SumProducer>().AddDataSource<NumbersDataSource>(),
-            new Dictionary<string, string?> { ["Pymar:LocalMode"] = "true" });
+            new Dictionary<string, string?> { ["Pymar:ComputeLocally"] = "true" });
         var client = host.Services.GetRequiredService<ProducerClient>();
         var broker = host.Services.GetRequiredService<InProcessBroker>();
 
@@ -120,7 +120,7 @@ public sealed class ProducerClientTests
         using var host = await TestHosts.StartAsync(p => p.AddProducer<SumProducer>().AddWorkers(o => o.Concurrency = 1));
         var client = host.Services.GetRequiredService<ProducerClient>();
 
-        var sum = await client.MapAsync(new SumProducer(), DataSourceFactory.FromItems(Array.Empty<long>()));
+        var sum = await client.MapAsync(new SumProducer(), DataSourceFactory<long>.FromItems([]));
 
         Assert.Equal(0, sum);
     }

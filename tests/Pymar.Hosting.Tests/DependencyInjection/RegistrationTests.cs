@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
@@ -31,17 +32,57 @@ public sealed class RegistrationTests
     }
 
     [Fact]
-    public void PiecemealRegistrationMatchesTheBuilder()
+    public async Task PiecemealRegistrationMatchesTheBuilder()
     {
         var services = new ServiceCollection().AddLogging();
-        services.AddPymar();
-        services.AddPymarProducer<SumProducer>("Sum").AddPymarDataSource<NumbersDataSource>();
-        using var provider = services.BuildServiceProvider();
+        services.AddPymar(new ConfigurationBuilder().Build());
+        Type loadedAtRunTime = typeof(NumbersDataSource);
+        services.AddPymarProducer<SumProducer>("Sum").AddPymarDataSource(loadedAtRunTime);
+        await using var provider = services.BuildServiceProvider();
 
         var registry = provider.GetRequiredService<PymarRegistry>();
+        var sum = await provider.GetRequiredService<ProducerClient>()
+            .MapAsync(new SumProducer(), DataSourceFactory<long>.For<NumbersDataSource>(), new MapOptions { ComputeLocally = true });
 
         Assert.Equal(typeof(SumProducer), registry.GetProducer("Sum").ProducerType);
-        Assert.NotNull(provider.GetRequiredService<ProducerClient>());
+        Assert.Equal("NumbersDataSource", registry.GetDataSource(typeof(NumbersDataSource)).Name);
+        Assert.Equal(5050, sum);
+    }
+
+    [Fact]
+    public void TheSameRegistrationTwiceIsKeptOnce()
+    {
+        var services = new ServiceCollection();
+        services.AddPymar().AddProducer<SumProducer>().AddDataSource<NumbersDataSource>();
+        Type loadedAtRunTime = typeof(SumProducer);
+        services.AddPymarProducer(loadedAtRunTime).AddPymarDataSource<NumbersDataSource>();
+
+        Assert.Equal(1, services.Count(d => d.ServiceType == typeof(ProducerRegistration)));
+        Assert.Equal(1, services.Count(d => d.ServiceType == typeof(DataSourceRegistration)));
+    }
+
+    [Fact]
+    public void AddPymarWithCodeStillReadsTheWorkerSectionOfTheHostsConfiguration()
+    {
+        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { Args = [], DisableDefaults = true });
+        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?> { ["Pymar:Worker:Concurrency"] = "3", ["Pymar:DefaultTimeout"] = "00:01:00" });
+        builder.Services.AddPymar(o => o.Transport = PymarOptions.InProcessTransport).AddProducer<SumProducer>().AddWorkers();
+        using var host = builder.Build();
+
+        Assert.Equal(3, host.Services.GetRequiredService<IOptions<WorkerOptions>>().Value.Concurrency);
+        Assert.Equal(TimeSpan.FromMinutes(1), host.Services.GetRequiredService<IOptions<PymarOptions>>().Value.DefaultTimeout);
+    }
+
+    [Theory]
+    [InlineData("Pymar:LocalMode", "Pymar:ComputeLocally")]
+    [InlineData("Pymar:FallBackToLocal", "Pymar:ComputeLocallyWhenUnreachable")]
+    public async Task ARenamedKeyFailsTheHostStartNamingTheNewKey(string oldKey, string newKey)
+    {
+        using var host = TestHosts.Build(p => p.AddProducer<SumProducer>(), new Dictionary<string, string?> { [oldKey] = "true" });
+
+        var error = await Assert.ThrowsAsync<OptionsValidationException>(() => host.StartAsync());
+
+        Assert.Contains(newKey, error.Message, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -21,7 +21,7 @@ public sealed class MessageCodecTests
     [Fact]
     public void ARequestRoundTrips()
     {
-        var read = MessageCodec.ReadRequest(MessageCodec.WriteRequest(Request(), writeItems: null));
+        var read = MessageCodec.ReadRequest(MessageCodec.WriteRequest(Request()));
 
         Assert.Equal(("job1", 2, "IntegrationProducer", "IntegrationDataSource", new SliceWindow(100, 50), "pymar.reply.x", 123L),
             (read.JobId, read.SliceIndex, read.Producer, read.DataSource, read.Window, read.ReplyTo, read.ExpiresAtUnixMilliseconds!.Value));
@@ -30,7 +30,7 @@ public sealed class MessageCodecTests
     [Fact]
     public void ADataSourceSliceMessageCarriesOnlyNamesAndTheWindow()
     {
-        var body = MessageCodec.WriteRequest(Request(), writeItems: null);
+        var body = MessageCodec.WriteRequest(Request());
 
         Assert.True(body.Length < 256, $"{body.Length} bytes");
         Assert.DoesNotContain("Pymar.Examples", Encoding.UTF8.GetString(body), StringComparison.Ordinal);
@@ -68,8 +68,58 @@ public sealed class MessageCodecTests
     [Fact]
     public void AValueReplyRoundTrips()
     {
-        var reply = MessageCodec.ReadReply(MessageCodec.WriteValueReply("job1", 0, 1, "w1", "42.5"u8));
+        var reply = MessageCodec.ReadReply(MessageCodec.WriteValueReply("job1", 0, 1, "w1", "42.5"u8.ToArray()));
 
-        Assert.Equal(42.5, reply.Value!.Value.GetDouble());
+        Assert.Equal(42.5, reply.Value!.Deserialize<double>());
     }
+
+    [Fact]
+    public void TheWireNamesAreTheContractsNames()
+    {
+        var body = Encoding.UTF8.GetString(MessageCodec.WriteRequest(Request()));
+
+        Assert.Equal(
+            """{"v":1,"job":"job1","slice":2,"attempt":1,"producer":"IntegrationProducer","source":"IntegrationDataSource","offset":100,"limit":50,"replyTo":"pymar.reply.x","expires":123}""",
+            body);
+    }
+
+    [Fact]
+    public void ASlicesOwnItemsAreWrittenIntoTheMessageAndReadBack()
+    {
+        var request = Request();
+        request.DataSource = null;
+        request.Offset = 0;
+        request.Limit = 3;
+        request.Items = JsonPayload.Writing(writer =>
+        {
+            writer.WriteStartArray();
+            writer.WriteNumberValue(1);
+            writer.WriteNumberValue(2);
+            writer.WriteNumberValue(3);
+            writer.WriteEndArray();
+        });
+
+        var read = MessageCodec.ReadRequest(MessageCodec.WriteRequest(request));
+
+        Assert.Equal([1L, 2L, 3L], read.Items!.Deserialize<long[]>()!);
+    }
+
+    [Theory]
+    [InlineData("0123abcd", 0)]
+    [InlineData("a:b", 41)]
+    public void ACorrelationIdIsReadAsItIsBuilt(string jobId, int sliceIndex)
+    {
+        Assert.True(Correlation.TryParse(Correlation.Create(jobId, sliceIndex), out var job, out var slice));
+        Assert.Equal((jobId, sliceIndex), (job, slice));
+    }
+
+    [Theory]
+    [InlineData(null)]
+    [InlineData("")]
+    [InlineData("no-separator")]
+    [InlineData(":3")]
+    [InlineData("job:-1")]
+    [InlineData("job:x")]
+    public void AnUnreadableCorrelationIdIsRefused(string? correlationId) =>
+        Assert.False(Correlation.TryParse(correlationId, out _, out _));
 }

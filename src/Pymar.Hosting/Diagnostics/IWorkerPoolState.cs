@@ -1,0 +1,11 @@
+namespace Pymar.Hosting.Diagnostics;
+
+/// <summary>What the health check reads of a host's worker pool, so diagnostics need not know the pool itself.</summary>
+internal interface IWorkerPoolState
+{
+    /// <summary>True while the pool consumes its queues.</summary>
+    bool IsConsuming { get; }
+
+    /// <summary>How many slices the pool has answered.</summary>
+    long CompletedSlices { get; }
+}

@@ -1,0 +1,59 @@
+using System.Text.Json;
+using Pymar.Hosting.Messaging;
+using Pymar.Hosting.Registration;
+
+namespace Pymar.Hosting.Workers;
+
+/// <summary>
+/// Runs one slice request of one registered producer on a worker: builds the slice's data source, reads its window,
+/// computes the partial value on a compute thread and writes it as JSON. One is made per producer when the pool
+/// starts, so the item and value types are known once, not per slice.
+/// </summary>
+internal abstract class SliceRunner
+{
+    /// <summary>Makes the runner of <paramref name="registration"/>'s <c>Producer&lt;TItem, TValue&gt;</c>.</summary>
+    public static SliceRunner For(ProducerRegistration registration) =>
+        (SliceRunner)Activator.CreateInstance(typeof(SliceRunner<,>).MakeGenericType(registration.ItemType, registration.ValueType), registration)!;
+
+    /// <summary>Computes the slice and returns its partial value as JSON.</summary>
+    public abstract ValueTask<byte[]> RunAsync(SliceRequest request, IServiceProvider services, PymarRegistry registry, ComputeThreads compute, CancellationToken cancellationToken);
+}
+
+/// <summary>The <see cref="SliceRunner"/> of a <see cref="Producer{TItem, TValue}"/>.</summary>
+internal sealed class SliceRunner<TItem, TValue>(ProducerRegistration registration) : SliceRunner
+{
+    public override async ValueTask<byte[]> RunAsync(SliceRequest request, IServiceProvider services, PymarRegistry registry, ComputeThreads compute, CancellationToken cancellationToken)
+    {
+        var producer = (Producer<TItem, TValue>)registration.Resolve(services);
+        var source = CreateDataSource(request, services, registry);
+        var context = await SliceContext<TItem>.ReadAsync(source, request.Window, cancellationToken).ConfigureAwait(false);
+        var value = await compute.RunAsync(() => producer.ComputeSlice(context), cancellationToken).ConfigureAwait(false);
+        return JsonSerializer.SerializeToUtf8Bytes(value, PymarSerializer.Options);
+    }
+
+    /// <summary>Builds the slice's data source: the registered one by name, or the items the message carries.</summary>
+    private static IDataSource<TItem> CreateDataSource(SliceRequest request, IServiceProvider services, PymarRegistry registry)
+    {
+        if (request.DataSource is { } name)
+        {
+            return DataSourceActivator.Create<TItem>(registry.GetDataSource(name), services);
+        }
+
+        TItem[]? items;
+        try
+        {
+            items = request.Items!.Deserialize<TItem[]>();
+        }
+        catch (JsonException ex)
+        {
+            throw new MalformedMessageException($"The slice's items cannot be read as {typeof(TItem).Name}[]: {ex.Message}", ex);
+        }
+
+        if (items is null || items.LongLength != request.Limit)
+        {
+            throw new MalformedMessageException($"The slice carries {items?.LongLength ?? 0} items but its window {request.Window} holds {request.Limit}.");
+        }
+
+        return new ItemsDataSource<TItem>(items, request.Offset);
+    }
+}
