@@ -122,6 +122,13 @@ public sealed class WorkerService : BackgroundService, IWorkerPoolState
             await jobEnded.DisposeAsync().ConfigureAwait(false);
             await consumer.PauseAsync(CancellationToken.None).ConfigureAwait(false);
             pending.Writer.TryComplete();
+
+            // Slices handed over but not started go back now, not when a busy slot would have reached them.
+            while (pending.Reader.TryRead(out var unstarted))
+            {
+                await unstarted.RejectAsync(requeue: true, "worker stopping", CancellationToken.None).ConfigureAwait(false);
+            }
+
             try
             {
                 await Task.WhenAll(runners).WaitAsync(_abort.Token).ConfigureAwait(false);

@@ -4,6 +4,7 @@ using System.Diagnostics.Metrics;
 using Microsoft.Extensions.DependencyInjection;
 using Pymar.Hosting.Diagnostics;
 using Pymar.Hosting.Tests.Support;
+using Pymar.Hosting.Transport;
 
 namespace Pymar.Hosting.Tests.Diagnostics;
 
@@ -27,28 +28,7 @@ public sealed class TelemetryTests
             },
         };
         ActivitySource.AddActivityListener(activityListener);
-        var counts = new ConcurrentDictionary<string, long>();
-        using var meterListener = new MeterListener
-        {
-            InstrumentPublished = (instrument, listener) =>
-            {
-                if (instrument.Meter.Name == PymarTelemetry.Name)
-                {
-                    listener.EnableMeasurementEvents(instrument);
-                }
-            },
-        };
-        meterListener.SetMeasurementEventCallback<long>((instrument, value, tags, _) =>
-        {
-            foreach (var tag in tags)
-            {
-                if (tag.Key == "pymar.producer" && Equals(tag.Value, producerName))
-                {
-                    counts.AddOrUpdate(instrument.Name, value, (_, total) => total + value);
-                }
-            }
-        });
-        meterListener.Start();
+        using var counts = new Counters(producerName);
         using var host = await TestHosts.StartAsync(p => p.AddProducer<SumProducer>(producerName).AddDataSource<NumbersDataSource>().AddWorkers(o => o.Concurrency = 2));
 
         var sum = await host.Services.GetRequiredService<ProducerClient>().MapAsync(new SumProducer(), DataSourceFactory<long>.For<NumbersDataSource>(), new MapOptions { SliceCount = 5 });
@@ -59,7 +39,83 @@ public sealed class TelemetryTests
         var slices = activities.Where(a => a.OperationName == "pymar.slice").ToList();
         Assert.All(slices, s => Assert.Equal(job.TraceId, s.TraceId));
         Assert.All(slices, s => Assert.Equal(job.GetTagItem("pymar.job.id"), s.GetTagItem("pymar.job.id")));
-        Assert.Equal(5, counts.GetValueOrDefault("pymar.slices.published"));
-        Assert.Equal(5, counts.GetValueOrDefault("pymar.slices.completed"));
+        Assert.Equal(5, counts["pymar.slices.published"]);
+        Assert.Equal(5, counts["pymar.slices.completed"]);
+    }
+
+    [Fact]
+    public async Task ASliceAnsweredWithAnErrorCountsAsFailed()
+    {
+        const string producerName = "TelemetryThrowing";
+        using var counts = new Counters(producerName);
+        using var host = await TestHosts.StartAsync(p => p.AddProducer<ThrowingProducer>(producerName).AddDataSource<NumbersDataSource>().AddWorkers(o => o.Concurrency = 2));
+
+        var result = await host.Services.GetRequiredService<ProducerClient>().MapWithFailuresAsync(new ThrowingProducer(), DataSourceFactory<long>.For<NumbersDataSource>(), new MapOptions { SliceCount = 10 });
+
+        Assert.Single(result.Failures);
+        Assert.Equal((1L, 9L), (counts["pymar.slices.failed"], counts["pymar.slices.completed"]));
+    }
+
+    [Fact]
+    public async Task ASliceDeliveredAgainCountsAsRedelivered()
+    {
+        const string producerName = "TelemetryRedelivered";
+        using var counts = new Counters(producerName);
+        var broker = new InProcessBroker();
+        var producer = new Workers.WorkerServiceTests.StuckOnceProducer();
+        void Configure(IPymarBuilder p)
+        {
+            p.Services.AddSingleton(broker).AddSingleton(producer);
+            p.AddProducer<Workers.WorkerServiceTests.StuckOnceProducer>(producerName).AddDataSource<NumbersDataSource>();
+        }
+
+        using var first = await TestHosts.StartAsync(p => { Configure(p); p.AddWorkers(o => o.Concurrency = 1); });
+        using var producerHost = await TestHosts.StartAsync(Configure);
+        var job = producerHost.Services.GetRequiredService<ProducerClient>()
+            .MapAsync(producer, DataSourceFactory<long>.For<NumbersDataSource>(), new MapOptions { SliceCount = 2, Timeout = TimeSpan.FromSeconds(30) });
+        await Eventually.HoldsAsync(() => producer.Stuck.IsSet, TimeSpan.FromSeconds(30), "the first worker to be inside a slice");
+        Assert.Equal(0, counts["pymar.slices.redelivered"]);
+        using (var shutdown = new CancellationTokenSource(TimeSpan.FromMilliseconds(200)))
+        {
+            await first.StopAsync(shutdown.Token);
+        }
+
+        using var second = await TestHosts.StartAsync(p => { Configure(p); p.AddWorkers(o => o.Concurrency = 1); });
+
+        Assert.Equal(5050, await job);
+        Assert.Equal(1, counts["pymar.slices.redelivered"]);
+    }
+
+    /// <summary>Sums Pymar's counters for one producer while it is alive.</summary>
+    private sealed class Counters : IDisposable
+    {
+        private readonly ConcurrentDictionary<string, long> _counts = new();
+        private readonly MeterListener _listener = new();
+
+        public Counters(string producerName)
+        {
+            _listener.InstrumentPublished = (instrument, listener) =>
+            {
+                if (instrument.Meter.Name == PymarTelemetry.Name)
+                {
+                    listener.EnableMeasurementEvents(instrument);
+                }
+            };
+            _listener.SetMeasurementEventCallback<long>((instrument, value, tags, _) =>
+            {
+                foreach (var tag in tags)
+                {
+                    if (tag.Key == "pymar.producer" && Equals(tag.Value, producerName))
+                    {
+                        _counts.AddOrUpdate(instrument.Name, value, (_, total) => total + value);
+                    }
+                }
+            });
+            _listener.Start();
+        }
+
+        public long this[string counter] => _counts.GetValueOrDefault(counter);
+
+        public void Dispose() => _listener.Dispose();
     }
 }

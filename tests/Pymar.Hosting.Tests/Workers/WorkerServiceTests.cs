@@ -1,4 +1,4 @@
-using System.Diagnostics;
+using System.Collections.Concurrent;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Pymar.Hosting.Tests.Support;
@@ -32,7 +32,7 @@ public sealed class WorkerServiceTests
     }
 
     [Fact]
-    public async Task CpuBoundSlicesDoNotStarveTheThreadPool()
+    public async Task SlicesRunOnDedicatedThreadsNotOnTheThreadPool()
     {
         var producer = new GatedProducer();
         using var host = await TestHosts.StartAsync(p =>
@@ -44,14 +44,12 @@ public sealed class WorkerServiceTests
         var job = client.MapAsync(producer, DataSourceFactory<long>.For<NumbersDataSource>(), new MapOptions { SliceCount = Environment.ProcessorCount * 2, Timeout = s_deadline });
         await Eventually.HoldsAsync(() => producer.Running == Environment.ProcessorCount * 2, s_deadline, "every slot to hold a blocked slice");
 
-        var watch = Stopwatch.StartNew();
-        var pooled = await Task.Run(() => Environment.CurrentManagedThreadId);
-        var onPool = watch.Elapsed;
+        await Task.Run(() => { }).WaitAsync(s_deadline);
         producer.Open();
         await job;
 
-        Assert.True(pooled > 0);
-        Assert.True(onPool < TimeSpan.FromMilliseconds(400), $"a thread-pool item waited {onPool.TotalMilliseconds} ms while every slot was busy");
+        Assert.Equal(Environment.ProcessorCount * 2, producer.Threads.Count);
+        Assert.DoesNotContain(true, producer.Threads.Values);
     }
 
     [Fact]
@@ -96,11 +94,17 @@ public sealed class WorkerServiceTests
             p.AddProducer<GatedProducer>().AddDataSource<NumbersDataSource>();
         }
 
-        using var worker = await TestHosts.StartAsync(p => { Configure(p); p.AddWorkers(o => o.Concurrency = 2); });
+        // A transport that hands the worker more slices than it has slots, so it holds unstarted ones when it stops.
+        using var worker = await TestHosts.StartAsync(p =>
+        {
+            Configure(p);
+            p.Services.AddSingleton(new TransportRegistration("Greedy", sp => new GreedyTransport(new InProcessTransport(sp.GetRequiredService<InProcessBroker>()))));
+            p.AddWorkers(o => o.Concurrency = 2);
+        });
         using var producerHost = await TestHosts.StartAsync(Configure);
         var job = producerHost.Services.GetRequiredService<ProducerClient>()
             .MapAsync(producer, DataSourceFactory<long>.For<NumbersDataSource>(), new MapOptions { SliceCount = 10, Timeout = s_deadline });
-        await Eventually.HoldsAsync(() => producer.Running == 2, s_deadline, "two slices to run");
+        await Eventually.HoldsAsync(() => producer.Running == 2 && broker.CountWaiting(nameof(GatedProducer)) < 8, s_deadline, "two slices to run and more to be held unstarted");
 
         var stopping = worker.StopAsync(CancellationToken.None);
         await Eventually.HoldsAsync(() => broker.CountWaiting(nameof(GatedProducer)) == 8, s_deadline, "the unstarted slices to return to the queue");
@@ -112,12 +116,46 @@ public sealed class WorkerServiceTests
         Assert.Equal(2, worker.Services.GetRequiredService<WorkerService>().CompletedSlices);
     }
 
-    /// <summary>Blocks every slice until <see cref="Open"/>, counting how many run at once.</summary>
+    [Fact]
+    public async Task ASlicePastItsJobsDeadlineIsDroppedNotComputed()
+    {
+        var broker = new InProcessBroker();
+        var producer = new GatedProducer();
+        producer.Open();
+        void Configure(IPymarBuilder p)
+        {
+            p.Services.AddSingleton(broker);
+            p.Services.AddSingleton(producer);
+            p.AddProducer<GatedProducer>().AddDataSource<NumbersDataSource>();
+        }
+
+        // The worker's clock is an hour ahead, so every slice it takes is already past its job's deadline.
+        using var worker = await TestHosts.StartAsync(p =>
+        {
+            Configure(p);
+            p.Services.AddSingleton<TimeProvider>(new ShiftedTime(TimeSpan.FromHours(1)));
+            p.AddWorkers(o => o.Concurrency = 2);
+        });
+        using var producerHost = await TestHosts.StartAsync(Configure);
+
+        var error = await Assert.ThrowsAsync<MapTimeoutException>(() => producerHost.Services.GetRequiredService<ProducerClient>()
+            .MapAsync(producer, DataSourceFactory<long>.For<NumbersDataSource>(), new MapOptions { SliceCount = 4, Timeout = TimeSpan.FromSeconds(1) }));
+
+        Assert.Equal(0, error.CompletedSlices);
+        Assert.Empty(producer.Threads);
+        Assert.Equal(0, broker.CountWaiting(nameof(GatedProducer)));
+        Assert.Empty(broker.DeadLetters);
+    }
+
+    /// <summary>Blocks every slice until <see cref="Open"/>, counting how many run at once and on which threads.</summary>
     public sealed class GatedProducer : Producer<long, long>
     {
         private readonly ManualResetEventSlim _gate = new();
         private int _running;
         private int _mostRunning;
+
+        /// <summary>Each thread that ran a slice, and whether it was a thread-pool thread.</summary>
+        public ConcurrentDictionary<int, bool> Threads { get; } = new();
 
         public int Running => Volatile.Read(ref _running);
 
@@ -127,6 +165,7 @@ public sealed class WorkerServiceTests
 
         public override long ComputeSlice(SliceContext<long> slice)
         {
+            Threads[Environment.CurrentManagedThreadId] = Thread.CurrentThread.IsThreadPoolThread;
             var running = Interlocked.Increment(ref _running);
             int most;
             while (running > (most = Volatile.Read(ref _mostRunning)) && Interlocked.CompareExchange(ref _mostRunning, running, most) != most)
@@ -165,5 +204,37 @@ public sealed class WorkerServiceTests
         public override IEnumerable<long> Map(IEnumerable<long> items) => items;
 
         public override long Reduce(IEnumerable<long> values) => values.Sum();
+    }
+
+    /// <summary>The in-process transport with three times the prefetch the worker asks for.</summary>
+    private sealed class GreedyTransport(IPymarTransport inner) : IPymarTransport
+    {
+        public string Description => inner.Description;
+
+        public bool IsConnected => inner.IsConnected;
+
+        public long MaxMessageBytes => inner.MaxMessageBytes;
+
+        public ValueTask<IReplyInbox> OpenReplyInboxAsync(Func<ReadOnlyMemory<byte>, ValueTask> onReply, Func<ValueTask> onRecovered, CancellationToken cancellationToken = default) =>
+            inner.OpenReplyInboxAsync(onReply, onRecovered, cancellationToken);
+
+        public ValueTask PublishSliceAsync(string producerName, ReadOnlyMemory<byte> body, SliceMessageProperties properties, CancellationToken cancellationToken = default) =>
+            inner.PublishSliceAsync(producerName, body, properties, cancellationToken);
+
+        public ValueTask<ISliceConsumer> ConsumeSlicesAsync(IReadOnlyCollection<string> producerNames, int prefetch, Func<SliceDelivery, CancellationToken, ValueTask> onSlice, CancellationToken cancellationToken = default) =>
+            inner.ConsumeSlicesAsync(producerNames, prefetch * 3, onSlice, cancellationToken);
+
+        public ValueTask PublishJobEndedAsync(string jobId, CancellationToken cancellationToken = default) => inner.PublishJobEndedAsync(jobId, cancellationToken);
+
+        public ValueTask<IAsyncDisposable> SubscribeJobEndedAsync(Func<string, ValueTask> onJobEnded, CancellationToken cancellationToken = default) =>
+            inner.SubscribeJobEndedAsync(onJobEnded, cancellationToken);
+
+        public ValueTask<long> PurgeAsync(IReadOnlyCollection<string> producerNames, CancellationToken cancellationToken = default) => inner.PurgeAsync(producerNames, cancellationToken);
+    }
+
+    /// <summary>The system clock moved by a fixed amount.</summary>
+    private sealed class ShiftedTime(TimeSpan shift) : TimeProvider
+    {
+        public override DateTimeOffset GetUtcNow() => base.GetUtcNow() + shift;
     }
 }
