@@ -1,7 +1,7 @@
 namespace Pymar.Hosting.Slicing;
 
 /// <summary>Cuts <c>[0, length)</c> into contiguous, balanced, non-empty windows.</summary>
-public static class Slicer
+internal static class Slicer
 {
     /// <summary>
     /// Cuts <c>[0, <paramref name="length"/>)</c> into <c>min(<paramref name="sliceCount"/>, length)</c> contiguous
