@@ -57,12 +57,7 @@ public sealed class WorkerServiceTests
     {
         var broker = new InProcessBroker();
         var producer = new StuckOnceProducer();
-        void Configure(IPymarBuilder p)
-        {
-            p.Services.AddSingleton(broker);
-            p.Services.AddSingleton(producer);
-            p.AddProducer<StuckOnceProducer>().AddDataSource<NumbersDataSource>();
-        }
+        void Configure(IPymarBuilder p) => Share(p, broker, producer);
 
         using var first = await TestHosts.StartAsync(p => { Configure(p); p.AddWorkers(o => o.Concurrency = 1); });
         using var producerHost = await TestHosts.StartAsync(Configure);
@@ -87,12 +82,7 @@ public sealed class WorkerServiceTests
     {
         var broker = new InProcessBroker();
         var producer = new GatedProducer();
-        void Configure(IPymarBuilder p)
-        {
-            p.Services.AddSingleton(broker);
-            p.Services.AddSingleton(producer);
-            p.AddProducer<GatedProducer>().AddDataSource<NumbersDataSource>();
-        }
+        void Configure(IPymarBuilder p) => Share(p, broker, producer);
 
         // A transport that hands the worker more slices than it has slots, so it holds unstarted ones when it stops.
         using var worker = await TestHosts.StartAsync(p =>
@@ -122,12 +112,7 @@ public sealed class WorkerServiceTests
         var broker = new InProcessBroker();
         var producer = new GatedProducer();
         producer.Open();
-        void Configure(IPymarBuilder p)
-        {
-            p.Services.AddSingleton(broker);
-            p.Services.AddSingleton(producer);
-            p.AddProducer<GatedProducer>().AddDataSource<NumbersDataSource>();
-        }
+        void Configure(IPymarBuilder p) => Share(p, broker, producer);
 
         // The worker's clock is an hour ahead, so every slice it takes is already past its job's deadline.
         using var worker = await TestHosts.StartAsync(p =>
@@ -145,6 +130,14 @@ public sealed class WorkerServiceTests
         Assert.Empty(producer.Threads);
         Assert.Equal(0, broker.CountWaiting(nameof(GatedProducer)));
         Assert.Empty(broker.DeadLetters);
+    }
+
+    /// <summary>Registers one broker and one producer instance, so several hosts of a test share them.</summary>
+    private static void Share<TProducer>(IPymarBuilder pymar, InProcessBroker broker, TProducer producer)
+        where TProducer : Producer
+    {
+        pymar.Services.AddSingleton(broker).AddSingleton(producer);
+        pymar.AddProducer<TProducer>().AddDataSource<NumbersDataSource>();
     }
 
     /// <summary>Blocks every slice until <see cref="Open"/>, counting how many run at once and on which threads.</summary>
