@@ -1,4 +1,5 @@
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Pymar.Hosting;
 using Pymar.Hosting.RabbitMq;
@@ -18,12 +19,7 @@ public static class PymarRabbitMqBuilderExtensions
     public static IPymarBuilder UseRabbitMq(this IPymarBuilder builder, Action<RabbitMqOptions>? configure = null)
     {
         ArgumentNullException.ThrowIfNull(builder);
-        var options = builder.Services.AddOptions<RabbitMqOptions>();
-        if (builder.Configuration is { } configuration)
-        {
-            options.Bind(configuration.GetSection(RabbitMqOptions.SectionName));
-        }
-
+        var options = builder.Services.AddOptions<RabbitMqOptions>().BindConfiguration(RabbitMqOptions.SectionName);
         if (configure is not null)
         {
             options.Configure(configure);
@@ -31,7 +27,10 @@ public static class PymarRabbitMqBuilderExtensions
 
         options.ValidateOnStart();
         builder.Services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<RabbitMqOptions>, RabbitMqOptionsValidator>());
-        builder.Services.TryAddSingleton<RabbitMqTransport>();
+        builder.Services.TryAddSingleton(static sp => new RabbitMqTransport(
+            sp.GetRequiredService<IOptions<RabbitMqOptions>>().Value,
+            sp.GetRequiredService<ILogger<RabbitMqTransport>>(),
+            sp.GetService<TimeProvider>() ?? TimeProvider.System));
         if (!builder.Services.Any(d => d.ImplementationInstance is TransportRegistration { Name: RabbitMqTransport.Name }))
         {
             builder.Services.AddSingleton(new TransportRegistration(RabbitMqTransport.Name, static sp => sp.GetRequiredService<RabbitMqTransport>()));

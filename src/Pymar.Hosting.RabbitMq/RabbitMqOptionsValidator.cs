@@ -11,16 +11,9 @@ internal sealed class RabbitMqOptionsValidator : IValidateOptions<RabbitMqOption
     {
         ArgumentNullException.ThrowIfNull(options);
         var failures = new List<string>();
-        if (!string.IsNullOrWhiteSpace(options.Uri))
+        if (BrokerAddress.TryFrom(options, out _) is { } address)
         {
-            if (!System.Uri.TryCreate(options.Uri, UriKind.Absolute, out var uri) || (uri.Scheme != "amqp" && uri.Scheme != "amqps") || string.IsNullOrEmpty(uri.Host))
-            {
-                failures.Add($"{Key}:Uri must be an absolute amqp:// or amqps:// URI with a host (it is '{BrokerAddress.Redact(options.Uri)}').");
-            }
-        }
-        else if (string.IsNullOrWhiteSpace(options.Host))
-        {
-            failures.Add($"{Key}:Host must not be empty (or set {Key}:Uri).");
+            failures.Add(address);
         }
 
         if (options.Port is { } port && (port < 1 || port > 65535))
