@@ -2,21 +2,29 @@ using System.Text.RegularExpressions;
 
 namespace Pymar.Hosting.RabbitMq;
 
-/// <summary>The broker's address as the connection uses it, and as it may be shown: without the password.</summary>
+/// <summary>
+/// The broker's nodes and credentials as the connection uses them, and as they may be shown: without the password.
+/// Built from the options once they are valid (<see cref="RabbitMqOptionsValidator"/> reports the same errors by key).
+/// </summary>
 internal sealed partial class BrokerAddress
 {
-    private BrokerAddress(Uri uri, string userName, string password, bool useTls, string? tlsServerName)
+    private readonly string _scheme;
+    private readonly string _path;
+
+    private BrokerAddress(bool useTls, IReadOnlyList<BrokerEndpoint> endpoints, string path, string userName, string password, string? tlsServerName)
     {
-        Uri = uri;
+        _scheme = useTls ? "amqps" : "amqp";
+        _path = path;
+        Endpoints = endpoints;
         UserName = userName;
         Password = password;
         UseTls = useTls;
         TlsServerName = tlsServerName;
-        Display = $"{uri.Scheme}://{userName}@{uri.Host}:{uri.Port}{uri.AbsolutePath}";
+        Display = $"{_scheme}://{userName}@{string.Join(',', endpoints)}{path}";
     }
 
-    /// <summary>The URI with no user information; credentials are held apart.</summary>
-    public Uri Uri { get; }
+    /// <summary>The nodes to connect to, in the order given; one for a single broker.</summary>
+    public IReadOnlyList<BrokerEndpoint> Endpoints { get; }
 
     public string UserName { get; }
 
@@ -26,44 +34,70 @@ internal sealed partial class BrokerAddress
 
     public string? TlsServerName { get; }
 
-    /// <summary>Safe to log: scheme, user, host, port and virtual host.</summary>
+    /// <summary>Safe to log: scheme, user, every node and virtual host.</summary>
     public string Display { get; }
 
+    /// <summary>The virtual host the path names.</summary>
+    public string VirtualHost => _path.Length <= 1 ? "/" : Uri.UnescapeDataString(_path[1..]);
+
+    /// <summary>Safe to log: the address of the one node a connection is on.</summary>
+    public string DisplayNode(string host, int port) => $"{_scheme}://{UserName}@{new BrokerEndpoint(host, port)}{_path}";
+
+    /// <summary>The address the options give; throws <see cref="PymarConfigurationException"/> naming the key when they are not valid.</summary>
     public static BrokerAddress From(RabbitMqOptions options)
     {
+        var error = TryFrom(options, out var address);
+        return address ?? throw new PymarConfigurationException(error!);
+    }
+
+    /// <summary>Builds the address, or returns what is wrong (naming the key, never the password).</summary>
+    public static string? TryFrom(RabbitMqOptions options, out BrokerAddress? address)
+    {
+        const string Key = RabbitMqOptions.SectionName;
+        address = null;
         if (!string.IsNullOrWhiteSpace(options.Uri))
         {
-            var uri = new Uri(options.Uri);
-            var userName = options.UserName;
-            var password = options.Password;
-            if (!string.IsNullOrEmpty(uri.UserInfo))
+            if (!TryParseUri(options.Uri, options.UseTls, out var tls, out var endpoints, out var path, out var userInfo, out var uriError))
             {
-                var separator = uri.UserInfo.IndexOf(':', StringComparison.Ordinal);
-                userName = System.Uri.UnescapeDataString(separator < 0 ? uri.UserInfo : uri.UserInfo[..separator]);
-                password = separator < 0 ? "" : System.Uri.UnescapeDataString(uri.UserInfo[(separator + 1)..]);
+                return $"{Key}:Uri must be amqp://user:pass@host:port/vhost or amqps://…, with one or more hosts separated by commas (it is '{Redact(options.Uri)}'): {uriError}.";
             }
 
-            var tls = uri.Scheme == "amqps" || options.UseTls;
-            var port = uri.IsDefaultPort || uri.Port < 0 ? (tls ? 5671 : 5672) : uri.Port;
-            var path = uri.AbsolutePath.Length <= 1 ? "/" : uri.AbsolutePath;
-            var clean = new UriBuilder(tls ? "amqps" : "amqp", uri.Host, port, path).Uri;
-            return new BrokerAddress(clean, userName, password, tls, options.TlsServerName);
+            var userName = options.UserName;
+            var password = options.Password;
+            if (userInfo.Length > 0)
+            {
+                var separator = userInfo.IndexOf(':', StringComparison.Ordinal);
+                userName = Uri.UnescapeDataString(separator < 0 ? userInfo : userInfo[..separator]);
+                password = separator < 0 ? "" : Uri.UnescapeDataString(userInfo[(separator + 1)..]);
+            }
+
+            address = new BrokerAddress(tls, endpoints, path, userName, password, options.TlsServerName);
+            return null;
         }
 
         var secure = options.UseTls;
-        var vhost = options.VirtualHost == "/" ? "/" : "/" + System.Uri.EscapeDataString(options.VirtualHost);
-        var built = new UriBuilder(secure ? "amqps" : "amqp", options.Host, options.Port ?? (secure ? 5671 : 5672), vhost).Uri;
-        return new BrokerAddress(built, options.UserName, options.Password, secure, options.TlsServerName);
-    }
-
-    /// <summary>The virtual host the URI names.</summary>
-    public string VirtualHost
-    {
-        get
+        var defaultPort = options.Port ?? (secure ? 5671 : 5672);
+        var hosts = options.Hosts.Count > 0 ? options.Hosts : [options.Host];
+        var list = new List<BrokerEndpoint>(hosts.Count);
+        for (var i = 0; i < hosts.Count; i++)
         {
-            var path = Uri.AbsolutePath;
-            return path.Length <= 1 ? "/" : System.Uri.UnescapeDataString(path[1..]);
+            var key = options.Hosts.Count > 0 ? $"{Key}:Hosts:{i}" : $"{Key}:Host";
+            if (string.IsNullOrWhiteSpace(hosts[i]))
+            {
+                return $"{key} must not be empty (or set {Key}:Uri).";
+            }
+
+            if (!BrokerEndpoint.TryParse(hosts[i], defaultPort, out var endpoint, out var hostError))
+            {
+                return $"{key} must be host or host:port: {hostError}.";
+            }
+
+            list.Add(endpoint);
         }
+
+        var vhost = options.VirtualHost == "/" ? "/" : "/" + Uri.EscapeDataString(options.VirtualHost);
+        address = new BrokerAddress(secure, list, vhost, options.UserName, options.Password, options.TlsServerName);
+        return null;
     }
 
     /// <summary>Removes the password from any text, for messages that come from elsewhere.</summary>
@@ -73,6 +107,53 @@ internal sealed partial class BrokerAddress
     /// <summary>Removes a password from a URI given as text, for validation messages.</summary>
     public static string Redact(string uri) => UserInfoPassword().Replace(uri, "$1:***@");
 
+    /// <summary>
+    /// Reads <c>amqp[s]://[user[:pass]@]host[:port][,host[:port]…][/vhost]</c>. <see cref="Uri"/> cannot hold a
+    /// list of hosts, so the authority is split by hand; the error names the part that is wrong, never the user info.
+    /// </summary>
+    private static bool TryParseUri(
+        string text, bool useTls, out bool tls, out IReadOnlyList<BrokerEndpoint> endpoints, out string path, out string userInfo, out string error)
+    {
+        tls = useTls;
+        endpoints = [];
+        path = "/";
+        userInfo = "";
+        var match = UriShape().Match(text.Trim());
+        if (!match.Success)
+        {
+            error = SchemeOnly().IsMatch(text.Trim())
+                ? "write a '/', '@' or ':' in the user name or password as %2F, %40 or %3A"
+                : "it must start with amqp:// or amqps://";
+            return false;
+        }
+
+        tls = match.Groups["scheme"].Value.Equals("amqps", StringComparison.OrdinalIgnoreCase) || useTls;
+        userInfo = match.Groups["user"].Value;
+        path = match.Groups["path"].Value is { Length: > 1 } given ? given : "/";
+        var list = new List<BrokerEndpoint>();
+        foreach (var host in match.Groups["hosts"].Value.Split(','))
+        {
+            if (!BrokerEndpoint.TryParse(host, tls ? 5671 : 5672, out var endpoint, out error))
+            {
+                return false;
+            }
+
+            list.Add(endpoint);
+        }
+
+        endpoints = list;
+        error = "";
+        return true;
+    }
+
     [GeneratedRegex("^([a-z]+://[^:/@]*):[^@]*@", RegexOptions.IgnoreCase)]
     private static partial Regex UserInfoPassword();
+
+    // The user info ends at the last '@' before the path, and no '@' may follow it (so a stray one never shows a
+    // password as a host); the path ends at a query or fragment, which are ignored.
+    [GeneratedRegex("^(?<scheme>amqps?)://(?:(?<user>[^/?#]*)@)?(?<hosts>[^/?#@]*)(?<path>/[^?#@]*)?(?:[?#].*)?$", RegexOptions.IgnoreCase)]
+    private static partial Regex UriShape();
+
+    [GeneratedRegex("^amqps?://", RegexOptions.IgnoreCase)]
+    private static partial Regex SchemeOnly();
 }

@@ -1,4 +1,5 @@
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Pymar.Hosting;
 using Pymar.Hosting.RabbitMq;
@@ -19,22 +20,22 @@ public static class PymarRabbitMqBuilderExtensions
     {
         ArgumentNullException.ThrowIfNull(builder);
         var options = builder.Services.AddOptions<RabbitMqOptions>();
+
+        // Once only: binding the section a second time would append Hosts to themselves.
         if (!builder.Services.Any(d => d.ServiceType == typeof(RabbitMqTransport)))
         {
-            options.BindConfiguration(RabbitMqOptions.SectionName);
+            options.BindConfiguration(RabbitMqOptions.SectionName).ValidateOnStart();
+            builder.Services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<RabbitMqOptions>, RabbitMqOptionsValidator>());
+            builder.Services.AddSingleton(static sp => new RabbitMqTransport(
+                sp.GetRequiredService<IOptions<RabbitMqOptions>>().Value,
+                sp.GetRequiredService<ILogger<RabbitMqTransport>>(),
+                sp.GetService<TimeProvider>() ?? TimeProvider.System));
+            builder.Services.AddSingleton(new TransportRegistration(RabbitMqTransport.Name, static sp => sp.GetRequiredService<RabbitMqTransport>()));
         }
 
         if (configure is not null)
         {
             options.Configure(configure);
-        }
-
-        options.ValidateOnStart();
-        builder.Services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<RabbitMqOptions>, RabbitMqOptionsValidator>());
-        builder.Services.TryAddSingleton<RabbitMqTransport>();
-        if (!builder.Services.Any(d => d.ImplementationInstance is TransportRegistration { Name: RabbitMqTransport.Name }))
-        {
-            builder.Services.AddSingleton(new TransportRegistration(RabbitMqTransport.Name, static sp => sp.GetRequiredService<RabbitMqTransport>()));
         }
 
         return builder;

@@ -9,7 +9,8 @@ using RabbitMQ.Client.Exceptions;
 namespace Pymar.Hosting.RabbitMq;
 
 /// <summary>
-/// The process's one connection to the broker, opened on first use with automatic recovery. A lost connection and
+/// The process's one connection to the broker, opened on first use with automatic recovery, to whichever of the
+/// configured nodes answers (and, after a loss, to whichever answers then). The node it is on, a lost connection and
 /// its recovery are logged once each.
 /// </summary>
 internal sealed class RabbitMqConnection : IAsyncDisposable
@@ -17,64 +18,41 @@ internal sealed class RabbitMqConnection : IAsyncDisposable
     private readonly BrokerAddress _address;
     private readonly RabbitMqOptions _options;
     private readonly ILogger _logger;
-    private readonly SemaphoreSlim _lock = new(1, 1);
-    private IConnection? _connection;
+    private readonly CancellationTokenSource _disposing = new();
+    private readonly AsyncLazy<IConnection> _connection;
 
     public RabbitMqConnection(BrokerAddress address, RabbitMqOptions options, ILogger logger)
     {
         _address = address;
         _options = options;
         _logger = logger;
+        _connection = new AsyncLazy<IConnection>(() => ConnectAsync(_disposing.Token));
     }
 
     public BrokerAddress Address => _address;
 
-    /// <summary>True while a connection is open (or recovering counts as not open).</summary>
-    public bool IsOpen => _connection is { IsOpen: true };
+    /// <summary>True while a connection is open (recovering counts as not open).</summary>
+    public bool IsOpen => _connection.ValueOrDefault is { IsOpen: true };
 
-    public async ValueTask<IConnection> GetAsync(CancellationToken cancellationToken)
-    {
-        if (_connection is { } open)
-        {
-            return open;
-        }
-
-        await _lock.WaitAsync(cancellationToken).ConfigureAwait(false);
-        try
-        {
-            return _connection ??= await ConnectAsync(cancellationToken).ConfigureAwait(false);
-        }
-        finally
-        {
-            _lock.Release();
-        }
-    }
+    public Task<IConnection> GetAsync(CancellationToken cancellationToken) => _connection.GetAsync(cancellationToken);
 
     public async ValueTask DisposeAsync()
     {
-        if (_connection is { } connection)
+        await _disposing.CancelAsync().ConfigureAwait(false);
+        if (_connection.ValueOrDefault is { } connection)
         {
-            try
-            {
-                await connection.CloseAsync(TimeSpan.FromSeconds(5)).ConfigureAwait(false);
-            }
-            catch (Exception ex) when (ex is AlreadyClosedException or OperationInterruptedException or IOException or TimeoutException or OperationCanceledException)
-            {
-                // Closing a connection that is already gone.
-            }
-
-            await connection.DisposeAsync().ConfigureAwait(false);
+            await connection.CloseQuietlyAsync(TimeSpan.FromSeconds(5)).ConfigureAwait(false);
         }
 
-        _lock.Dispose();
+        _disposing.Dispose();
     }
 
-    private async Task<IConnection> ConnectAsync(CancellationToken cancellationToken)
+    /// <summary>The factory and the node list: every node shares the credentials, TLS settings and limits.</summary>
+    internal (ConnectionFactory Factory, List<AmqpTcpEndpoint> Endpoints) Describe()
     {
+        var maxBody = (uint)Math.Max(_options.MaxMessageBytes + (64 * 1024), 64 * 1024 * 1024);
         var factory = new ConnectionFactory
         {
-            HostName = _address.Uri.Host,
-            Port = _address.Uri.Port,
             VirtualHost = _address.VirtualHost,
             UserName = _address.UserName,
             Password = _address.Password,
@@ -82,27 +60,42 @@ internal sealed class RabbitMqConnection : IAsyncDisposable
             TopologyRecoveryEnabled = true,
             NetworkRecoveryInterval = TimeSpan.FromSeconds(1),
             RequestedConnectionTimeout = _options.ConnectionTimeout,
+            RequestedHeartbeat = _options.Heartbeat,
             ClientProvidedName = $"pymar {Environment.MachineName}/{Environment.ProcessId}",
-            MaxInboundMessageBodySize = (uint)Math.Max(_options.MaxMessageBytes + (64 * 1024), 64 * 1024 * 1024),
+            MaxInboundMessageBodySize = maxBody,
         };
-        if (_address.UseTls)
+        var endpoints = _address.Endpoints.Select(e => new AmqpTcpEndpoint(e.Host, e.Port, Tls(e.Host), maxBody)).ToList();
+        return (factory, endpoints);
+    }
+
+    private SslOption Tls(string host)
+    {
+        if (!_address.UseTls)
         {
-            factory.Ssl = new SslOption
-            {
-                Enabled = true,
-                ServerName = _address.TlsServerName ?? _address.Uri.Host,
-                AcceptablePolicyErrors = SslPolicyErrors.None,
-            };
-            if (_options.TlsCaCertificatePath is { Length: > 0 } caPath)
-            {
-                factory.Ssl.CertificateValidationCallback = TlsValidation.TrustingOnly(X509CertificateLoader.LoadCertificateFromFile(caPath));
-            }
+            return new SslOption();
         }
 
+        var ssl = new SslOption
+        {
+            Enabled = true,
+            ServerName = _address.TlsServerName ?? host,
+            AcceptablePolicyErrors = SslPolicyErrors.None,
+        };
+        if (_options.TlsCaCertificatePath is { Length: > 0 } caPath)
+        {
+            ssl.CertificateValidationCallback = TlsValidation.TrustingOnly(X509CertificateLoader.LoadCertificateFromFile(caPath));
+        }
+
+        return ssl;
+    }
+
+    private async Task<IConnection> ConnectAsync(CancellationToken cancellationToken)
+    {
+        var (factory, endpoints) = Describe();
         IConnection connection;
         try
         {
-            connection = await factory.CreateConnectionAsync(cancellationToken).ConfigureAwait(false);
+            connection = await factory.CreateConnectionAsync(endpoints, factory.ClientProvidedName, cancellationToken).ConfigureAwait(false);
         }
         catch (BrokerUnreachableException ex) when (FindAuthenticationFailure(ex) is not null)
         {
@@ -115,28 +108,31 @@ internal sealed class RabbitMqConnection : IAsyncDisposable
         }
         catch (BrokerUnreachableException ex)
         {
-            throw new TransportUnavailableException($"Cannot reach RabbitMQ at {_address.Display}: {_address.Scrub(Describe(ex))}");
+            throw new TransportUnavailableException($"Cannot reach RabbitMQ at {_address.Display}: {_address.Scrub(Innermost(ex))}");
         }
 
-        connection.ConnectionShutdownAsync += OnShutdownAsync;
-        connection.RecoverySucceededAsync += OnRecoveredAsync;
-        RabbitMqLog.Connected(_logger, _address.Display);
+        // The client may raise these with an inner connection as the sender: name the node of the one opened here.
+        connection.ConnectionShutdownAsync += (_, args) => OnShutdownAsync(connection, args);
+        connection.RecoverySucceededAsync += (_, _) => OnRecoveredAsync(connection);
+        RabbitMqLog.Connected(_logger, Node(connection));
         return connection;
     }
 
-    private Task OnShutdownAsync(object sender, ShutdownEventArgs args)
+    private string Node(IConnection connection) => _address.DisplayNode(connection.Endpoint.HostName, connection.Endpoint.Port);
+
+    private Task OnShutdownAsync(IConnection connection, ShutdownEventArgs args)
     {
         if (args.Initiator != ShutdownInitiator.Application)
         {
-            RabbitMqLog.ConnectionLost(_logger, _address.Display, _address.Scrub(args.ReplyText));
+            RabbitMqLog.ConnectionLost(_logger, Node(connection), _address.Scrub(args.ReplyText));
         }
 
         return Task.CompletedTask;
     }
 
-    private Task OnRecoveredAsync(object sender, AsyncEventArgs args)
+    private Task OnRecoveredAsync(IConnection connection)
     {
-        RabbitMqLog.ConnectionRecovered(_logger, _address.Display);
+        RabbitMqLog.ConnectionRecovered(_logger, Node(connection));
         return Task.CompletedTask;
     }
 
@@ -161,7 +157,7 @@ internal sealed class RabbitMqConnection : IAsyncDisposable
         return null;
     }
 
-    private static string Describe(Exception exception)
+    private static string Innermost(Exception exception)
     {
         var innermost = exception;
         while (innermost.InnerException is not null)

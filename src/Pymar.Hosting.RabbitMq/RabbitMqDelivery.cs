@@ -1,7 +1,6 @@
 using Microsoft.Extensions.Logging;
 using Pymar.Hosting.Transport;
 using RabbitMQ.Client;
-using RabbitMQ.Client.Exceptions;
 
 namespace Pymar.Hosting.RabbitMq;
 
@@ -35,15 +34,14 @@ internal sealed class RabbitMqDelivery(
     public override async ValueTask ReplyAsync(string replyTo, ReadOnlyMemory<byte> body, string correlationId, CancellationToken cancellationToken = default)
     {
         // On the delivery's own channel: the broker handles the reply before the acknowledgement that follows it.
-        var properties = new BasicProperties { ContentType = "application/json", Type = "pymar.reply", CorrelationId = correlationId };
         if (channel.IsOpen)
         {
             try
             {
-                await channel.BasicPublishAsync(string.Empty, replyTo, mandatory: false, properties, body, cancellationToken).ConfigureAwait(false);
+                await channel.BasicPublishAsync(string.Empty, replyTo, mandatory: false, RabbitMqMessages.Reply(correlationId), body, cancellationToken).ConfigureAwait(false);
                 return;
             }
-            catch (AlreadyClosedException)
+            catch (Exception ex) when (ConnectionLoss.Is(ex))
             {
             }
         }
@@ -66,7 +64,7 @@ internal sealed class RabbitMqDelivery(
         {
             await channel.BasicAckAsync(deliveryTag, multiple: false, cancellationToken).ConfigureAwait(false);
         }
-        catch (Exception ex) when (ex is AlreadyClosedException or OperationInterruptedException or IOException)
+        catch (Exception ex) when (ConnectionLoss.Is(ex))
         {
             RabbitMqLog.SettleFailed(logger, queue, ex.Message);
         }
@@ -91,7 +89,7 @@ internal sealed class RabbitMqDelivery(
             await transport.PublishDeadLetterAsync(queue, body, reason ?? "rejected", correlationId, cancellationToken).ConfigureAwait(false);
             await channel.BasicAckAsync(deliveryTag, multiple: false, cancellationToken).ConfigureAwait(false);
         }
-        catch (Exception ex) when (ex is AlreadyClosedException or OperationInterruptedException or IOException)
+        catch (Exception ex) when (ConnectionLoss.Is(ex))
         {
             RabbitMqLog.SettleFailed(logger, queue, ex.Message);
         }

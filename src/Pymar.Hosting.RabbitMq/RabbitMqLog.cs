@@ -34,4 +34,7 @@ internal static partial class RabbitMqLog
 
     [LoggerMessage(3004, LogLevel.Warning, "Could not settle a delivery from {Queue}: {Reason}; the broker redelivers it")]
     public static partial void SettleFailed(ILogger logger, string queue, string reason);
+
+    [LoggerMessage(3010, LogLevel.Warning, "Closing the connection to RabbitMQ failed: {Reason}")]
+    public static partial void DisposeFailed(ILogger logger, string reason);
 }

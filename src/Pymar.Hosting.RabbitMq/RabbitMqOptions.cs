@@ -2,22 +2,40 @@ namespace Pymar.Hosting.RabbitMq;
 
 /// <summary>
 /// Where the RabbitMQ broker is and how queues are named, bound from the <c>Pymar:Broker</c> configuration section
-/// (environment variables: <c>Pymar__Broker__Host</c>, <c>Pymar__Broker__Password</c> …). Give either
-/// <see cref="Uri"/> or the separate settings; a URI wins over them.
+/// (environment variables: <c>Pymar__Broker__Host</c>, <c>Pymar__Broker__Hosts__0</c>, <c>Pymar__Broker__Password</c> …).
+/// Give either <see cref="Uri"/> or the separate settings; a URI wins over them, and <see cref="Hosts"/> over
+/// <see cref="Host"/>.
 /// </summary>
 public sealed class RabbitMqOptions
 {
     /// <summary>The configuration section these options are bound from.</summary>
     public const string SectionName = "Pymar:Broker";
 
-    /// <summary>The broker as a URI: <c>amqp://user:pass@host:5672/vhost</c>, or <c>amqps://</c> for TLS.</summary>
+    /// <summary>
+    /// The broker as a URI: <c>amqp://user:pass@host:5672/vhost</c>, or <c>amqps://</c> for TLS. A cluster's nodes
+    /// are listed between the <c>@</c> and the path, separated by commas, each with an optional port:
+    /// <c>amqp://user:pass@node1:5672,node2,node3:5673/vhost</c>.
+    /// </summary>
     public string? Uri { get; set; }
 
-    /// <summary>The broker's host name. Defaults to 127.0.0.1.</summary>
+    /// <summary>The broker's host name, when <see cref="Hosts"/> is empty. Defaults to 127.0.0.1.</summary>
     public string Host { get; set; } = "127.0.0.1";
 
-    /// <summary>The broker's port; null means 5672, or 5671 with TLS.</summary>
+    /// <summary>
+    /// The nodes of a cluster, each <c>host</c> or <c>host:port</c> (<c>[::1]:5672</c> for an IPv6 address); when
+    /// given, <see cref="Host"/> is not used. The connection tries them in a random order, goes to any node that
+    /// answers, and recovers to another one when its node dies.
+    /// </summary>
+    public IList<string> Hosts { get; } = [];
+
+    /// <summary>The broker's port, and the port of each <see cref="Hosts"/> entry without one; null means 5672, or 5671 with TLS.</summary>
     public int? Port { get; set; }
+
+    /// <summary>
+    /// The AMQP heartbeat: a connection silent for about twice this long counts as dead, on the worker and the
+    /// producer alike, so a partitioned node is noticed in seconds. Defaults to 60 seconds (the client's default).
+    /// </summary>
+    public TimeSpan Heartbeat { get; set; } = TimeSpan.FromSeconds(60);
 
     /// <summary>The virtual host. Defaults to <c>/</c>.</summary>
     public string VirtualHost { get; set; } = "/";

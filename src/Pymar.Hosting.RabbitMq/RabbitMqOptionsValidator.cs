@@ -11,16 +11,9 @@ internal sealed class RabbitMqOptionsValidator : IValidateOptions<RabbitMqOption
     {
         ArgumentNullException.ThrowIfNull(options);
         var failures = new List<string>();
-        if (!string.IsNullOrWhiteSpace(options.Uri))
+        if (BrokerAddress.TryFrom(options, out _) is { } addressError)
         {
-            if (!System.Uri.TryCreate(options.Uri, UriKind.Absolute, out var uri) || (uri.Scheme != "amqp" && uri.Scheme != "amqps") || string.IsNullOrEmpty(uri.Host))
-            {
-                failures.Add($"{Key}:Uri must be an absolute amqp:// or amqps:// URI with a host (it is '{BrokerAddress.Redact(options.Uri)}').");
-            }
-        }
-        else if (string.IsNullOrWhiteSpace(options.Host))
-        {
-            failures.Add($"{Key}:Host must not be empty (or set {Key}:Uri).");
+            failures.Add(addressError);
         }
 
         if (options.Port is { } port && (port < 1 || port > 65535))
@@ -36,6 +29,11 @@ internal sealed class RabbitMqOptionsValidator : IValidateOptions<RabbitMqOption
         if (options.ConnectionTimeout <= TimeSpan.Zero)
         {
             failures.Add($"{Key}:ConnectionTimeout must be positive (it is {options.ConnectionTimeout}).");
+        }
+
+        if (options.Heartbeat < TimeSpan.FromSeconds(1) || options.Heartbeat > TimeSpan.FromSeconds(ushort.MaxValue))
+        {
+            failures.Add($"{Key}:Heartbeat must be between 00:00:01 and 18:12:15 (it is {options.Heartbeat}).");
         }
 
         if (string.IsNullOrWhiteSpace(options.QueuePrefix) || options.QueuePrefix.Length > 100)

@@ -1,7 +1,6 @@
 using Pymar.Hosting.Transport;
 using RabbitMQ.Client;
 using RabbitMQ.Client.Events;
-using RabbitMQ.Client.Exceptions;
 
 namespace Pymar.Hosting.RabbitMq;
 
@@ -34,14 +33,13 @@ internal sealed class RabbitMqReplyInbox : IReplyInbox
         try
         {
             await _channel.QueueDeleteAsync(_queue, ifUnused: false, ifEmpty: false).ConfigureAwait(false);
-            await _channel.CloseAsync().ConfigureAwait(false);
         }
-        catch (Exception ex) when (ex is AlreadyClosedException or OperationInterruptedException or IOException)
+        catch (Exception ex) when (ConnectionLoss.Is(ex))
         {
-            // The connection is gone; the broker deletes an exclusive queue with it.
+            // The broker deletes an exclusive queue with its connection.
         }
 
-        await _channel.DisposeAsync().ConfigureAwait(false);
+        await _channel.CloseQuietlyAsync().ConfigureAwait(false);
     }
 
     private async Task OnRecoveredAsync(object sender, AsyncEventArgs args) => await _onRecovered().ConfigureAwait(false);

@@ -1,8 +1,8 @@
 using Microsoft.Extensions.Logging;
+using Polly;
 using Pymar.Hosting.Transport;
 using RabbitMQ.Client;
 using RabbitMQ.Client.Events;
-using RabbitMQ.Client.Exceptions;
 
 namespace Pymar.Hosting.RabbitMq;
 
@@ -19,8 +19,10 @@ internal sealed class RabbitMqSliceConsumer : ISliceConsumer
     private readonly IReadOnlyCollection<string> _producerNames;
     private readonly ushort _prefetch;
     private readonly Func<SliceDelivery, CancellationToken, ValueTask> _onSlice;
+    private readonly ResiliencePipeline _reopen;
     private readonly ILogger _logger;
     private readonly SemaphoreSlim _lock = new(1, 1);
+    private readonly CancellationTokenSource _stopping = new();
     private IChannel? _channel;
     private List<string> _consumerTags = [];
     private volatile bool _stopped;
@@ -32,6 +34,7 @@ internal sealed class RabbitMqSliceConsumer : ISliceConsumer
         IReadOnlyCollection<string> producerNames,
         ushort prefetch,
         Func<SliceDelivery, CancellationToken, ValueTask> onSlice,
+        ResiliencePipeline reopen,
         ILogger logger)
     {
         _transport = transport;
@@ -40,6 +43,7 @@ internal sealed class RabbitMqSliceConsumer : ISliceConsumer
         _producerNames = producerNames;
         _prefetch = prefetch;
         _onSlice = onSlice;
+        _reopen = reopen;
         _logger = logger;
     }
 
@@ -50,10 +54,11 @@ internal sealed class RabbitMqSliceConsumer : ISliceConsumer
         IReadOnlyCollection<string> producerNames,
         int prefetch,
         Func<SliceDelivery, CancellationToken, ValueTask> onSlice,
+        ResiliencePipeline reopen,
         ILogger logger,
         CancellationToken cancellationToken)
     {
-        var consumer = new RabbitMqSliceConsumer(transport, connection, topology, producerNames, checked((ushort)prefetch), onSlice, logger);
+        var consumer = new RabbitMqSliceConsumer(transport, connection, topology, producerNames, checked((ushort)prefetch), onSlice, reopen, logger);
         await consumer.OpenAsync(cancellationToken).ConfigureAwait(false);
         return consumer;
     }
@@ -80,9 +85,8 @@ internal sealed class RabbitMqSliceConsumer : ISliceConsumer
                 {
                     await channel.BasicCancelAsync(tag, noWait: false, cancellationToken).ConfigureAwait(false);
                 }
-                catch (Exception ex) when (ex is AlreadyClosedException or OperationInterruptedException or IOException)
+                catch (Exception ex) when (ConnectionLoss.Is(ex))
                 {
-                    // The channel is gone, and with it the consumer.
                 }
             }
         }
@@ -95,13 +99,14 @@ internal sealed class RabbitMqSliceConsumer : ISliceConsumer
     public async ValueTask DisposeAsync()
     {
         _stopped = true;
+        await _stopping.CancelAsync().ConfigureAwait(false);
         await _lock.WaitAsync().ConfigureAwait(false);
         try
         {
             if (_channel is { } channel)
             {
                 _channel = null;
-                await CloseQuietlyAsync(channel).ConfigureAwait(false);
+                await channel.CloseQuietlyAsync().ConfigureAwait(false);
             }
         }
         finally
@@ -175,47 +180,34 @@ internal sealed class RabbitMqSliceConsumer : ISliceConsumer
 
     private async Task ReopenAsync(IChannel closedChannel)
     {
-        var delay = TimeSpan.FromMilliseconds(100);
-        while (true)
-        {
-            await _lock.WaitAsync().ConfigureAwait(false);
-            try
-            {
-                if (_stopped || !ReferenceEquals(closedChannel, _channel))
-                {
-                    return;
-                }
-
-                // The closed channel is left undisposed: slices still running from it settle against it (and log).
-                await OpenAsync(CancellationToken.None).ConfigureAwait(false);
-                RabbitMqLog.ChannelReopened(_logger, string.Join(", ", _producerNames));
-                return;
-            }
-            catch (Exception ex) when (ex is AlreadyClosedException or OperationInterruptedException or IOException or TimeoutException)
-            {
-                RabbitMqLog.ReopenFailed(_logger, ex.Message, delay);
-            }
-            finally
-            {
-                _lock.Release();
-            }
-
-            await Task.Delay(delay).ConfigureAwait(false);
-            delay = TimeSpan.FromTicks(Math.Min(delay.Ticks * 2, TimeSpan.FromSeconds(30).Ticks));
-        }
-    }
-
-    private static async Task CloseQuietlyAsync(IChannel channel)
-    {
         try
         {
-            await channel.CloseAsync().ConfigureAwait(false);
-        }
-        catch (Exception ex) when (ex is AlreadyClosedException or OperationInterruptedException or IOException)
-        {
-            // Already closed: the broker has returned its unacknowledged slices.
-        }
+            await _reopen.ExecuteAsync(
+                async (state, cancellationToken) =>
+                {
+                    await state._lock.WaitAsync(cancellationToken).ConfigureAwait(false);
+                    try
+                    {
+                        if (state._stopped || !ReferenceEquals(closedChannel, state._channel))
+                        {
+                            return;
+                        }
 
-        await channel.DisposeAsync().ConfigureAwait(false);
+                        // The closed channel is left undisposed: slices still running from it settle against it (and log).
+                        await state.OpenAsync(cancellationToken).ConfigureAwait(false);
+                        RabbitMqLog.ChannelReopened(state._logger, string.Join(", ", state._producerNames));
+                    }
+                    finally
+                    {
+                        state._lock.Release();
+                    }
+                },
+                this,
+                _stopping.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (_stopping.IsCancellationRequested)
+        {
+            // Disposed while waiting to try again.
+        }
     }
 }

@@ -1,0 +1,40 @@
+using Pymar.Hosting.Transport;
+using RabbitMQ.Client;
+
+namespace Pymar.Hosting.RabbitMq;
+
+/// <summary>The AMQP properties of each kind of message this transport publishes.</summary>
+internal static class RabbitMqMessages
+{
+    /// <summary>The header that carries why a slice was dead-lettered.</summary>
+    public const string DeadLetterReasonHeader = "x-pymar-reason";
+
+    /// <summary>The header that names the work queue a dead-lettered slice came from.</summary>
+    public const string DeadLetterQueueHeader = "x-pymar-queue";
+
+    private const string Json = "application/json";
+
+    /// <summary>A slice request: persistent, so a broker restart keeps it.</summary>
+    public static BasicProperties Slice(SliceMessageProperties properties) => new()
+    {
+        Persistent = true,
+        ContentType = Json,
+        Type = "pymar.slice",
+        CorrelationId = properties.CorrelationId,
+        ReplyTo = properties.ReplyTo,
+    };
+
+    /// <summary>A slice reply: transient, since its reply queue dies with its producer anyway.</summary>
+    public static BasicProperties Reply(string correlationId) => new() { ContentType = Json, Type = "pymar.reply", CorrelationId = correlationId };
+
+    /// <summary>The news that a job ended, fanned out to every worker.</summary>
+    public static BasicProperties JobEnded() => new() { Type = "pymar.job-ended" };
+
+    /// <summary>A rejected slice on its way to the dead-letter queue, with the reason and its queue in headers.</summary>
+    public static BasicProperties DeadLetter(string queue, string reason, string? correlationId) => new()
+    {
+        Persistent = true,
+        CorrelationId = correlationId,
+        Headers = new Dictionary<string, object?> { [DeadLetterReasonHeader] = reason, [DeadLetterQueueHeader] = queue },
+    };
+}
