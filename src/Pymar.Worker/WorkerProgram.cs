@@ -1,9 +1,9 @@
-using System.CommandLine;
 using System.Reflection;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using Pymar.CommandLine;
 using Pymar.Hosting;
 using Pymar.Hosting.Transport;
 using Pymar.Hosting.Workers;
@@ -33,15 +33,13 @@ internal static partial class WorkerProgram
     internal static async Task<int> RunAsync(IReadOnlyList<string> args, TextWriter output, TextWriter error)
     {
         var parsed = WorkerCommandLine.CreateCommand((line, _) => RunAsync(line, error)).Parse(args);
-        if (WorkerCommandLine.FirstError(parsed) is { } message)
+        if (OptionRules.FirstError(parsed) is { } message)
         {
             await error.WriteLineAsync($"pymar-worker: error: {message}").ConfigureAwait(false);
             return BadInput;
         }
 
-        // The host handles SIGTERM and Ctrl+C itself (the drain), so System.CommandLine does not.
-        return await parsed.InvokeAsync(new InvocationConfiguration { Output = output, Error = error, ProcessTerminationTimeout = null, EnableDefaultExceptionHandler = false })
-            .ConfigureAwait(false);
+        return await parsed.InvokeAsync(OptionRules.Invocation(output, error)).ConfigureAwait(false);
     }
 
     /// <summary>Loads the assembly, builds the host and runs it until it is stopped.</summary>

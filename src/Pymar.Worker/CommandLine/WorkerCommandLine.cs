@@ -1,7 +1,6 @@
 using System.CommandLine;
-using System.CommandLine.Help;
 using System.CommandLine.Parsing;
-using System.Globalization;
+using Pymar.CommandLine;
 using Pymar.Hosting.RabbitMq;
 
 namespace Pymar.Worker.CommandLine;
@@ -54,7 +53,7 @@ internal sealed class WorkerCommandLine
 
     /// <summary>
     /// The command: its action gets the parsed line. <c>-h</c>/<c>--help</c> prints the help instead; errors are the
-    /// caller's to print (<see cref="FirstError"/>), so that a bad line is one line on stderr.
+    /// caller's to print (<see cref="OptionRules.FirstError"/>), so that a bad line is one line on stderr.
     /// </summary>
     public static Command CreateCommand(Func<WorkerCommandLine, CancellationToken, Task<int>> run)
     {
@@ -67,7 +66,7 @@ internal sealed class WorkerCommandLine
     {
         var symbols = new Symbols();
         var result = Build(symbols, (_, _) => Task.FromResult(0)).Parse(args);
-        return FirstError(result) is { } error ? throw new WorkerInputException(error) : new WorkerCommandLine(symbols, result);
+        return OptionRules.FirstError(result) is { } error ? throw new WorkerInputException(error) : new WorkerCommandLine(symbols, result);
     }
 
     private static Command Build(Symbols symbols, Func<WorkerCommandLine, CancellationToken, Task<int>> run)
@@ -77,18 +76,6 @@ internal sealed class WorkerCommandLine
         command.Validators.Add(result => Validate(symbols, result));
         command.SetAction((result, cancellationToken) => run(new WorkerCommandLine(symbols, result), cancellationToken));
         return command;
-    }
-
-    /// <summary>
-    /// The first parse error as one line, or null; help asked for is no error. An option's own error comes before
-    /// the command's, which may only be its consequence (an option taken as a value leaves a stray argument).
-    /// </summary>
-    public static string? FirstError(ParseResult result)
-    {
-        ArgumentNullException.ThrowIfNull(result);
-        return result.Action is HelpAction || result.Errors.Count == 0
-            ? null
-            : $"{result.Errors.OrderBy(e => e.SymbolResult is CommandResult ? 1 : 0).First().Message.TrimEnd('.')} (see --help).";
     }
 
     /// <summary>
@@ -122,27 +109,6 @@ internal sealed class WorkerCommandLine
         {
             result.AddError("the assembly is required: give its path first (pymar-worker FILE -p NAME) or as --assembly PATH.");
         }
-    }
-
-    private static void BrokerForm(OptionResult result)
-    {
-        if (result.Tokens is [var token] && BrokerArgument.ToSettings(token.Value, out var error) is null)
-        {
-            result.AddError($"{result.IdentifierToken?.Value} {error}");
-        }
-    }
-
-    private static int? PositiveInt(ArgumentResult result)
-    {
-        var text = result.Tokens.Count == 1 ? result.Tokens[0].Value : "";
-        if (int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var n) && n > 0)
-        {
-            return n;
-        }
-
-        var option = (result.Parent as OptionResult)?.IdentifierToken?.Value;
-        result.AddError($"{option} must be a positive whole number (got '{text}').");
-        return null;
     }
 
     /// <summary>The options and argument, made anew for each command: System.CommandLine links a symbol to its parents.</summary>
@@ -180,14 +146,14 @@ internal sealed class WorkerCommandLine
         {
             Description = $"The RabbitMQ broker: {BrokerArgument.Forms}; user and password come from Pymar:Broker unless the URI has them",
             HelpName = "HOST|URI",
-            Validators = { BrokerForm },
+            Validators = { OptionRules.Broker },
         };
 
         public Option<int?> Workers { get; } = new("--workers", "-w")
         {
             Description = "Slices computed at once (Pymar:Worker:Concurrency; default: processor count)",
             HelpName = "N",
-            CustomParser = PositiveInt,
+            CustomParser = OptionRules.PositiveInt,
         };
 
         public Option<bool> Purge { get; } = new("--purge", "-r")
