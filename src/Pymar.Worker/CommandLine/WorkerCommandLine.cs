@@ -1,4 +1,5 @@
 using System.CommandLine;
+using System.CommandLine.Help;
 using System.CommandLine.Parsing;
 using Pymar.CommandLine;
 using Pymar.Hosting.RabbitMq;
