@@ -32,7 +32,7 @@ public sealed class SystemdNotifyTests
     public Task TheExamplesWorkerIsReadyOnceConsumingAndStoppingAfterSigterm() =>
         ReadyOnceConsumingThenStoppingAfterSigtermAsync(
             Programs.Examples,
-            ["worker", "--broker", Broker.Uri, "--workers", "2"],
+            ["worker", "-q", "127.0.0.1:5672", "--workers", "2"],
             ["IntegrationProducer", "FastIntegrationProducer", "KeyedIntegrationProducer", "SquaredSumProducer", "WordCountProducer"]);
 
     private static async Task ReadyOnceConsumingThenStoppingAfterSigtermAsync(string? program, string[] args, string[] producers)
