@@ -1,123 +1,158 @@
-using System.Globalization;
+using System.CommandLine;
+using System.CommandLine.Help;
+using System.CommandLine.Parsing;
+using Pymar.CommandLine;
+using Pymar.Hosting.RabbitMq;
 
 namespace Pymar.Examples;
 
-/// <summary>The examples program's parsed command line.</summary>
+/// <summary>
+/// The examples program's parsed command line, read by System.CommandLine: one subcommand per example, and
+/// <c>worker</c>, which serves every example's producer until stopped.
+/// </summary>
 internal sealed class ExampleCommandLine
 {
-    public const string Usage = """
-        usage: Pymar.Examples <example> [options]
-               Pymar.Examples worker [options]        (serve every example's producer until stopped)
+    /// <summary>The subcommand that runs a worker pool instead of an example.</summary>
+    public const string WorkerCommand = "worker";
 
-        examples:
-          integrate              integral of exp on [1, 10], dx = 0.000001 (9,000,000 points)
-          integrate-fast         the same through the fast path (ComputeSlice over the window)
-          integrate-keyed        the keyed README's variant: (key, value) elements
-          squared-sum            sum of squares of 0 .. 10^7 - 1, values made on the workers
-          squared-sum-inmemory   the same list made on the producer and shipped in parts
-          word-count             the documents "one", "one two", ... "one two three four five six"
-          squared-sum-sql        sum of squares of 0 .. 10^6 - 1 read by the workers from a table (SQLite, or --postgres)
-          word-count-sql         the word count over a table of documents (--file PATH: one row per paragraph, top 20)
-
-        options:
-          --slices N       cut the job into N slices (default: the producer's)
-          --workers N      worker slots in this process (default: Pymar:Worker:Concurrency)
-          --local          compute in this process without workers (Pymar's local mode)
-          --timeout S      fail when the job takes longer than S seconds
-          --producer-only  do not start workers in this process
-          --broker URI     use a RabbitMQ broker (amqp://user:pass@host:5672/vhost)
-          --postgres CS    SQL examples: use PostgreSQL with this connection string (default: a SQLite file)
-          --file PATH      word-count-sql: count the words of this text file, one paragraph per row
-          --verbose        log at debug level
-          --help           show this text
-        """;
-
-    public string? Example { get; private set; }
-
-    public int? Slices { get; private set; }
-
-    public int? Workers { get; private set; }
-
-    public bool Local { get; private set; }
-
-    public TimeSpan? Timeout { get; private set; }
-
-    public bool ProducerOnly { get; private set; }
-
-    public string? Broker { get; private set; }
-
-    public string? Postgres { get; private set; }
-
-    public string? TextFile { get; private set; }
-
-    public bool Verbose { get; private set; }
-
-    public bool Help { get; private set; }
-
-    /// <summary>Parses <paramref name="args"/>; throws <see cref="FormatException"/> with a one-line reason.</summary>
-    public static ExampleCommandLine Parse(IReadOnlyList<string> args)
+    private ExampleCommandLine(Symbols symbols, ParseResult result, string example)
     {
-        var line = new ExampleCommandLine();
-        for (var i = 0; i < args.Count; i++)
-        {
-            var arg = args[i];
-            switch (arg)
-            {
-                case "--help" or "-h":
-                    line.Help = true;
-                    break;
-                case "--slices":
-                    line.Slices = PositiveInt(arg, Value(args, ref i));
-                    break;
-                case "--workers":
-                    line.Workers = PositiveInt(arg, Value(args, ref i));
-                    break;
-                case "--local":
-                    line.Local = true;
-                    break;
-                case "--timeout":
-                    var seconds = double.Parse(Value(args, ref i), NumberStyles.Float, CultureInfo.InvariantCulture);
-                    line.Timeout = seconds > 0 ? TimeSpan.FromSeconds(seconds) : throw new FormatException("--timeout must be a positive number of seconds.");
-                    break;
-                case "--producer-only":
-                    line.ProducerOnly = true;
-                    break;
-                case "--broker":
-                    line.Broker = Value(args, ref i);
-                    break;
-                case "--postgres":
-                    line.Postgres = Value(args, ref i);
-                    break;
-                case "--file":
-                    line.TextFile = Path.GetFullPath(Value(args, ref i));
-                    break;
-                case "--verbose" or "-v":
-                    line.Verbose = true;
-                    break;
-                default:
-                    if (arg.StartsWith('-'))
-                    {
-                        throw new FormatException($"unknown option '{arg}' (see --help).");
-                    }
-
-                    if (line.Example is not null)
-                    {
-                        throw new FormatException($"unexpected argument '{arg}': one example at a time.");
-                    }
-
-                    line.Example = arg;
-                    break;
-            }
-        }
-
-        return line;
+        Example = example;
+        Slices = result.GetValue(symbols.Slices);
+        Workers = result.GetValue(symbols.Workers);
+        Local = result.GetValue(symbols.Local);
+        Timeout = result.GetValue(symbols.Timeout);
+        ProducerOnly = result.GetValue(symbols.ProducerOnly);
+        Broker = result.GetValue(symbols.Broker);
+        Postgres = result.GetValue(symbols.Postgres);
+        TextFile = result.GetValue(symbols.TextFile) is { } file ? Path.GetFullPath(file) : null;
+        Verbose = result.GetValue(symbols.Verbose);
     }
 
-    private static string Value(IReadOnlyList<string> args, ref int i) =>
-        i + 1 < args.Count ? args[++i] : throw new FormatException($"{args[i]} needs a value.");
+    /// <summary>The example's name, or <see cref="WorkerCommand"/>.</summary>
+    public string Example { get; }
 
-    private static int PositiveInt(string option, string value) =>
-        int.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out var n) && n > 0
-            ? n
-            : throw new FormatException($"{option} must be a positive whole number (got '{value}').");
+    public bool IsWorker => Example == WorkerCommand;
+
+    public int? Slices { get; }
+
+    public int? Workers { get; }
+
+    public bool Local { get; }
+
+    public TimeSpan? Timeout { get; }
+
+    public bool ProducerOnly { get; }
+
+    /// <summary>The broker as given (<see cref="BrokerArgument"/>), checked.</summary>
+    public string? Broker { get; }
+
+    public string? Postgres { get; }
+
+    public string? TextFile { get; }
+
+    public bool Verbose { get; }
+
+    /// <summary>
+    /// The command: the chosen subcommand's action gets the parsed line. <c>--help</c> prints the help instead;
+    /// errors are the caller's to print (<see cref="OptionRules.FirstError"/>).
+    /// </summary>
+    public static Command CreateCommand(Func<ExampleCommandLine, CancellationToken, Task<int>> run)
+    {
+        ArgumentNullException.ThrowIfNull(run);
+        var symbols = new Symbols();
+        var root = new Command("Pymar.Examples", "Runs one of Pymar's examples on a generic host and prints its answer, or serves every example's producer as a worker.")
+        {
+            new HelpOption(), symbols.Broker, symbols.Workers, symbols.Postgres, symbols.Verbose,
+        };
+        foreach (var example in Examples.All)
+        {
+            var command = new Command(example.Name, example.Description) { symbols.Slices, symbols.Local, symbols.Timeout, symbols.ProducerOnly };
+            if (example.Name == "word-count-sql")
+            {
+                command.Add(symbols.TextFile);
+            }
+
+            command.SetAction((result, cancellationToken) => run(new ExampleCommandLine(symbols, result, example.Name), cancellationToken));
+            root.Add(command);
+        }
+
+        var worker = new Command(WorkerCommand, "Serves every example's producer until stopped; runs as a systemd or Windows service too (READY=1 once consuming)");
+        worker.SetAction((result, cancellationToken) => run(new ExampleCommandLine(symbols, result, WorkerCommand), cancellationToken));
+        root.Add(worker);
+
+        // With an action of its own, the root reports a stray name as unknown rather than as a missing command.
+        root.SetAction(result =>
+        {
+            result.InvocationConfiguration.Error.WriteLine("error: name an example to run, or worker (see --help).");
+            return 2;
+        });
+        return root;
+    }
+
+    /// <summary>The options, made anew for each command: System.CommandLine links a symbol to its parents.</summary>
+    private sealed class Symbols
+    {
+        public Option<string?> Broker { get; } = new("--broker", "-q")
+        {
+            Description = $"Use a RabbitMQ broker: {BrokerArgument.Forms}; user and password come from Pymar:Broker unless the URI has them",
+            HelpName = "HOST|URI",
+            Recursive = true,
+            Validators = { OptionRules.Broker },
+        };
+
+        public Option<int?> Workers { get; } = new("--workers", "-w")
+        {
+            Description = "Worker slots in this process: slices computed at once (default: Pymar:Worker:Concurrency)",
+            HelpName = "N",
+            Recursive = true,
+            CustomParser = OptionRules.PositiveInt,
+        };
+
+        public Option<string?> Postgres { get; } = new("--postgres")
+        {
+            Description = "SQL examples: use PostgreSQL with this connection string (default: a SQLite file)",
+            HelpName = "CS",
+            Recursive = true,
+        };
+
+        public Option<bool> Verbose { get; } = new("--verbose", "-v")
+        {
+            Description = "Log at debug level",
+            Arity = ArgumentArity.Zero,
+            Recursive = true,
+        };
+
+        public Option<int?> Slices { get; } = new("--slices")
+        {
+            Description = "Cut the job into N slices (default: the producer's)",
+            HelpName = "N",
+            CustomParser = OptionRules.PositiveInt,
+        };
+
+        public Option<bool> Local { get; } = new("--local")
+        {
+            Description = "Compute in this process without workers (Pymar's local mode)",
+            Arity = ArgumentArity.Zero,
+        };
+
+        public Option<TimeSpan?> Timeout { get; } = new("--timeout")
+        {
+            Description = "Fail when the job takes longer than S seconds",
+            HelpName = "S",
+            CustomParser = OptionRules.PositiveSeconds,
+        };
+
+        public Option<bool> ProducerOnly { get; } = new("--producer-only")
+        {
+            Description = "Do not start workers in this process",
+            Arity = ArgumentArity.Zero,
+        };
+
+        public Option<string?> TextFile { get; } = new("--file")
+        {
+            Description = "Count the words of this text file, one paragraph per row",
+            HelpName = "PATH",
+        };
+    }
 }

@@ -4,6 +4,7 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
+using Pymar.CommandLine;
 using Pymar.Hosting;
 using Pymar.Hosting.RabbitMq;
 using Pymar.Hosting.Transport;
@@ -28,31 +29,26 @@ public static class ExampleProgram
         Action<IServiceCollection>? configureServices,
         CancellationToken cancellationToken)
     {
-        ExampleCommandLine line;
-        try
+        var parsed = ExampleCommandLine.CreateCommand((line, ct) => RunAsync(line, output, error, configureServices, ct)).Parse(args);
+        if (OptionRules.FirstError(parsed) is { } message)
         {
-            line = ExampleCommandLine.Parse(args);
-        }
-        catch (FormatException ex)
-        {
-            await error.WriteLineAsync($"error: {ex.Message}").ConfigureAwait(false);
+            await error.WriteLineAsync($"error: {message}").ConfigureAwait(false);
             return 2;
         }
 
-        if (line.Help || line.Example is null)
-        {
-            await (line.Help ? output : error).WriteLineAsync(ExampleCommandLine.Usage).ConfigureAwait(false);
-            return line.Help ? 0 : 2;
-        }
+        return await parsed.InvokeAsync(OptionRules.Invocation(output, error), cancellationToken).ConfigureAwait(false);
+    }
 
-        var isWorker = line.Example == "worker";
+    /// <summary>Runs the example the line names, or the worker pool.</summary>
+    private static async Task<int> RunAsync(
+        ExampleCommandLine line,
+        TextWriter output,
+        TextWriter error,
+        Action<IServiceCollection>? configureServices,
+        CancellationToken cancellationToken)
+    {
+        var isWorker = line.IsWorker;
         var example = Examples.Find(line.Example);
-        if (!isWorker && example is null)
-        {
-            await error.WriteLineAsync($"error: unknown example '{line.Example}' (see --help).").ConfigureAwait(false);
-            return 2;
-        }
-
         using var host = BuildHost(line, startWorkers: isWorker || !line.ProducerOnly, configureServices);
         if (isWorker)
         {
@@ -135,6 +131,11 @@ public static class ExampleProgram
         builder.Configuration.AddInMemoryCollection(Overrides(line));
 
         builder.Services.AddSerilog((_, logger) => logger.ReadFrom.Configuration(builder.Configuration), preserveStaticLogger: true, writeToProviders: false);
+        if (line.IsWorker)
+        {
+            // A worker host a service manager can run: READY=1 once consuming, SIGTERM drains.
+            builder.UsePymarWorkerService();
+        }
 
         var pymar = builder.Services.AddPymar(builder.Configuration).AddExamples().UseRabbitMq();
         if (startWorkers)
@@ -158,7 +159,10 @@ public static class ExampleProgram
         if (line.Broker is { } broker)
         {
             overrides["Pymar:Transport"] = RabbitMqTransport.Name;
-            overrides["Pymar:Broker:Uri"] = broker;
+            foreach (var (key, value) in BrokerArgument.ToSettings(broker, out var error) ?? throw new FormatException($"--broker {error}"))
+            {
+                overrides[key] = value;
+            }
         }
 
         if (line.Postgres is { } postgres)

@@ -8,10 +8,11 @@ using Pymar.Hosting;
 
 namespace Pymar.Examples;
 
-/// <summary>One runnable example: its name and how it maps through a <see cref="ProducerClient"/>.</summary>
+/// <summary>One runnable example: its name, what it computes and how it maps through a <see cref="ProducerClient"/>.</summary>
 /// <param name="Name">The subcommand.</param>
+/// <param name="Description">What it computes, for the help.</param>
 /// <param name="Run">Runs the job and formats its answer.</param>
-internal sealed record Example(string Name, Func<ProducerClient, IServiceProvider, MapOptions, CancellationToken, Task<string>> Run);
+internal sealed record Example(string Name, string Description, Func<ProducerClient, IServiceProvider, MapOptions, CancellationToken, Task<string>> Run);
 
 /// <summary>The seed's examples and the answers Python gives for them.</summary>
 internal static class Examples
@@ -33,20 +34,20 @@ internal static class Examples
 
     public static IReadOnlyList<Example> All { get; } =
     [
-        new("integrate", async (client, services, options, ct) =>
+        new("integrate", "Integral of exp on [1, 10], dx = 0.000001 (9,000,000 points)", async (client, services, options, ct) =>
             FormatIntegral(await client.MapAsync(Get<IntegrationProducer>(services), DataSourceFactory<double>.For<IntegrationDataSource>(), options, ct))),
-        new("integrate-fast", async (client, services, options, ct) =>
+        new("integrate-fast", "The same through the fast path (ComputeSlice over the window)", async (client, services, options, ct) =>
             FormatIntegral(await client.MapAsync(Get<FastIntegrationProducer>(services), DataSourceFactory<double>.For<IntegrationDataSource>(), options, ct))),
-        new("integrate-keyed", async (client, services, options, ct) =>
+        new("integrate-keyed", "The keyed README's variant: (key, value) elements", async (client, services, options, ct) =>
             FormatIntegral((await client.MapAsync(Get<KeyedIntegrationProducer>(services), DataSourceFactory<(long, double)>.For<KeyedIntegrationDataSource>(), options, ct)).Value)),
-        new("squared-sum", async (client, services, options, ct) =>
+        new("squared-sum", "Sum of squares of 0 .. 10^7 - 1, values made on the workers", async (client, services, options, ct) =>
             (await client.MapAsync(Get<SquaredSumProducer>(services), DataSourceFactory<long>.For<RangeDataSource>(), options, ct)).ToString(CultureInfo.InvariantCulture)),
-        new("squared-sum-inmemory", async (client, services, options, ct) =>
+        new("squared-sum-inmemory", "The same list made on the producer and shipped in parts", async (client, services, options, ct) =>
             (await client.MapAsync(Get<SquaredSumProducer>(services), DataSourceFactory<long>.FromItems(s_numbers.Value), options, ct)).ToString(CultureInfo.InvariantCulture)),
-        new("word-count", async (client, services, options, ct) =>
+        new("word-count", "Word count of the documents \"one\", \"one two\", ... \"one two three four five six\"", async (client, services, options, ct) =>
             FormatCounts(await client.MapAsync(Get<WordCountProducer>(services), DataSourceFactory<string>.For<DocumentsDataSource>(), options, ct))),
-        new("squared-sum-sql", SqlExamples.RunSquaredSumAsync),
-        new("word-count-sql", SqlExamples.RunWordCountAsync),
+        new("squared-sum-sql", "Sum of squares of 0 .. 10^6 - 1 read by the workers from a table (SQLite, or --postgres)", SqlExamples.RunSquaredSumAsync),
+        new("word-count-sql", "The word count over a table of documents (--file PATH: one row per paragraph, top 20)", SqlExamples.RunWordCountAsync),
     ];
 
     /// <summary>Registers every example's producer and data source.</summary>

@@ -3,6 +3,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using Pymar.CommandLine;
 using Pymar.Hosting;
 using Pymar.Hosting.Transport;
 using Pymar.Hosting.Workers;
@@ -31,18 +32,23 @@ internal static partial class WorkerProgram
 
     internal static async Task<int> RunAsync(IReadOnlyList<string> args, TextWriter output, TextWriter error)
     {
+        var parsed = WorkerCommandLine.CreateCommand((line, _) => RunAsync(line, error)).Parse(args);
+        if (OptionRules.FirstError(parsed) is { } message)
+        {
+            await error.WriteLineAsync($"pymar-worker: error: {message}").ConfigureAwait(false);
+            return BadInput;
+        }
+
+        return await parsed.InvokeAsync(OptionRules.Invocation(output, error)).ConfigureAwait(false);
+    }
+
+    /// <summary>Loads the assembly, builds the host and runs it until it is stopped.</summary>
+    private static async Task<int> RunAsync(WorkerCommandLine line, TextWriter error)
+    {
         IHost host;
-        WorkerCommandLine line;
         try
         {
-            line = WorkerCommandLine.Parse(args);
-            if (line.Help)
-            {
-                await output.WriteLineAsync(WorkerCommandLine.Usage).ConfigureAwait(false);
-                return Stopped;
-            }
-
-            var jobs = JobAssembly.Load(line.AssemblyPath!);
+            var jobs = JobAssembly.Load(line.AssemblyPath);
             var producers = Distinct(line.Producers.Select(jobs.FindProducer), "producer");
             var dataSources = Distinct(line.DataSources.Select(jobs.FindDataSource), "data source");
             host = WorkerHost.Build(line, jobs, producers, dataSources);
@@ -110,7 +116,7 @@ internal static partial class WorkerProgram
         if (transport is InProcessTransport)
         {
             throw new WorkerInputException(
-                $"Pymar:Transport is '{PymarOptions.InProcessTransport}', so this worker would serve only its own process: give --broker amqp://user:pass@host:5672/vhost or set Pymar:Transport to {Pymar.Hosting.RabbitMq.RabbitMqTransport.Name}.");
+                $"Pymar:Transport is '{PymarOptions.InProcessTransport}', so this worker would serve only its own process: give --broker HOST (or an amqp:// URI) or set Pymar:Transport to {Pymar.Hosting.RabbitMq.RabbitMqTransport.Name}.");
         }
 
         var logger = services.GetRequiredService<ILoggerFactory>().CreateLogger("Pymar.Worker");

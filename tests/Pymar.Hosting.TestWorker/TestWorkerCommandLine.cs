@@ -1,9 +1,13 @@
-using System.Globalization;
-using Pymar.Examples;
+using System.CommandLine;
+using Pymar.CommandLine;
 
 namespace Pymar.Hosting.TestWorker;
 
-/// <summary>The test worker's parsed command line.</summary>
+/// <summary>
+/// The test worker's parsed command line (System.CommandLine): <c>worker [--workers N]</c> or
+/// <c>produce JOB [--slices N] [--timeout S] [--count N]</c>. The broker and queues come from the environment:
+/// <c>Pymar__Transport=RabbitMq</c>, <c>Pymar__Broker__Uri=…</c>, <c>Pymar__Broker__QueuePrefix=…</c>.
+/// </summary>
 internal sealed class TestWorkerCommandLine
 {
     public const string SlowSum = "slow-sum";
@@ -14,81 +18,51 @@ internal sealed class TestWorkerCommandLine
     /// <summary>A job of <see cref="CrashProducer"/> over harmless numbers.</summary>
     public const string NoCrash = "no-crash";
 
-    public const string Usage = """
-        usage: Pymar.Hosting.TestWorker worker [--workers N]
-               Pymar.Hosting.TestWorker produce <job> [--slices N] [--timeout S] [--count N]
+    public bool IsWorker { get; private init; }
 
-        jobs: slow-sum (the numbers 1 .. N, each slice waiting PYMAR_TEST_SLICE_MS ms on its worker),
-              crash (3 slices, the middle one kills its worker), no-crash (the same producer, harmless), or an example:
-              integrate, integrate-fast, integrate-keyed, squared-sum, squared-sum-inmemory, word-count
-        The broker and queues come from the environment: Pymar__Transport=RabbitMq, Pymar__Broker__Uri=...,
-        Pymar__Broker__QueuePrefix=...
-        """;
+    public string? Job { get; private init; }
 
-    public bool IsWorker { get; private set; }
+    public int? Workers { get; private init; }
 
-    public string? Job { get; private set; }
+    public int? Slices { get; private init; }
 
-    public int? Workers { get; private set; }
+    public TimeSpan? Timeout { get; private init; }
 
-    public int? Slices { get; private set; }
+    public long? Count { get; private init; }
 
-    public TimeSpan? Timeout { get; private set; }
-
-    public long? Count { get; private set; }
-
-    /// <summary>Parses <paramref name="args"/>; throws <see cref="FormatException"/> with a one-line reason.</summary>
-    public static TestWorkerCommandLine Parse(IReadOnlyList<string> args)
+    /// <summary>The command; the chosen subcommand's action gets the parsed line.</summary>
+    public static Command CreateCommand(Func<TestWorkerCommandLine, Task<int>> run)
     {
-        if (args.Count == 0 || args[0] is not ("worker" or "produce"))
+        var workers = new Option<int?>("--workers") { Description = "Worker slots", CustomParser = OptionRules.PositiveInt };
+        var slices = new Option<int?>("--slices") { Description = "Slices of the job", CustomParser = OptionRules.PositiveInt };
+        var timeout = new Option<TimeSpan?>("--timeout") { Description = "The job's timeout in seconds", CustomParser = OptionRules.PositiveSeconds };
+        var count = new Option<int?>("--count") { Description = "How many numbers slow-sum adds (1 .. N)", CustomParser = OptionRules.PositiveInt };
+        var job = new Argument<string>("JOB")
         {
-            throw new FormatException("the first argument must be 'worker' or 'produce'.");
-        }
-
-        var line = new TestWorkerCommandLine { IsWorker = args[0] == "worker" };
-        for (var i = 1; i < args.Count; i++)
-        {
-            var arg = args[i];
-            switch (arg)
+            Description = "slow-sum (each slice waits PYMAR_TEST_SLICE_MS ms on its worker), crash (3 slices, the middle one kills its worker), no-crash, or an example",
+            Validators =
             {
-                case "--workers" when line.IsWorker:
-                    line.Workers = (int)Positive(arg, Value(args, ref i));
-                    break;
-                case "--slices" when !line.IsWorker:
-                    line.Slices = (int)Positive(arg, Value(args, ref i));
-                    break;
-                case "--count" when !line.IsWorker:
-                    line.Count = Positive(arg, Value(args, ref i));
-                    break;
-                case "--timeout" when !line.IsWorker:
-                    line.Timeout = TimeSpan.FromSeconds(Positive(arg, Value(args, ref i)));
-                    break;
-                default:
-                    if (arg.StartsWith('-') || line.IsWorker || line.Job is not null)
+                result =>
+                {
+                    var name = result.GetValueOrDefault<string>();
+                    if (name is not (SlowSum or Crash or NoCrash) && Examples.Examples.Find(name) is null)
                     {
-                        throw new FormatException($"unexpected argument '{arg}'.");
+                        result.AddError($"unknown job '{name}'.");
                     }
+                },
+            },
+        };
 
-                    line.Job = arg is SlowSum or Crash or NoCrash || Examples.Examples.Find(arg) is not null
-                        ? arg
-                        : throw new FormatException($"unknown job '{arg}'.");
-                    break;
-            }
-        }
-
-        if (!line.IsWorker && line.Job is null)
+        var worker = new Command("worker", "Serves every registered producer until SIGTERM / SIGINT") { workers };
+        worker.SetAction(result => run(new TestWorkerCommandLine { IsWorker = true, Workers = result.GetValue(workers) }));
+        var produce = new Command("produce", "Runs one job and prints 'answer: …'") { job, slices, timeout, count };
+        produce.SetAction(result => run(new TestWorkerCommandLine
         {
-            throw new FormatException("produce needs a job.");
-        }
-
-        return line;
+            Job = result.GetValue(job),
+            Slices = result.GetValue(slices),
+            Timeout = result.GetValue(timeout),
+            Count = result.GetValue(count),
+        }));
+        return new RootCommand("A worker pool or a one-job producer for the broker integration tests") { worker, produce };
     }
-
-    private static string Value(IReadOnlyList<string> args, ref int i) =>
-        i + 1 < args.Count ? args[++i] : throw new FormatException($"{args[i]} needs a value.");
-
-    private static long Positive(string option, string value) =>
-        long.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out var n) && n > 0 && n <= int.MaxValue
-            ? n
-            : throw new FormatException($"{option} must be a positive whole number (got '{value}').");
 }

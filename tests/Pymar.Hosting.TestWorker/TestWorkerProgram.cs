@@ -2,6 +2,7 @@ using System.Globalization;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using Pymar.CommandLine;
 using Pymar.Examples;
 using Pymar.Hosting.Workers;
 
@@ -15,22 +16,18 @@ namespace Pymar.Hosting.TestWorker;
 public static class TestWorkerProgram
 {
     /// <summary>The program's entry point.</summary>
-    /// <param name="args">The command line (see <see cref="TestWorkerCommandLine.Usage"/>).</param>
+    /// <param name="args">The command line (see <see cref="TestWorkerCommandLine"/>).</param>
     /// <returns>0 on success, 1 when the job or the worker failed, 2 for a bad command line.</returns>
     public static async Task<int> Main(string[] args)
     {
-        TestWorkerCommandLine line;
-        try
+        var parsed = TestWorkerCommandLine.CreateCommand(line => line.IsWorker ? RunWorkersAsync(line) : ProduceAsync(line)).Parse(args);
+        if (OptionRules.FirstError(parsed) is { } message)
         {
-            line = TestWorkerCommandLine.Parse(args);
-        }
-        catch (FormatException ex)
-        {
-            await Console.Error.WriteLineAsync($"error: {ex.Message}\n{TestWorkerCommandLine.Usage}");
+            await Console.Error.WriteLineAsync($"error: {message}");
             return 2;
         }
 
-        return line.IsWorker ? await RunWorkersAsync(line) : await ProduceAsync(line);
+        return await parsed.InvokeAsync(OptionRules.Invocation(Console.Out, Console.Error));
     }
 
     /// <summary>Serves every registered producer until SIGTERM / SIGINT.</summary>

@@ -22,12 +22,15 @@ public sealed class CommandLineTests
         { "an ambiguous name", ["--assembly", Jobs, "--producer", "SameNameProducer"], ["'SameNameProducer' is ambiguous", "Pymar.Worker.Tests.Jobs.Alpha.SameNameProducer, Pymar.Worker.Tests.Jobs.Beta.SameNameProducer"] },
         { "two producers of one name", ["--assembly", Jobs, "--producer", "Pymar.Worker.Tests.Jobs.Alpha.SameNameProducer", "--producer", "Pymar.Worker.Tests.Jobs.Beta.SameNameProducer"], ["two producers would be served under the name 'SameNameProducer'"] },
         { "an unknown flag", ["--assembly", Examples, "--producer", "IntegrationProducer", "--bogus"], ["unknown option '--bogus'"] },
-        { "a missing value", ["--producer", "IntegrationProducer", "--assembly"], ["--assembly needs a value"] },
-        { "a flag as a value", ["--assembly", "--producer", "IntegrationProducer"], ["--assembly needs a value"] },
-        { "no --assembly", ["--producer", "IntegrationProducer"], ["--assembly is required"] },
-        { "no --producer", ["--assembly", Examples], ["--producer is required"] },
+        { "a missing value", ["--producer", "IntegrationProducer", "--assembly"], ["Required argument missing for option: '--assembly'"] },
+        { "a flag as a value", ["--assembly", "--producer", "IntegrationProducer"], ["--assembly needs a value (got the option '--producer')"] },
+        { "two unknown flags", ["--bogus", "--producer", "IntegrationProducer", "--other"], ["Unrecognized command or argument '--other'"] },
+        { "no --assembly", ["--producer", "IntegrationProducer"], ["the assembly is required: give its path first (pymar-worker FILE -p NAME) or as --assembly PATH"] },
+        { "no --producer", ["--assembly", Examples], ["Option '--producer' is required"] },
+        { "Pymar's line with a missing file", ["no-such-jobs.dll", "-p", "IntegrationProducer", "-q", "127.0.0.1", "-w", "4"], ["assembly not found: 'no-such-jobs.dll'"] },
+        { "-f with a missing file", ["-f", "no-such-jobs.dll", "-p", "IntegrationProducer"], ["assembly not found: 'no-such-jobs.dll'"] },
         { "zero workers", ["--assembly", Examples, "--producer", "IntegrationProducer", "--workers", "0"], ["--workers must be a positive whole number (got '0')"] },
-        { "a broker that is not amqp", ["--assembly", Examples, "--producer", "IntegrationProducer", "--broker", "http://user:s3cret@host/"], ["--broker must be an amqp:// or amqps:// URI", "user:***@host"] },
+        { "a broker that is not amqp", ["--assembly", Examples, "--producer", "IntegrationProducer", "--broker", "http://user:s3cret@host/"], ["--broker must be a host, host:port, a comma-separated list of them (a cluster) or an amqp:// URI", "user:***@host"] },
     };
 
     [Theory]
@@ -63,14 +66,15 @@ public sealed class CommandLineTests
     [Theory]
     [InlineData("--help")]
     [InlineData("-h")]
+    [InlineData("-?")]
     public async Task HelpPrintsTheUsageAndExits0(string flag)
     {
         var (code, output, error) = await WorkerProcess.RunAsync([flag], s_deadline);
 
         Assert.Equal(0, code);
         Assert.Empty(error);
-        Assert.StartsWith("usage: pymar-worker --assembly PATH --producer NAME", output[0], StringComparison.Ordinal);
-        foreach (var option in new[] { "--data-source", "--broker", "--workers", "--purge", "--verbose" })
+        Assert.Contains(output, l => l.Trim() == "pymar-worker [<FILE>] [options]");
+        foreach (var option in new[] { "-f, --assembly", "-p, --producer", "-s, --data-source", "-q, --broker", "-w, --workers", "-r, --purge", "-v, --verbose" })
         {
             Assert.Contains(output, l => l.TrimStart().Contains(option, StringComparison.Ordinal));
         }

@@ -73,4 +73,32 @@ public sealed class ConfigurationTests
         await worker.WaitForLineAsync("cannot consume yet", s_deadline);
         Assert.Equal(0, await worker.TerminateAsync(s_deadline));
     }
+
+    [Fact]
+    public async Task PymarsLineWithABareHostUsesTheConfiguredUserAndPassword()
+    {
+        var directory = Directory.CreateTempSubdirectory("pymar-worker-test-");
+        try
+        {
+            await File.WriteAllTextAsync(Path.Combine(directory.FullName, "appsettings.json"), """
+                { "Pymar": { "Broker": { "Uri": "amqp://other:otherpw@10.9.9.9/", "UserName": "fromfile", "Password": "filepw", "VirtualHost": "file" } } }
+                """);
+
+            // worker.py FILE -p PRODUCER -s DATA_SOURCE -q HOST -w N -v, as Pymar's README writes it.
+            await using var worker = WorkerProcess.Start(
+                [Programs.Examples, "-p", "IntegrationProducer", "-s", "IntegrationDataSource", "-q", "127.0.0.1:1", "-w", "4", "-v"],
+                workingDirectory: directory.FullName);
+            var line = await worker.WaitForLineAsync("pymar-worker ", s_deadline);
+
+            Assert.Contains("serving producers IntegrationProducer (data sources IntegrationDataSource) from Pymar.Examples.dll", line, StringComparison.Ordinal);
+            Assert.EndsWith("through RabbitMQ at amqp://fromfile@127.0.0.1:1/file with concurrency 4", line, StringComparison.Ordinal);
+            await worker.WaitForLineAsync("cannot consume yet", s_deadline);
+            Assert.Equal(0, await worker.TerminateAsync(s_deadline));
+            Assert.DoesNotContain(worker.Lines, l => l.Contains("filepw", StringComparison.Ordinal));
+        }
+        finally
+        {
+            directory.Delete(recursive: true);
+        }
+    }
 }

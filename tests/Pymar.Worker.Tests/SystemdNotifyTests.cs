@@ -14,11 +14,31 @@ public sealed class SystemdNotifyTests
     private static readonly TimeSpan s_deadline = TimeSpan.FromSeconds(60);
 
     [Fact]
-    public async Task ReadyArrivesOnceTheWorkerConsumesAndStoppingAfterSigterm()
+    public Task ReadyArrivesOnceTheWorkerConsumesAndStoppingAfterSigterm() =>
+        ReadyOnceConsumingThenStoppingAfterSigtermAsync(
+            program: null,
+            ["--assembly", Programs.Jobs, "--producer", nameof(SumProducer), "--data-source", nameof(ScaledRangeDataSource), "--broker", Broker.Uri],
+            [nameof(SumProducer)]);
+
+    [Fact]
+    public Task PymarsOwnLineWithABareHostIsReadyOnceConsuming() =>
+        ReadyOnceConsumingThenStoppingAfterSigtermAsync(
+            program: null,
+            [Programs.Jobs, "-p", nameof(SumProducer), "-s", nameof(ScaledRangeDataSource), "-q", "127.0.0.1", "-w", "2"],
+            [nameof(SumProducer)]);
+
+    /// <summary>A host built as users build theirs (the examples' <c>worker</c>: AddPymar + AddWorkers + UsePymarWorkerService).</summary>
+    [Fact]
+    public Task TheExamplesWorkerIsReadyOnceConsumingAndStoppingAfterSigterm() =>
+        ReadyOnceConsumingThenStoppingAfterSigtermAsync(
+            Programs.Examples,
+            ["worker", "-q", "127.0.0.1:5672", "--workers", "2"],
+            ["IntegrationProducer", "FastIntegrationProducer", "KeyedIntegrationProducer", "SquaredSumProducer", "WordCountProducer"]);
+
+    private static async Task ReadyOnceConsumingThenStoppingAfterSigtermAsync(string? program, string[] args, string[] producers)
     {
         var directory = Directory.CreateTempSubdirectory("pymar-notify-");
         var prefix = Broker.NewQueuePrefix();
-        var queue = prefix + nameof(SumProducer);
         try
         {
             var path = Path.Combine(directory.FullName, "notify.sock");
@@ -26,11 +46,15 @@ public sealed class SystemdNotifyTests
             socket.Bind(new UnixDomainSocketEndPoint(path));
 
             await using var worker = WorkerProcess.Start(
-                ["--assembly", Programs.Jobs, "--producer", nameof(SumProducer), "--data-source", nameof(ScaledRangeDataSource), "--broker", Broker.Uri],
-                new Dictionary<string, string> { ["NOTIFY_SOCKET"] = path, ["Pymar__Broker__QueuePrefix"] = prefix });
+                args,
+                new Dictionary<string, string> { ["NOTIFY_SOCKET"] = path, ["Pymar__Broker__QueuePrefix"] = prefix },
+                program: program);
 
             Assert.Equal("READY=1", await ReceiveAsync(socket, worker));
-            Assert.True(await Broker.ConsumerCountAsync(queue) >= 1, $"READY=1 arrived before the worker consumed {queue}.\n{worker.Describe()}");
+            foreach (var producer in producers)
+            {
+                Assert.True(await Broker.ConsumerCountAsync(prefix + producer) >= 1, $"READY=1 arrived before the worker consumed {prefix + producer}.\n{worker.Describe()}");
+            }
 
             var exit = worker.TerminateAsync(s_deadline);
             Assert.Equal("STOPPING=1", await ReceiveAsync(socket, worker));
@@ -40,7 +64,7 @@ public sealed class SystemdNotifyTests
         finally
         {
             directory.Delete(recursive: true);
-            await Broker.DeleteQueuesAsync(prefix, nameof(SumProducer));
+            await Broker.DeleteQueuesAsync(prefix, producers);
         }
     }
 

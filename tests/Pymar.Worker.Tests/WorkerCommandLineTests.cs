@@ -19,18 +19,44 @@ public sealed class WorkerCommandLineTests
         Assert.Equal(3, line.Workers);
         Assert.True(line.Purge);
         Assert.True(line.Verbose);
-        Assert.False(line.Help);
+    }
+
+    [Theory]
+    [InlineData("-f")]
+    [InlineData("--assembly")]
+    [InlineData("-a")]
+    [InlineData(null)]
+    public void PymarsLineParsesWithTheAssemblyFirstOrAsAnOption(string? assemblyFlag)
+    {
+        // worker.py ./this_example.py -s IntegrationDataSource -p IntegrationProducer -q 127.0.0.1 -w 4, and the keyed README's -f.
+        string[] assembly = assemblyFlag is null ? ["./jobs.dll"] : [assemblyFlag, "./jobs.dll"];
+        var line = WorkerCommandLine.Parse([.. assembly, "-s", "IntegrationDataSource", "-p", "IntegrationProducer", "-q", "127.0.0.1", "-w", "4", "-v", "-r"]);
+
+        Assert.Equal("./jobs.dll", line.AssemblyPath);
+        Assert.Equal(["IntegrationProducer"], line.Producers);
+        Assert.Equal(["IntegrationDataSource"], line.DataSources);
+        Assert.Equal("127.0.0.1", line.Broker);
+        Assert.Equal(4, line.Workers);
+        Assert.True(line.Purge);
+        Assert.True(line.Verbose);
     }
 
     [Fact]
-    public void HelpNeedsNothingElse() => Assert.True(WorkerCommandLine.Parse(["--help"]).Help);
+    public void TheAssemblyMayFollowTheOptions() =>
+        Assert.Equal("jobs.dll", WorkerCommandLine.Parse(["-p", "A", "-w", "2", "jobs.dll"]).AssemblyPath);
 
     [Theory]
-    [InlineData("--purge=yes", "--purge takes no value")]
-    [InlineData("--data-source=", "--data-source needs a value")]
-    [InlineData("stray", "unexpected argument 'stray'")]
-    [InlineData("--workers=-1", "--workers must be a positive whole number")]
+    [InlineData("--purge=yes", "unexpected argument 'yes'")]
+    [InlineData("--data-source=", "Required argument missing for option: '--data-source'")]
+    [InlineData("stray", "unexpected argument 'stray': the assembly is already given by --assembly 'jobs.dll'")]
+    [InlineData("--producer=-x", "--producer needs a value (got the option '-x')")]
+    [InlineData("--workers=-1", "--workers must be a positive whole number (got '-1')")]
     [InlineData("--workers=x", "--workers must be a positive whole number (got 'x')")]
+    [InlineData("-q=", "Required argument missing for option: '-q'")]
+    [InlineData("--broker=amqp://", "--broker must be a host, host:port, a comma-separated list of them (a cluster) or an amqp:// URI")]
+    [InlineData("-q=host:0", "'host:0' is not a host or host:port")]
+    [InlineData("-q=a,,b", "'' is not a host or host:port")]
+    [InlineData("-q=user@host", "'user@host' is not a host or host:port")]
     public void ABadArgumentSaysWhich(string arg, string message)
     {
         var ex = Assert.Throws<WorkerInputException>(() => WorkerCommandLine.Parse(["--assembly", "jobs.dll", "--producer", "A", arg]));
@@ -41,9 +67,67 @@ public sealed class WorkerCommandLineTests
     [Fact]
     public void TheAssemblyMayBeGivenOnlyOnce()
     {
-        var ex = Assert.Throws<WorkerInputException>(() => WorkerCommandLine.Parse(["-a", "a.dll", "-a", "b.dll", "-p", "A"]));
+        var twice = Assert.Throws<WorkerInputException>(() => WorkerCommandLine.Parse(["-a", "a.dll", "-a", "b.dll", "-p", "A"]));
+        var positionalAndOption = Assert.Throws<WorkerInputException>(() => WorkerCommandLine.Parse(["a.dll", "-f", "b.dll", "-p", "A"]));
 
-        Assert.Contains("given twice", ex.Message, StringComparison.Ordinal);
+        Assert.Contains("Option '-a' expects a single argument but 2 were provided", twice.Message, StringComparison.Ordinal);
+        Assert.Contains("unexpected argument 'a.dll': the assembly is already given by -f 'b.dll'", positionalAndOption.Message, StringComparison.Ordinal);
+    }
+
+    public static TheoryData<string, Dictionary<string, string?>> BrokerForms => new()
+    {
+        { "rabbit", new() { ["Pymar:Broker:Uri"] = "", ["Pymar:Broker:Host"] = "rabbit", ["Pymar:Broker:Port"] = null } },
+        { "127.0.0.1:5673", new() { ["Pymar:Broker:Uri"] = "", ["Pymar:Broker:Host"] = "127.0.0.1", ["Pymar:Broker:Port"] = "5673" } },
+        { "[::1]:5673", new() { ["Pymar:Broker:Uri"] = "", ["Pymar:Broker:Host"] = "::1", ["Pymar:Broker:Port"] = "5673" } },
+        {
+            "rabbit1:5673, rabbit2,rabbit3:5674",
+            new()
+            {
+                ["Pymar:Broker:Uri"] = "", ["Pymar:Broker:Host"] = "rabbit1", ["Pymar:Broker:Port"] = "5673",
+                ["Pymar:Broker:Hosts:0"] = "rabbit1:5673", ["Pymar:Broker:Hosts:1"] = "rabbit2", ["Pymar:Broker:Hosts:2"] = "rabbit3:5674",
+            }
+        },
+        { "amqp://u:p@h:5672/v", new() { ["Pymar:Broker:Uri"] = "amqp://u:p@h:5672/v" } },
+        { "amqps://h/", new() { ["Pymar:Broker:Uri"] = "amqps://h/" } },
+    };
+
+    [Theory]
+    [MemberData(nameof(BrokerForms))]
+    public void EachBrokerFormStandsForItsSettings(string broker, Dictionary<string, string?> expected)
+    {
+        var flags = WorkerConfiguration.Flags(WorkerCommandLine.Parse(["j.dll", "-p", "A", "-q", broker]));
+
+        Assert.Equal("RabbitMq", flags["Pymar:Transport"]);
+        flags.Remove("Pymar:Transport");
+        Assert.Equal(expected.OrderBy(p => p.Key, StringComparer.Ordinal), flags.OrderBy(p => p.Key, StringComparer.Ordinal));
+    }
+
+    [Fact]
+    public void ABareHostKeepsTheUserAndPasswordOfTheConfigurationAndOverridesItsUri()
+    {
+        var empty = Directory.CreateTempSubdirectory("pymar-worker-empty-");
+        try
+        {
+            var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
+            {
+                ["Pymar:Broker:Uri"] = "amqp://old@old-host/",
+                ["Pymar:Broker:UserName"] = "alice",
+                ["Pymar:Broker:Password"] = "secret",
+                ["Pymar:Broker:Port"] = "5999",
+            });
+            WorkerConfiguration.AddLayers(configuration, WorkerCommandLine.Parse(["j.dll", "-p", "A", "-q", "10.0.0.5"]), empty.FullName, empty.FullName);
+            var root = configuration.Build();
+
+            Assert.Equal("", root["Pymar:Broker:Uri"]);
+            Assert.Equal("10.0.0.5", root["Pymar:Broker:Host"]);
+            Assert.Null(root["Pymar:Broker:Port"]);
+            Assert.Equal("alice", root["Pymar:Broker:UserName"]);
+            Assert.Equal("secret", root["Pymar:Broker:Password"]);
+        }
+        finally
+        {
+            empty.Delete(recursive: true);
+        }
     }
 
     [Fact]

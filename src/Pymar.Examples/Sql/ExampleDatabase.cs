@@ -70,13 +70,6 @@ internal static partial class ExampleDatabase
         }
     }
 
-    /// <summary>The seed's documents: "one", "one two", … "one two three four five six".</summary>
-    public static IReadOnlyList<string> SeedDocuments()
-    {
-        string[] words = ["one", "two", "three", "four", "five", "six"];
-        return [.. Enumerable.Range(1, words.Length).Select(n => string.Join(' ', words.Take(n)))];
-    }
-
     /// <summary>The paragraphs of a text: the parts between blank lines, without the empty ones.</summary>
     public static IReadOnlyList<string> Paragraphs(string text) =>
         [.. BlankLines().Split(text).Select(p => p.Trim()).Where(p => p.Length > 0)];

@@ -80,7 +80,7 @@ public static class SqlExamples
         var database = services.GetRequiredKeyedService<SqlDatabase>(DatabaseName);
         var file = services.GetRequiredService<IConfiguration>()[FileKey];
         var documents = string.IsNullOrEmpty(file)
-            ? ExampleDatabase.SeedDocuments()
+            ? DocumentsDataSource.Documents
             : ExampleDatabase.Paragraphs(await ReadFileAsync(file, cancellationToken).ConfigureAwait(false));
         await PrepareAsync(database, () => ExampleDatabase.LoadDocumentsAsync(database, documents, cancellationToken)).ConfigureAwait(false);
 

@@ -1,164 +1,172 @@
-using System.Globalization;
+using System.CommandLine;
+using System.CommandLine.Help;
+using System.CommandLine.Parsing;
+using Pymar.CommandLine;
+using Pymar.Hosting.RabbitMq;
 
 namespace Pymar.Worker.CommandLine;
 
-/// <summary>The parsed command line of <c>pymar-worker</c>.</summary>
+/// <summary>
+/// The parsed command line of <c>pymar-worker</c>, read by System.CommandLine. Pymar's own line works as its README
+/// writes it: <c>pymar-worker FILE -p Producer -s DataSource -q HOST -w N [-v] [-r]</c>, as does <c>-f FILE</c>.
+/// </summary>
 internal sealed class WorkerCommandLine
 {
-    public const string Usage = """
-        usage: pymar-worker --assembly PATH --producer NAME [--producer NAME ...] [options]
-
+    private const string Description = """
         Serves the named producers of a compiled assembly as a worker pool until stopped (Pymar's worker.py).
-
-        options:
-          -a, --assembly PATH      the compiled assembly (.dll) holding the producers and data sources
-          -p, --producer NAME      a producer type to serve, by simple or full name (repeatable)
-          -s, --data-source NAME   a data source type its slices read, by simple or full name (repeatable)
-          -q, --broker URI         the RabbitMQ broker (amqp://user:pass@host:5672/vhost); sets Pymar:Broker:Uri
-          -w, --workers N          slices computed at once (Pymar:Worker:Concurrency; default: processor count)
-          -r, --purge              drop the waiting slices of the served producers on start (Pymar:Worker:PurgeOnStart)
-          -v, --verbose            log at debug level
-          -h, --help               show this text
 
         Settings are read from appsettings.json beside the program, then appsettings.json in the current directory,
         then environment variables (Pymar__Broker__Host, Pymar__Broker__Password, ...), then these flags.
         A public class implementing Pymar.Hosting.IPymarWorkerStartup in the assembly registers the services its
         producers and data sources take in their constructors.
 
-        exit codes: 0 stopped, 1 failed while running, 2 bad command line, assembly or type
+        Exit codes: 0 stopped, 1 failed while running, 2 bad command line, assembly or type.
         """;
 
-    private readonly List<string> _producers = [];
-    private readonly List<string> _dataSources = [];
-
-    private WorkerCommandLine()
+    private WorkerCommandLine(Symbols symbols, ParseResult result)
     {
+        AssemblyPath = result.GetValue(symbols.File) ?? result.GetValue(symbols.Assembly) ?? "";
+        Producers = result.GetValue(symbols.Producers) ?? [];
+        DataSources = result.GetValue(symbols.DataSources) ?? [];
+        Broker = result.GetValue(symbols.Broker);
+        Workers = result.GetValue(symbols.Workers);
+        Purge = result.GetValue(symbols.Purge);
+        Verbose = result.GetValue(symbols.Verbose);
     }
 
-    /// <summary>The assembly path as given.</summary>
-    public string? AssemblyPath { get; private set; }
+    /// <summary>The assembly path as given, positionally or by <c>--assembly</c>/<c>-f</c>.</summary>
+    public string AssemblyPath { get; }
 
     /// <summary>The producer type names as given, in order.</summary>
-    public IReadOnlyList<string> Producers => _producers;
+    public IReadOnlyList<string> Producers { get; }
 
     /// <summary>The data source type names as given, in order.</summary>
-    public IReadOnlyList<string> DataSources => _dataSources;
+    public IReadOnlyList<string> DataSources { get; }
 
-    public string? Broker { get; private set; }
+    /// <summary>The broker as given (<see cref="BrokerArgument"/>), checked.</summary>
+    public string? Broker { get; }
 
-    public int? Workers { get; private set; }
+    public int? Workers { get; }
 
-    public bool Purge { get; private set; }
+    public bool Purge { get; }
 
-    public bool Verbose { get; private set; }
-
-    public bool Help { get; private set; }
+    public bool Verbose { get; }
 
     /// <summary>
-    /// Parses <paramref name="args"/>; throws <see cref="WorkerInputException"/> with a one-line reason. Unless
-    /// <c>--help</c> is given, <c>--assembly</c> and at least one <c>--producer</c> are required.
+    /// The command: its action gets the parsed line. <c>-h</c>/<c>--help</c> prints the help instead; errors are the
+    /// caller's to print (<see cref="OptionRules.FirstError"/>), so that a bad line is one line on stderr.
     /// </summary>
+    public static Command CreateCommand(Func<WorkerCommandLine, CancellationToken, Task<int>> run)
+    {
+        ArgumentNullException.ThrowIfNull(run);
+        return Build(new Symbols(), run);
+    }
+
+    /// <summary>Parses <paramref name="args"/>; throws <see cref="WorkerInputException"/> with a one-line reason.</summary>
     public static WorkerCommandLine Parse(IReadOnlyList<string> args)
     {
-        ArgumentNullException.ThrowIfNull(args);
-        var line = new WorkerCommandLine();
-        for (var i = 0; i < args.Count; i++)
+        var symbols = new Symbols();
+        var result = Build(symbols, (_, _) => Task.FromResult(0)).Parse(args);
+        return OptionRules.FirstError(result) is { } error ? throw new WorkerInputException(error) : new WorkerCommandLine(symbols, result);
+    }
+
+    private static Command Build(Symbols symbols, Func<WorkerCommandLine, CancellationToken, Task<int>> run)
+    {
+        // A Command, not a RootCommand, so that help names the program as users type it, however it was started.
+        var command = new Command("pymar-worker", Description) { new HelpOption(), symbols.File, symbols.Assembly, symbols.Producers, symbols.DataSources, symbols.Broker, symbols.Workers, symbols.Purge, symbols.Verbose };
+        command.Validators.Add(result => Validate(symbols, result));
+        command.SetAction((result, cancellationToken) => run(new WorkerCommandLine(symbols, result), cancellationToken));
+        return command;
+    }
+
+    /// <summary>
+    /// Checks that span symbols, in the order a user would fix them: an option with no value (System.CommandLine
+    /// takes the next option as its value), then the assembly, given once as FILE or as --assembly/-f.
+    /// </summary>
+    private static void Validate(Symbols symbols, CommandResult result)
+    {
+        foreach (var named in symbols.Named)
         {
-            var (option, inlineValue) = Split(args[i]);
-            switch (option)
+            if (result.GetResult(named) is { } given && given.Tokens.FirstOrDefault(t => string.IsNullOrWhiteSpace(t.Value) || t.Value.StartsWith('-')) is { } token)
             {
-                case "-h" or "--help" or "-?":
-                    line.Help = true;
-                    break;
-                case "-a" or "--assembly":
-                    line.AssemblyPath = line.AssemblyPath is null
-                        ? Value(args, ref i, option, inlineValue)
-                        : throw new WorkerInputException($"{option} is given twice: one assembly per worker.");
-                    break;
-                case "-p" or "--producer":
-                    line._producers.Add(Value(args, ref i, option, inlineValue));
-                    break;
-                case "-s" or "--data-source":
-                    line._dataSources.Add(Value(args, ref i, option, inlineValue));
-                    break;
-                case "-q" or "--broker":
-                    line.Broker = BrokerUri(option, Value(args, ref i, option, inlineValue));
-                    break;
-                case "-w" or "--workers":
-                    line.Workers = PositiveInt(option, Value(args, ref i, option, inlineValue));
-                    break;
-                case "-r" or "--purge":
-                    line.Purge = NoValue(option, inlineValue);
-                    break;
-                case "-v" or "--verbose":
-                    line.Verbose = NoValue(option, inlineValue);
-                    break;
-                default:
-                    throw new WorkerInputException(option.StartsWith('-')
-                        ? $"unknown option '{option}' (see --help)."
-                        : $"unexpected argument '{option}': options take the form --name value (see --help).");
+                result.AddError(token.Value.Length == 0
+                    ? $"{given.IdentifierToken?.Value} needs a value."
+                    : $"{given.IdentifierToken?.Value} needs a value (got the option '{token.Value}').");
+                return;
             }
         }
 
-        if (!line.Help)
+        var file = result.GetValue(symbols.File);
+        var option = result.GetResult(symbols.Assembly);
+        if (file is ['-', _, ..])
         {
-            if (line.AssemblyPath is null)
-            {
-                throw new WorkerInputException("--assembly is required: the path of the compiled assembly holding the producers (see --help).");
-            }
-
-            if (line._producers.Count == 0)
-            {
-                throw new WorkerInputException("--producer is required: name at least one producer type to serve (see --help).");
-            }
+            result.AddError($"unknown option '{file}'.");
         }
-
-        return line;
+        else if (file is not null && option is not null)
+        {
+            result.AddError($"unexpected argument '{file}': the assembly is already given by {option.IdentifierToken?.Value} '{result.GetValue(symbols.Assembly)}' (one assembly per worker).");
+        }
+        else if (file is null && option is null)
+        {
+            result.AddError("the assembly is required: give its path first (pymar-worker FILE -p NAME) or as --assembly PATH.");
+        }
     }
 
-    /// <summary>Splits <c>--name=value</c>; other arguments have no inline value.</summary>
-    private static (string Option, string? Value) Split(string arg)
+    /// <summary>The options and argument, made anew for each command: System.CommandLine links a symbol to its parents.</summary>
+    private sealed class Symbols
     {
-        if (arg.StartsWith("--", StringComparison.Ordinal) && arg.IndexOf('=', StringComparison.Ordinal) is > 2 and var at)
+        /// <summary>The options whose value names something, so never starts with '-'.</summary>
+        public Option[] Named => [Assembly, Producers, DataSources];
+
+        public Argument<string?> File { get; } = new("FILE")
         {
-            return (arg[..at], arg[(at + 1)..]);
-        }
+            Description = "The compiled assembly (.dll) holding the producers and data sources (or --assembly)",
+            Arity = ArgumentArity.ZeroOrOne,
+            };
 
-        return (arg, null);
-    }
-
-    private static string Value(IReadOnlyList<string> args, ref int i, string option, string? inlineValue)
-    {
-        var value = inlineValue ?? (i + 1 < args.Count && !IsOption(args[i + 1]) ? args[++i] : null);
-        return string.IsNullOrWhiteSpace(value) ? throw new WorkerInputException($"{option} needs a value (see --help).") : value;
-    }
-
-    private static bool IsOption(string arg) => arg.Length > 1 && arg[0] == '-' && !char.IsDigit(arg[1]);
-
-    private static bool NoValue(string option, string? inlineValue) =>
-        inlineValue is null ? true : throw new WorkerInputException($"{option} takes no value (got '{inlineValue}').");
-
-    private static int PositiveInt(string option, string value) =>
-        int.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out var n) && n > 0
-            ? n
-            : throw new WorkerInputException($"{option} must be a positive whole number (got '{value}').");
-
-    private static string BrokerUri(string option, string value) =>
-        Uri.TryCreate(value, UriKind.Absolute, out var uri) && uri.Scheme is "amqp" or "amqps" && uri.Host.Length > 0
-            ? value
-            : throw new WorkerInputException($"{option} must be an amqp:// or amqps:// URI such as amqp://user:pass@host:5672/vhost (got '{Redact(value)}').");
-
-    /// <summary>Hides a password in a URI echoed back in an error.</summary>
-    private static string Redact(string value)
-    {
-        var scheme = value.IndexOf("://", StringComparison.Ordinal);
-        var at = value.LastIndexOf('@');
-        if (scheme < 0 || at < scheme)
+        public Option<string?> Assembly { get; } = new("--assembly", "-a", "-f")
         {
-            return value;
-        }
+            Description = "The compiled assembly (.dll), when not given as FILE",
+            HelpName = "PATH",
+        };
 
-        var colon = value.IndexOf(':', scheme + 3);
-        return colon < 0 || colon > at ? value : string.Concat(value.AsSpan(0, colon + 1), "***", value.AsSpan(at));
+        public Option<string[]> Producers { get; } = new("--producer", "-p")
+        {
+            Description = "A producer type to serve, by simple or full name (repeatable)",
+            HelpName = "NAME",
+            Required = true,
+        };
+
+        public Option<string[]> DataSources { get; } = new("--data-source", "-s")
+        {
+            Description = "A data source type its slices read, by simple or full name (repeatable)",
+            HelpName = "NAME",
+        };
+
+        public Option<string?> Broker { get; } = new("--broker", "-q")
+        {
+            Description = $"The RabbitMQ broker: {BrokerArgument.Forms}; user and password come from Pymar:Broker unless the URI has them",
+            HelpName = "HOST|URI",
+            Validators = { OptionRules.Broker },
+        };
+
+        public Option<int?> Workers { get; } = new("--workers", "-w")
+        {
+            Description = "Slices computed at once (Pymar:Worker:Concurrency; default: processor count)",
+            HelpName = "N",
+            CustomParser = OptionRules.PositiveInt,
+        };
+
+        public Option<bool> Purge { get; } = new("--purge", "-r")
+        {
+            Arity = ArgumentArity.Zero,
+            Description = "Drop the waiting slices of the served producers on start (Pymar:Worker:PurgeOnStart)",
+        };
+
+        public Option<bool> Verbose { get; } = new("--verbose", "-v")
+        {
+            Arity = ArgumentArity.Zero,
+            Description = "Log at debug level",
+        };
     }
 }

@@ -42,7 +42,10 @@ internal static class WorkerConfiguration
         if (line.Broker is { } broker)
         {
             flags[$"{PymarOptions.SectionName}:Transport"] = RabbitMqTransport.Name;
-            flags[$"{RabbitMqOptions.SectionName}:Uri"] = broker;
+            foreach (var (key, value) in BrokerArgument.ToSettings(broker, out var error) ?? throw new WorkerInputException($"--broker {error}"))
+            {
+                flags[key] = value;
+            }
         }
 
         if (line.Workers is { } workers)

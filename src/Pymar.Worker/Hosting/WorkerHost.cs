@@ -2,7 +2,6 @@ using System.Runtime.Versioning;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
-using Microsoft.Extensions.Hosting.Systemd;
 using Microsoft.Extensions.Hosting.WindowsServices;
 using Microsoft.Extensions.Logging;
 using Pymar.Hosting;
@@ -17,8 +16,6 @@ internal static class WorkerHost
 {
     /// <summary>The service name under the Windows service manager.</summary>
     public const string ServiceName = "pymar-worker";
-
-    private const string NotifySocket = "NOTIFY_SOCKET";
 
     public static IHost Build(WorkerCommandLine line, JobAssembly jobs, IReadOnlyList<Type> producers, IReadOnlyList<Type> dataSources)
     {
@@ -53,7 +50,7 @@ internal static class WorkerHost
             preserveStaticLogger: true,
             writeToProviders: asWindowsService);
 
-        AddServiceLifetimes(builder.Services);
+        builder.Services.AddPymarWorkerService(ServiceName);
 
         var pymar = builder.Services.AddPymar(builder.Configuration).UseRabbitMq();
 
@@ -95,22 +92,4 @@ internal static class WorkerHost
 
     [SupportedOSPlatform("windows")]
     private static void AddEventLog(ILoggingBuilder logging) => logging.AddEventLog(settings => settings.SourceName = ServiceName);
-
-    /// <summary>
-    /// systemd (Type=notify: READY=1, STOPPING=1, SIGTERM) and the Windows service manager; each is a no-op
-    /// unless the process runs under it.
-    /// </summary>
-    private static void AddServiceLifetimes(IServiceCollection services)
-    {
-        services.AddSingleton<ISystemdNotifier, ReadyWhenConsumingNotifier>();
-        services.AddSystemd();
-        if (!SystemdHelpers.IsSystemdService() && !string.IsNullOrEmpty(Environment.GetEnvironmentVariable(NotifySocket)) && !OperatingSystem.IsWindows())
-        {
-            // systemd set a notify socket, but our parent is not systemd itself (ExecStart through a shell or a
-            // wrapper script): notify anyway, or systemd would wait for READY=1 until its start timeout.
-            services.AddSingleton<IHostLifetime, SystemdLifetime>();
-        }
-
-        services.AddWindowsService(options => options.ServiceName = ServiceName);
-    }
 }

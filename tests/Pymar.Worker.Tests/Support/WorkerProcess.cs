@@ -40,8 +40,11 @@ public sealed class WorkerProcess : IAsyncDisposable
     /// <summary>Every line so far, stdout first.</summary>
     public IReadOnlyList<string> Lines => [.. Output, .. Error];
 
-    /// <summary>Starts the worker with <paramref name="args"/>, <paramref name="environment"/> added, in <paramref name="workingDirectory"/> (or a new empty one).</summary>
-    public static WorkerProcess Start(IEnumerable<string> args, IReadOnlyDictionary<string, string>? environment = null, string? workingDirectory = null)
+    /// <summary>
+    /// Starts the worker (or another <paramref name="program"/> dll) with <paramref name="args"/>, <paramref name="environment"/>
+    /// added, in <paramref name="workingDirectory"/> (or a new empty one).
+    /// </summary>
+    public static WorkerProcess Start(IEnumerable<string> args, IReadOnlyDictionary<string, string>? environment = null, string? workingDirectory = null, string? program = null)
     {
         var owned = workingDirectory is null ? Directory.CreateTempSubdirectory("pymar-worker-test-").FullName : null;
         var info = new ProcessStartInfo(Programs.Dotnet)
@@ -54,7 +57,7 @@ public sealed class WorkerProcess : IAsyncDisposable
             StandardOutputEncoding = Encoding.UTF8,
             StandardErrorEncoding = Encoding.UTF8,
         };
-        info.ArgumentList.Add(Programs.Worker);
+        info.ArgumentList.Add(program ?? Programs.Worker);
         foreach (var arg in args)
         {
             info.ArgumentList.Add(arg);
