@@ -24,6 +24,7 @@ internal sealed class RabbitMqEventBus : IPymarEventBus, IAsyncDisposable
     private readonly ILogger _logger;
     private readonly SemaphoreSlim _publishLock = new(1, 1);
     private IChannel? _publishChannel;
+    private int _disposed;
 
     public RabbitMqEventBus(IOptions<RabbitMqOptions> options, ILogger<RabbitMqEventBus> logger)
     {
@@ -62,7 +63,13 @@ internal sealed class RabbitMqEventBus : IPymarEventBus, IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
-        if (_publishChannel is { } channel)
+        // Registered as itself and as IPymarEventBus, the container disposes it twice.
+        if (Interlocked.Exchange(ref _disposed, 1) != 0)
+        {
+            return;
+        }
+
+        if (Interlocked.Exchange(ref _publishChannel, null) is { } channel)
         {
             await CloseQuietlyAsync(channel).ConfigureAwait(false);
         }
@@ -80,7 +87,7 @@ internal sealed class RabbitMqEventBus : IPymarEventBus, IAsyncDisposable
         {
             await channel.CloseAsync().ConfigureAwait(false);
         }
-        catch (Exception ex) when (ex is AlreadyClosedException or OperationInterruptedException or IOException or TimeoutException or OperationCanceledException)
+        catch (Exception ex) when (ex is AlreadyClosedException or OperationInterruptedException or IOException or TimeoutException or OperationCanceledException or ObjectDisposedException)
         {
             // A channel that is already gone.
         }
@@ -135,12 +142,10 @@ internal sealed class RabbitMqEventBus : IPymarEventBus, IAsyncDisposable
                 // Stopped while waiting for the broker.
             }
 
-            if (_channel is { } channel)
+            if (Interlocked.Exchange(ref _channel, null) is { } channel)
             {
                 await CloseQuietlyAsync(channel).ConfigureAwait(false);
             }
-
-            _stop.Dispose();
         }
 
         private static bool IsBrokerFault(Exception ex) =>
