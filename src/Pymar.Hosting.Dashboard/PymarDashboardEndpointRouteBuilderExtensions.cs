@@ -3,6 +3,7 @@ using System.Text.Json;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
 using Pymar.Hosting.Dashboard;
 using Pymar.Hosting.Dashboard.State;
@@ -31,7 +32,7 @@ public static class PymarDashboardEndpointRouteBuilderExtensions
         group.MapGet("/", (HttpContext context) => ServePage(context, prefix));
         group.MapGet("/api/state", (DashboardState state) =>
             Results.Text(JsonSerializer.Serialize(state.Snapshot(), DashboardJsonContext.Default.DashboardSnapshot), "application/json", Encoding.UTF8));
-        group.MapGet("/events", (HttpContext context, DashboardState state) => StreamAsync(context, state));
+        group.MapGet("/events", (HttpContext context, DashboardState state, IHostApplicationLifetime lifetime) => StreamAsync(context, state, lifetime));
         if (endpoints.ServiceProvider.GetService<IOptions<PymarDashboardOptions>>()?.Value.AuthorizationPolicy is { Length: > 0 } policy)
         {
             group.RequireAuthorization(policy);
@@ -51,13 +52,15 @@ public static class PymarDashboardEndpointRouteBuilderExtensions
         return Results.Content(html, "text/html; charset=utf-8");
     }
 
-    private static async Task StreamAsync(HttpContext context, DashboardState state)
+    private static async Task StreamAsync(HttpContext context, DashboardState state, IHostApplicationLifetime lifetime)
     {
         var response = context.Response;
         response.Headers.ContentType = "text/event-stream";
         response.Headers.CacheControl = "no-cache";
         response.Headers["X-Accel-Buffering"] = "no";
-        var aborted = context.RequestAborted;
+        // An open feed must not hold the host's shutdown until its timeout: it ends when the host stops.
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted, lifetime.ApplicationStopping);
+        var aborted = stop.Token;
         var sentVersion = -1L;
         var sentAt = DateTimeOffset.MinValue;
         using var timer = new PeriodicTimer(TimeSpan.FromMilliseconds(250));

@@ -3,7 +3,8 @@ function pymarJobColour(jobId) {
   let hash = 0;
   const text = String(jobId || "");
   for (let i = 0; i < text.length; i++) { hash = (hash * 31 + text.charCodeAt(i)) | 0; }
-  return "hsl(" + (Math.abs(hash) % 360) + ", 62%, 52%)";
+  // The golden angle spreads neighbouring hashes around the colour wheel.
+  return "hsl(" + Math.round(Math.abs(hash) * 137.508 % 360) + ", 62%, 52%)";
 }
 
 function pymarDuration(ms) {
