@@ -8,6 +8,7 @@ using RabbitMQ.Client;
 namespace Pymar.Hosting.Dashboard.Tests.Events;
 
 /// <summary>The events exchange on the real broker (deploy/rabbitmq/start-local.sh, 127.0.0.1:5672).</summary>
+[Collection(BrokerCollection.Name)]
 public sealed class RabbitMqEventBusTests : IAsyncLifetime
 {
     private const string BrokerUri = "amqp://guest:guest@127.0.0.1:5672/";
