@@ -14,6 +14,7 @@ if (string.IsNullOrEmpty(builder.Configuration["urls"]) && string.IsNullOrEmpty(
     builder.WebHost.UseUrls("http://127.0.0.1:5140");
 }
 
+builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
 builder.Services.AddPymar(builder.Configuration).UseRabbitMqEvents().AddDashboard();
 builder.Services.AddOpenTelemetry().WithMetrics(metrics => metrics.AddMeter(PymarTelemetry.Name).AddPrometheusExporter());
 
