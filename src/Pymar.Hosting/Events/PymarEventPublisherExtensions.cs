@@ -41,8 +41,8 @@ public static class PymarEventPublisherExtensions
     /// <param name="producer">The producer's name.</param>
     /// <param name="sliceIndex">The slice's index.</param>
     /// <param name="attempt">The delivery attempt, 1 for the first.</param>
-    /// <param name="slot">The worker's slot (0-based) that runs it.</param>
-    public static bool SliceStarted(this IPymarEventPublisher publisher, string jobId, string producer, int sliceIndex, int attempt, int slot)
+    /// <param name="slot">The worker's slot (0-based) that runs it: its task-stream lane; null lets the reader pick a free lane.</param>
+    public static bool SliceStarted(this IPymarEventPublisher publisher, string jobId, string producer, int sliceIndex, int attempt, int? slot)
     {
         ArgumentNullException.ThrowIfNull(publisher);
         return publisher.IsEnabled && publisher.Publish(new PymarEvent
@@ -62,9 +62,9 @@ public static class PymarEventPublisherExtensions
     /// <param name="producer">The producer's name.</param>
     /// <param name="sliceIndex">The slice's index.</param>
     /// <param name="attempt">The delivery attempt, 1 for the first.</param>
-    /// <param name="slot">The worker's slot (0-based) that ran it.</param>
+    /// <param name="slot">The worker's slot (0-based) that ran it; null lets the reader pick a free lane.</param>
     /// <param name="duration">How long it ran.</param>
-    public static bool SliceFinished(this IPymarEventPublisher publisher, string jobId, string producer, int sliceIndex, int attempt, int slot, TimeSpan duration)
+    public static bool SliceFinished(this IPymarEventPublisher publisher, string jobId, string producer, int sliceIndex, int attempt, int? slot, TimeSpan duration)
     {
         ArgumentNullException.ThrowIfNull(publisher);
         return publisher.IsEnabled && publisher.Publish(new PymarEvent
@@ -85,10 +85,10 @@ public static class PymarEventPublisherExtensions
     /// <param name="producer">The producer's name.</param>
     /// <param name="sliceIndex">The slice's index.</param>
     /// <param name="attempt">The delivery attempt, 1 for the first.</param>
-    /// <param name="slot">The worker's slot (0-based) that ran it.</param>
+    /// <param name="slot">The worker's slot (0-based) that ran it; null lets the reader pick a free lane.</param>
     /// <param name="duration">How long it ran.</param>
     /// <param name="error">A one-line reason, such as the exception's type and message.</param>
-    public static bool SliceFailed(this IPymarEventPublisher publisher, string jobId, string producer, int sliceIndex, int attempt, int slot, TimeSpan duration, string error)
+    public static bool SliceFailed(this IPymarEventPublisher publisher, string jobId, string producer, int sliceIndex, int attempt, int? slot, TimeSpan duration, string error)
     {
         ArgumentNullException.ThrowIfNull(publisher);
         return publisher.IsEnabled && publisher.Publish(new PymarEvent
