@@ -63,6 +63,11 @@ public sealed class DashboardBrowserTests : IAsyncLifetime
         Driver.GetScreenshot().SaveAsFile(RepositoryPaths.Artifacts("dashboard.png"));
         Assert.Empty(Chromium.ConsoleErrors(Driver));
 
+        // Garbage on the exchange is counted on the page, and the page goes on updating.
+        host.State.OnMalformed("not an event");
+        host.State.OnMalformed("not an event");
+        await Eventually.TrueAsync(() => Text("#counts")?.EndsWith("2 malformed ignored", StringComparison.Ordinal) == true, s_timeout, "two malformed messages counted on the page");
+
         await heartbeatsB.CancelAsync();
         await beatB;
         await Eventually.TrueAsync(() => Rows($"#workers tr.worker[data-worker='{workerB}'][data-state='stale']") == 1, s_timeout, "worker B stale once its heartbeats stop");

@@ -2,6 +2,7 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
+using Pymar.Hosting.Dashboard.State;
 using Pymar.Hosting.Events;
 
 namespace Pymar.Hosting.Dashboard.Tests.Support;
@@ -22,6 +23,9 @@ internal sealed class DashboardHost : IAsyncDisposable
     public Uri Page => new(Address, "/pymar/");
 
     public IPymarEventBus Bus => _app.Services.GetRequiredService<IPymarEventBus>();
+
+    /// <summary>The dashboard's state, to hand it garbage as the RabbitMQ subscription would (the in-process bus carries none).</summary>
+    public DashboardState State => _app.Services.GetRequiredService<DashboardState>();
 
     public static async Task<DashboardHost> StartAsync(Action<PymarDashboardOptions>? configure = null)
     {
