@@ -7,6 +7,7 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 ./deploy/rabbitmq/start-local.sh
 ./deploy/postgres/start-local.sh
 ./deploy/rabbitmq/start-chaos.sh   # a second broker that fault tests may restart (5673, TLS on 5674)
+./deploy/browser/install.sh        # Debian's chromium and chromium-driver for the dashboard's browser tests
 
 results=artifacts/test-results
 rm -rf "$results"

@@ -1,0 +1,13 @@
+using System.Text.Json.Serialization;
+
+namespace Pymar.Hosting.Events;
+
+/// <summary>Source-generated camel-case JSON of <see cref="PymarEvent"/>; unknown members are ignored (newer senders).</summary>
+[JsonSourceGenerationOptions(
+    PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase,
+    DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]
+[JsonSerializable(typeof(PymarEvent))]
+[JsonSerializable(typeof(IReadOnlyList<PymarEvent>))]
+internal sealed partial class PymarEventJsonContext : JsonSerializerContext
+{
+}
