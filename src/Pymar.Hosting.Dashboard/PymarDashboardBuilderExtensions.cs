@@ -19,9 +19,9 @@ public static class PymarDashboardBuilderExtensions
         ArgumentNullException.ThrowIfNull(builder);
         builder.AddEvents();
         var options = builder.Services.AddOptions<PymarDashboardOptions>();
-        if (builder.Configuration is { } configuration)
+        if (!builder.Services.Any(d => d.ServiceType == typeof(DashboardState)))
         {
-            options.Bind(configuration.GetSection(PymarDashboardOptions.SectionName));
+            options.BindConfiguration(PymarDashboardOptions.SectionName);
         }
 
         if (configure is not null)

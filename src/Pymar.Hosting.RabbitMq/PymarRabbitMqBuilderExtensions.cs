@@ -19,13 +19,9 @@ public static class PymarRabbitMqBuilderExtensions
     public static IPymarBuilder UseRabbitMq(this IPymarBuilder builder, Action<RabbitMqOptions>? configure = null)
     {
         ArgumentNullException.ThrowIfNull(builder);
-        var options = builder.Services.AddOptions<RabbitMqOptions>();
-
-        // Once only: binding the section a second time would append Hosts to themselves.
+        var options = AddBrokerOptions(builder.Services);
         if (!builder.Services.Any(d => d.ServiceType == typeof(RabbitMqTransport)))
         {
-            options.BindConfiguration(RabbitMqOptions.SectionName).ValidateOnStart();
-            builder.Services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<RabbitMqOptions>, RabbitMqOptionsValidator>());
             builder.Services.AddSingleton(static sp => new RabbitMqTransport(
                 sp.GetRequiredService<IOptions<RabbitMqOptions>>().Value,
                 sp.GetRequiredService<ILogger<RabbitMqTransport>>(),
@@ -40,4 +36,24 @@ public static class PymarRabbitMqBuilderExtensions
 
         return builder;
     }
+
+    /// <summary>
+    /// Binds <see cref="RabbitMqOptions"/> from <c>Pymar:Broker</c> once per service collection (binding the section a
+    /// second time would append <c>Hosts</c> to themselves), validated at start.
+    /// </summary>
+    internal static OptionsBuilder<RabbitMqOptions> AddBrokerOptions(IServiceCollection services)
+    {
+        var options = services.AddOptions<RabbitMqOptions>();
+        if (!services.Any(d => d.ServiceType == typeof(BrokerOptionsBound)))
+        {
+            services.AddSingleton<BrokerOptionsBound>();
+            options.BindConfiguration(RabbitMqOptions.SectionName).ValidateOnStart();
+            services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<RabbitMqOptions>, RabbitMqOptionsValidator>());
+        }
+
+        return options;
+    }
+
+    /// <summary>Marks that <c>Pymar:Broker</c> is bound.</summary>
+    private sealed class BrokerOptionsBound;
 }

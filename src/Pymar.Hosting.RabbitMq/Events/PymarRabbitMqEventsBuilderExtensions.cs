@@ -21,18 +21,12 @@ public static class PymarRabbitMqEventsBuilderExtensions
     {
         ArgumentNullException.ThrowIfNull(builder);
         builder.AddEvents();
-        var options = builder.Services.AddOptions<RabbitMqOptions>();
-        if (builder.Configuration is { } configuration && !builder.Services.Any(d => d.ServiceType == typeof(RabbitMqEventBus)))
-        {
-            options.Bind(configuration.GetSection(RabbitMqOptions.SectionName));
-        }
-
+        var options = PymarRabbitMqBuilderExtensions.AddBrokerOptions(builder.Services);
         if (configure is not null)
         {
             options.Configure(configure);
         }
 
-        builder.Services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<RabbitMqOptions>, RabbitMqOptionsValidator>());
         builder.Services.TryAddSingleton<RabbitMqEventBus>();
         builder.Services.RemoveAll<IPymarEventBus>();
         builder.Services.AddSingleton<IPymarEventBus>(static sp => sp.GetRequiredService<RabbitMqEventBus>());

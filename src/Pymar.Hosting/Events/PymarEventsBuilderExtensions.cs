@@ -22,9 +22,9 @@ public static class PymarEventsBuilderExtensions
         ArgumentNullException.ThrowIfNull(builder);
         var services = builder.Services;
         var options = services.AddOptions<PymarEventsOptions>();
-        if (builder.Configuration is { } configuration && !services.Any(d => d.ServiceType == typeof(EventsMarker)))
+        if (!services.Any(d => d.ServiceType == typeof(EventsMarker)))
         {
-            options.Bind(configuration.GetSection(PymarEventsOptions.SectionName));
+            options.BindConfiguration(PymarEventsOptions.SectionName);
         }
 
         if (configure is not null)
