@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Hosting;
@@ -118,9 +117,7 @@ public sealed class ChaosTests : IAsyncLifetime
     {
         foreach (var host in _hosts)
         {
-            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(10));
-            await host.StopAsync(timeout.Token);
-            host.Dispose();
+            await host.StopAndDisposeAsync();
         }
     }
 
@@ -129,32 +126,29 @@ public sealed class ChaosTests : IAsyncLifetime
 
     private async Task<IHost> StartHostAsync(CapturedLogs logs, string uri, int workers, bool health = false, Action<Dictionary<string, string?>>? configure = null)
     {
-        var configuration = new Dictionary<string, string?>
-        {
-            ["Pymar:Transport"] = "RabbitMq",
-            ["Pymar:Broker:Uri"] = uri,
-            ["Pymar:Broker:QueuePrefix"] = _prefix,
-            ["Pymar:FallBackToLocal"] = "false",
-        };
+        var configuration = TestHost.RabbitMqConfiguration(_prefix, uri);
         configure?.Invoke(configuration);
-        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { Args = [], DisableDefaults = true });
-        builder.Configuration.AddInMemoryCollection(configuration);
-        builder.Logging.ClearProviders().AddProvider(logs).SetMinimumLevel(LogLevel.Information);
-        var pymar = builder.Services.AddPymar(builder.Configuration).AddExamples().AddProducer<SlowSquaredSumProducer>().AddProducer<OutlivingSquaredSumProducer>().UseRabbitMq();
-        builder.Services.AddSingleton(logs);
-        if (workers > 0)
-        {
-            pymar.AddWorkers(o => o.Concurrency = workers);
-        }
-
-        if (health)
-        {
-            builder.Services.AddHealthChecks().AddPymar();
-        }
-
-        var host = builder.Build();
+        var host = await TestHost.StartAsync(
+            configuration,
+            pymar =>
+            {
+                pymar.AddExamples().AddProducer<SlowSquaredSumProducer>().AddProducer<OutlivingSquaredSumProducer>().UseRabbitMq();
+                if (workers > 0)
+                {
+                    pymar.AddWorkers(o => o.Concurrency = workers);
+                }
+            },
+            logs,
+            LogLevel.Information,
+            (services, _) =>
+            {
+                services.AddSingleton(logs);
+                if (health)
+                {
+                    services.AddHealthChecks().AddPymar();
+                }
+            });
         _hosts.Add(host);
-        await host.StartAsync();
         if (workers > 0)
         {
             await host.Services.GetRequiredService<WorkerService>().Consuming.WaitAsync(s_deadline);
