@@ -54,6 +54,16 @@ public static class TestBroker
         }
     }
 
+    /// <summary><see cref="InspectQueueAsync(IConnection, string)"/> on a connection of its own.</summary>
+    public static async Task<QueueDeclareOk?> InspectQueueAsync(string queue)
+    {
+        var connection = await ConnectAsync("pymar tests").ConfigureAwait(false);
+        await using (connection.ConfigureAwait(false))
+        {
+            return await InspectQueueAsync(connection, queue).ConfigureAwait(false);
+        }
+    }
+
     /// <summary>
     /// Deletes what the hosts of prefix <paramref name="prefix"/> declared: the work queues of
     /// <paramref name="producers"/>, the dead-letter queue and the control exchange, where they exist.

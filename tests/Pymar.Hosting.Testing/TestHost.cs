@@ -40,14 +40,25 @@ public static class TestHost
         return host;
     }
 
-    /// <summary>The keys that put a host on RabbitMQ at <paramref name="brokerUri"/> under <paramref name="queuePrefix"/>.</summary>
-    public static Dictionary<string, string?> RabbitMqConfiguration(string queuePrefix, string brokerUri = TestBroker.Uri, bool fallBackToLocal = false) => new()
+    /// <summary>
+    /// The keys that put a host on RabbitMQ at <paramref name="brokerUri"/> under <paramref name="queuePrefix"/>;
+    /// <paramref name="fallBackToLocal"/> null leaves the fallback at its default.
+    /// </summary>
+    public static Dictionary<string, string?> RabbitMqConfiguration(string queuePrefix, string brokerUri = TestBroker.Uri, bool? fallBackToLocal = false)
     {
-        ["Pymar:Transport"] = "RabbitMq",
-        ["Pymar:Broker:Uri"] = brokerUri,
-        ["Pymar:Broker:QueuePrefix"] = queuePrefix,
-        ["Pymar:FallBackToLocal"] = fallBackToLocal ? "true" : "false",
-    };
+        var configuration = new Dictionary<string, string?>
+        {
+            ["Pymar:Transport"] = "RabbitMq",
+            ["Pymar:Broker:Uri"] = brokerUri,
+            ["Pymar:Broker:QueuePrefix"] = queuePrefix,
+        };
+        if (fallBackToLocal is { } fallBack)
+        {
+            configuration["Pymar:FallBackToLocal"] = fallBack ? "true" : "false";
+        }
+
+        return configuration;
+    }
 
     /// <summary>Stops <paramref name="host"/> within <paramref name="deadline"/> (10 s by default), then disposes it.</summary>
     public static async Task StopAndDisposeAsync(this IHost host, TimeSpan? deadline = null)

@@ -17,7 +17,7 @@ public sealed class SystemdNotifyTests
     public async Task ReadyArrivesOnceTheWorkerConsumesAndStoppingAfterSigterm()
     {
         var directory = Directory.CreateTempSubdirectory("pymar-notify-");
-        var prefix = Broker.NewQueuePrefix();
+        var prefix = TestBroker.NewQueuePrefix();
         var queue = prefix + nameof(SumProducer);
         try
         {
@@ -26,11 +26,11 @@ public sealed class SystemdNotifyTests
             socket.Bind(new UnixDomainSocketEndPoint(path));
 
             await using var worker = WorkerProcess.Start(
-                ["--assembly", Programs.Jobs, "--producer", nameof(SumProducer), "--data-source", nameof(ScaledRangeDataSource), "--broker", Broker.Uri],
+                ["--assembly", Programs.Jobs, "--producer", nameof(SumProducer), "--data-source", nameof(ScaledRangeDataSource), "--broker", TestBroker.Uri],
                 new Dictionary<string, string> { ["NOTIFY_SOCKET"] = path, ["Pymar__Broker__QueuePrefix"] = prefix });
 
             Assert.Equal("READY=1", await ReceiveAsync(socket, worker));
-            Assert.True(await Broker.ConsumerCountAsync(queue) >= 1, $"READY=1 arrived before the worker consumed {queue}.\n{worker.Describe()}");
+            Assert.True((await TestBroker.InspectQueueAsync(queue))?.ConsumerCount >= 1, $"READY=1 arrived before the worker consumed {queue}.\n{worker.Describe()}");
 
             var exit = worker.TerminateAsync(s_deadline);
             Assert.Equal("STOPPING=1", await ReceiveAsync(socket, worker));
@@ -40,7 +40,7 @@ public sealed class SystemdNotifyTests
         finally
         {
             directory.Delete(recursive: true);
-            await Broker.DeleteQueuesAsync(prefix, nameof(SumProducer));
+            await TestBroker.DeleteQueuesAsync(prefix, nameof(SumProducer));
         }
     }
 

@@ -80,9 +80,9 @@ internal sealed class BenchContext(BenchmarkOptions options, string prefix, Repo
     {
         if (_classicWorker is null)
         {
-            var worker = ChildProcess.StartSelf("pymar-classic-worker", ChildArguments("pymar-worker", classic: true));
+            var worker = BenchChild.StartSelf("pymar-classic-worker", ChildArguments("pymar-worker", classic: true));
             _classicWorker = worker;
-            await worker.WaitForAsync("ready", s_startTimeout);
+            await worker.WaitForOutputAsync("ready", s_startTimeout);
         }
 
         return _classicWorker;
@@ -93,9 +93,9 @@ internal sealed class BenchContext(BenchmarkOptions options, string prefix, Repo
     {
         if (_pymarWorker is null)
         {
-            var worker = ChildProcess.StartSelf("pymar-worker", ChildArguments("pymar-worker"));
+            var worker = BenchChild.StartSelf("pymar-worker", ChildArguments("pymar-worker"));
             _pymarWorker = worker;
-            await worker.WaitForAsync("ready", s_startTimeout);
+            await worker.WaitForOutputAsync("ready", s_startTimeout);
         }
 
         return _pymarWorker;
@@ -105,9 +105,9 @@ internal sealed class BenchContext(BenchmarkOptions options, string prefix, Repo
     {
         if (_rawWorker is null)
         {
-            var worker = ChildProcess.StartSelf("raw-worker", ChildArguments("raw-worker"));
+            var worker = BenchChild.StartSelf("raw-worker", ChildArguments("raw-worker"));
             _rawWorker = worker;
-            await worker.WaitForAsync("ready", s_startTimeout);
+            await worker.WaitForOutputAsync("ready", s_startTimeout);
         }
 
         return _rawWorker;
