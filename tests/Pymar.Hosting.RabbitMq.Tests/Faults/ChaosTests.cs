@@ -18,6 +18,7 @@ public sealed class ChaosTests : IAsyncLifetime
     private static readonly TimeSpan s_deadline = TimeSpan.FromSeconds(90);
     private readonly string _prefix = $"pymar.t{Guid.NewGuid():N}.";
     private readonly List<IHost> _hosts = [];
+    private readonly SliceHold _hold = new();
 
     [Theory]
     [InlineData("close_all_connections", "pymar fault test")]
@@ -28,8 +29,9 @@ public sealed class ChaosTests : IAsyncLifetime
         var worker = await StartHostAsync(logs, ChaosBroker.Uri, workers: 1);
         var producer = await StartHostAsync(logs, ChaosBroker.Uri, workers: 0);
         var job = producer.Services.GetRequiredService<ProducerClient>().MapAsync(
-            new SlowSquaredSumProducer(), DataSourceFactory<long>.For<RangeDataSource>(), new MapOptions { SliceCount = 40, Timeout = s_deadline });
-        await Eventually.ReadAsync(() => Task.FromResult(worker.Services.GetRequiredService<WorkerService>().CompletedSlices), n => n >= 3, s_deadline, "a few slices to be answered", TimeSpan.FromMilliseconds(5));
+            new HeldSquaredSumProducer(_hold), DataSourceFactory<long>.For<RangeDataSource>(), new MapOptions { SliceCount = 40, Timeout = s_deadline });
+        await Eventually.ReadAsync(() => Task.FromResult(worker.Services.GetRequiredService<WorkerService>().CompletedSlices), n => n >= SliceHold.Free, s_deadline, "the free slices to be answered", TimeSpan.FromMilliseconds(5));
+        await Eventually.HoldsAsync(() => _hold.Held > 0, s_deadline, "a slice to wait at the hold");
 
         if (fault == "restart")
         {
@@ -41,8 +43,15 @@ public sealed class ChaosTests : IAsyncLifetime
             await ChaosBroker.CtlAsync([fault, .. arguments]);
         }
 
+        // The fault landed in the middle of the job: the held slice has not been answered.
+        Assert.False(job.IsCompleted, $"The job ended before the fault: {job.Status}.\n{logs.All}");
+        _hold.Open();
+
         Assert.Equal(PymarExamples.SquaredSumAnswer, (await job).ToString(System.Globalization.CultureInfo.InvariantCulture));
         Assert.Contains(logs.Lines, l => l.Contains("Lost the connection to RabbitMQ", StringComparison.Ordinal));
+
+        // The reply queue went with the connection, so the producer asked again for the unanswered slices (event 2008).
+        Assert.Contains(logs.Lines, l => l.Contains("[2008] ", StringComparison.Ordinal));
 
         // The client raises its recovery event after the consumers are back, so the job can finish first.
         await Eventually.ReadAsync(() => Task.FromResult(logs.Lines), lines => lines.Any(l => l.Contains("Recovered the connection to RabbitMQ", StringComparison.Ordinal)), s_deadline, "the recovery log line");
@@ -115,6 +124,7 @@ public sealed class ChaosTests : IAsyncLifetime
 
     public async Task DisposeAsync()
     {
+        _hold.Open();
         foreach (var host in _hosts)
         {
             await host.StopAndDisposeAsync();
@@ -132,7 +142,7 @@ public sealed class ChaosTests : IAsyncLifetime
             configuration,
             pymar =>
             {
-                pymar.AddExamples().AddProducer<SlowSquaredSumProducer>().AddProducer<OutlivingSquaredSumProducer>().UseRabbitMq();
+                pymar.AddExamples().AddProducer<HeldSquaredSumProducer>().AddProducer<OutlivingSquaredSumProducer>().UseRabbitMq();
                 if (workers > 0)
                 {
                     pymar.AddWorkers(o => o.Concurrency = workers);
@@ -142,7 +152,7 @@ public sealed class ChaosTests : IAsyncLifetime
             LogLevel.Information,
             (services, _) =>
             {
-                services.AddSingleton(logs);
+                services.AddSingleton(logs).AddSingleton(_hold);
                 if (health)
                 {
                     services.AddHealthChecks().AddPymar();

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using RabbitMQ.Client;
 
 namespace Pymar.Hosting.RabbitMq.Tests.Support;
@@ -13,7 +12,7 @@ public sealed class BrokerFixture : IAsyncLifetime
     /// <summary>The broker as the programs under test are given it.</summary>
     public const string Uri = TestBroker.Uri;
 
-    private static readonly TimeSpan s_ctlDeadline = TimeSpan.FromSeconds(60);
+    private static readonly TimeSpan s_ctlDeadline = TimeSpan.FromSeconds(90);
     private IConnection? _connection;
 
     private IConnection Connection => _connection ?? throw new InvalidOperationException("The broker fixture is not initialized.");
@@ -44,36 +43,15 @@ public sealed class BrokerFixture : IAsyncLifetime
         TestBroker.DeleteAsync(Connection, channel => channel.ExchangeDeleteAsync(exchange, ifUnused: false));
 
     /// <summary>The names of every queue on the broker, from <c>deploy/rabbitmq/ctl.sh list_queues</c>.</summary>
-    public static async Task<IReadOnlyList<string>> ListQueuesAsync()
+    public static async Task<IReadOnlyList<string>> ListQueuesAsync() =>
+        [.. (await CtlAsync(ChildPrograms.Ctl, "-q", "list_queues", "--no-table-headers", "name")).Select(l => l.Trim()).Where(l => l.Length > 0)];
+
+    /// <summary>Runs a rabbitmqctl wrapper (<c>deploy/rabbitmq/ctl.sh</c> or <c>ctl-chaos.sh</c>) and returns its stdout; fails on a non-zero exit.</summary>
+    public static async Task<IReadOnlyList<string>> CtlAsync(string script, params string[] arguments)
     {
-        var info = new ProcessStartInfo(ChildPrograms.Ctl)
-        {
-            ArgumentList = { "-q", "list_queues", "--no-table-headers", "name" },
-            UseShellExecute = false,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-        };
-        using var ctl = Process.Start(info) ?? throw new InvalidOperationException($"Could not start {ChildPrograms.Ctl}.");
-        var output = ctl.StandardOutput.ReadToEndAsync();
-        var error = ctl.StandardError.ReadToEndAsync();
-        using (var deadline = new CancellationTokenSource(s_ctlDeadline))
-        {
-            try
-            {
-                await ctl.WaitForExitAsync(deadline.Token);
-            }
-            catch (OperationCanceledException)
-            {
-                ctl.Kill(entireProcessTree: true);
-                throw new TimeoutException($"{ChildPrograms.Ctl} list_queues did not finish within {s_ctlDeadline.TotalSeconds} s.");
-            }
-        }
-
-        if (ctl.ExitCode != 0)
-        {
-            throw new InvalidOperationException($"{ChildPrograms.Ctl} list_queues failed with code {ctl.ExitCode}: {await error}");
-        }
-
-        return (await output).Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        await using var ctl = ChildProcess.Start(Path.GetFileName(script) + " " + arguments.FirstOrDefault(a => !a.StartsWith('-')), script, arguments, new() { ScrubEnvironment = false });
+        var code = await ctl.WaitForExitAsync(s_ctlDeadline);
+        Assert.True(code == 0, $"{script} {string.Join(' ', arguments)} failed.\n{ctl.Describe()}");
+        return ctl.Output;
     }
 }
