@@ -20,6 +20,22 @@ internal static class BenchChild
             : ChildProcess.Start(name, processPath, arguments, Options());
     }
 
+    /// <summary>Starts this harness again in another role and waits until it says <c>ready</c>; one that does not is stopped.</summary>
+    public static async Task<ChildProcess> StartSelfReadyAsync(string name, IEnumerable<string> arguments, TimeSpan timeout)
+    {
+        var child = StartSelf(name, arguments);
+        try
+        {
+            await child.WaitForOutputAsync("ready", timeout);
+            return child;
+        }
+        catch
+        {
+            await child.DisposeAsync();
+            throw;
+        }
+    }
+
     /// <summary>Starts a framework-dependent program (a .dll) with the dotnet host.</summary>
     public static ChildProcess StartDll(string name, string dll, IEnumerable<string> arguments) =>
         ChildProcess.Start(name, ChildProcess.Dotnet, [dll, .. arguments], Options());
