@@ -54,7 +54,7 @@ public sealed class SqlDatabase : IAsyncDisposable, IDisposable
         if (string.IsNullOrWhiteSpace(connectionString))
         {
             throw new PymarConfigurationException(
-                $"SQL database '{name}' has no connection string: set ConnectionStrings:{name} in the configuration of this host (environment variable ConnectionStrings__{name}). Each worker reads its own.");
+                $"SQL database '{name}' has no connection string: set ConnectionStrings:{name} (environment variable ConnectionStrings__{name}). Each worker reads its own.");
         }
 
         DbDataSource dataSource;

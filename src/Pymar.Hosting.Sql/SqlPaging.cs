@@ -2,11 +2,9 @@ namespace Pymar.Hosting.Sql;
 
 /// <summary>How a worker finds the rows of its slice's window <c>[offset, offset + limit)</c> in the table.</summary>
 /// <remarks>
-/// With <see cref="KeyRange"/> the windows number key values, not rows: the data source's length is the key's span
-/// <c>max(key) − min(key) + 1</c>, and a slice holds the rows whose keys fall in its range, at most its window's
-/// limit and fewer where the keys have gaps (a slice can even be empty). With <see cref="Keyset"/> and
-/// <see cref="Offset"/> the windows number the rows in order: the length is the row count and a slice holds exactly
-/// its window's limit of rows. In every mode each row is read by exactly one slice.
+/// This is where the paging rules are stated; the rest of the package points here. <see cref="KeyRange"/> windows
+/// number key values; <see cref="Keyset"/> and <see cref="Offset"/> windows number the rows in order (the length is
+/// the row count and a slice holds exactly its window's limit). In every mode each row is read by exactly one slice.
 /// </remarks>
 public enum SqlPaging
 {
@@ -14,7 +12,7 @@ public enum SqlPaging
     Auto,
 
     /// <summary>
-    /// Key ranges over an integer key (any integer type): the data source's length is the key's span
+    /// The key-range rule. Key ranges over an integer key (any integer type): the data source's length is the key's span
     /// <c>max(key) − min(key) + 1</c> (0 for an empty table), not the row count, and the window
     /// <c>[offset, offset + limit)</c> is the rows <c>WHERE key &gt;= min + offset AND key &lt; min + offset + limit</c>,
     /// with <c>min</c> read from the key's index. Each slice is one index range scan of its own rows, however deep it

@@ -22,8 +22,7 @@ internal sealed class SqlQueries
         Count = Paging == SqlPaging.KeyRange ? null : table.CountQuery ?? string.Create(CultureInfo.InvariantCulture, $"SELECT count(*) FROM {from}");
         if (Paging == SqlPaging.KeyRange)
         {
-            // The length is the key's span, and the window is the key range [min + offset, min + offset + limit), with
-            // min from the key's index: one index range scan of the slice's own rows, whatever gaps the keys have.
+            // The key-range rule (SqlPaging.KeyRange): the window [offset, offset + limit) is the keys from min + offset.
             var min = string.Create(CultureInfo.InvariantCulture, $"(SELECT min({key}) FROM {from})");
             KeyBounds = string.Create(CultureInfo.InvariantCulture, $"SELECT min({key}), max({key}) FROM {from}");
             Read = string.Create(CultureInfo.InvariantCulture,
@@ -32,9 +31,7 @@ internal sealed class SqlQueries
         }
         else if (Paging == SqlPaging.Keyset)
         {
-            // The key at the window's offset comes from the key's index, stepping over `offset` entries (an index-only
-            // scan on a vacuumed PostgreSQL table), then the window is one index range scan: exact whatever gaps the
-            // keys have, and for any ordered key type.
+            // SqlPaging.Keyset: the key at the window's offset from the key's index, then one index range scan.
             var keyAtOffset = string.Create(CultureInfo.InvariantCulture, $"SELECT {key} FROM {from} ORDER BY {key} {dialect.LimitClause("1", OffsetParameter)}");
             ReadFromStart = string.Create(CultureInfo.InvariantCulture, $"SELECT {columns} FROM {from} ORDER BY {key} {dialect.LimitClause(LimitParameter, null)}");
             Read = string.Create(CultureInfo.InvariantCulture, $"SELECT {columns} FROM {from} WHERE {key} >= ({keyAtOffset}) ORDER BY {key} {dialect.LimitClause(LimitParameter, null)}");

@@ -30,7 +30,8 @@ internal static class SqlRowMapper<TItem>
             if (columnCount != 1)
             {
                 throw new PymarConfigurationException(
-                    $"SQL data source '{dataSourceName}' reads {columnCount} columns into {itemType.Name} items, which hold one value. Read one column, make the item a record whose constructor takes the columns in order, or override ReadItem.");
+                    $"SQL data source '{dataSourceName}' reads {columnCount} columns into {itemType.Name} items, which hold one value. " +
+                    "Read one column, make the item a positional record, or override ReadItem.");
             }
 
             body = Field(reader, 0, itemType);
@@ -43,7 +44,8 @@ internal static class SqlRowMapper<TItem>
             if (constructors.Count != 1)
             {
                 throw new PymarConfigurationException(
-                    $"SQL data source '{dataSourceName}' cannot build {itemType.Name} items from {columnCount} column(s): the type needs exactly one public constructor with {columnCount} parameter(s), taking the columns in order (it has {constructors.Count}). Override ReadItem or pass a readItem delegate instead.");
+                    $"SQL data source '{dataSourceName}' cannot build {itemType.Name} items from {columnCount} column(s): it has {constructors.Count} public constructor(s) with {columnCount} parameter(s), not one. " +
+                    "Override ReadItem or pass a readItem delegate.");
             }
 
             var parameters = constructors[0].GetParameters();

@@ -44,10 +44,8 @@ public sealed class SqlTable
     /// <summary>
     /// An ordered, unique, not-null column (a primary key, or a column with a unique index) that fixes the order of
     /// the rows and lets workers read key ranges. It need not be one of <see cref="Columns"/>. With one,
-    /// <see cref="SqlPaging.Auto"/> is <see cref="SqlPaging.KeyRange"/>, which needs an integer key: the length is
-    /// then the key's span <c>max − min + 1</c>, not the row count, and a slice may hold fewer rows than its window's
-    /// limit where the keys have gaps. Name <see cref="SqlPaging.Keyset"/> for a key that is not an integer. Without a
-    /// key, rows are ordered by every column of <see cref="Columns"/> and read with <c>LIMIT</c>/<c>OFFSET</c>; rows
+    /// <see cref="SqlPaging.Auto"/> is <see cref="SqlPaging.KeyRange"/> (see there), which needs an integer key; name
+    /// <see cref="SqlPaging.Keyset"/> for a key that is not an integer. Without a key, rows are ordered by every column of <see cref="Columns"/> and read with <c>LIMIT</c>/<c>OFFSET</c>; rows
     /// equal in every column are then interchangeable, so the answer is the same.
     /// </summary>
     public string? KeyColumn { get; init; }
@@ -62,7 +60,7 @@ public sealed class SqlTable
     /// A query whose single value is the number of rows, used instead of <c>SELECT count(*)</c> by
     /// <see cref="SqlPaging.Keyset"/> and <see cref="SqlPaging.Offset"/>: for instance a cheaper count the
     /// application keeps. It must equal the number of rows the workers read. <see cref="SqlPaging.KeyRange"/> does not
-    /// use it: its length is the key's span.
+    /// use it.
     /// </summary>
     public string? CountQuery { get; init; }
 

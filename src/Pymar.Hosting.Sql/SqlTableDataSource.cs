@@ -7,11 +7,11 @@ using System.Runtime.CompilerServices;
 namespace Pymar.Hosting.Sql;
 
 /// <summary>
-/// A data source over the rows of a relational table, read through ADO.NET: the producer reads the length (the
-/// integer key's span <c>max − min + 1</c> with <see cref="SqlPaging.KeyRange"/>, the default with a
-/// <see cref="SqlTable.KeyColumn"/>; otherwise <c>count(*)</c> or <see cref="SqlTable.CountQuery"/>), and each worker
-/// opens its own connection and reads only its slice's rows, asynchronously and with cancellation. Derive from it with the table and register the derived type
-/// with <c>AddDataSource&lt;T&gt;()</c>; workers build it through dependency injection:
+/// A data source over the rows of a relational table, read through ADO.NET: the producer reads the length, and each
+/// worker opens its own connection and reads only its slice's rows, asynchronously and with cancellation; what the
+/// length and a slice's rows are depends on <see cref="SqlTable.Paging"/> (see <see cref="SqlPaging"/>). Derive from
+/// it with the table and register the derived type with <c>AddDataSource&lt;T&gt;()</c>; workers build it through
+/// dependency injection:
 /// <code>
 /// public sealed class NumbersTable([FromKeyedServices("Numbers")] SqlDatabase database)
 ///     : SqlTableDataSource&lt;long&gt;(database, new SqlTable("numbers", "value") { KeyColumn = "id" });
@@ -24,14 +24,9 @@ namespace Pymar.Hosting.Sql;
 /// </typeparam>
 /// <remarks>
 /// <para>
-/// With a <see cref="SqlTable.KeyColumn"/>, a slice's rows are a key range. By default
-/// (<see cref="SqlPaging.KeyRange"/>) the key is an integer and the windows number key values, not rows: the length
-/// is the key's span, the window <c>[offset, offset + limit)</c> is the keys <c>[min + offset, min + offset + limit)</c>,
-/// and a slice holds the rows in that range, so fewer than its window's limit (possibly none) where the keys have
-/// gaps; every row is still read exactly once. A producer's <c>Map</c> and <c>Reduce</c> must therefore accept a
-/// slice of any size, including an empty one. A key that is not an integer needs <see cref="SqlPaging.Keyset"/>, whose
-/// worker finds its range's first key from the key's index and reads exactly its window's limit of rows. Without a
-/// key, <c>LIMIT</c>/<c>OFFSET</c> over the rows ordered by every column (<see cref="SqlPaging.Offset"/>).
+/// With a <see cref="SqlTable.KeyColumn"/> the default is <see cref="SqlPaging.KeyRange"/>, where a slice can hold
+/// fewer rows than its window's limit, even none: a producer's <c>Map</c> and <c>Reduce</c> must accept a slice of
+/// any size.
 /// </para>
 /// <para>
 /// A table or column that does not exist, a <see cref="SqlPaging.KeyRange"/> key that is not an integer, or a database
@@ -42,7 +37,7 @@ namespace Pymar.Hosting.Sql;
 /// </remarks>
 public abstract class SqlTableDataSource<TItem> : AsyncDataSource<TItem>
 {
-    private const string KeyRangeAdvice = "Use SqlPaging.Keyset for an ordered unique key that is not an integer, or SqlPaging.Offset without a key.";
+    private const string KeyRangeAdvice = "Use SqlPaging.Keyset for a key that is not an integer.";
     private readonly Func<DbDataReader, TItem>? _readItem;
     private SqlQueries? _queries;
     private Func<DbDataReader, TItem>? _defaultReadItem;
@@ -76,12 +71,11 @@ public abstract class SqlTableDataSource<TItem> : AsyncDataSource<TItem>
 
     private string Name => GetType().Name;
 
-    private string KeyRangeNeedsAnInteger =>
-        $"SQL data source '{Name}' reads table {Table} by key ranges (SqlPaging.KeyRange, the default with a KeyColumn), which needs an integer key,";
+    private string ReadsByKeyRanges => $"SQL data source '{Name}' reads table {Table} by key ranges (SqlPaging.KeyRange)";
 
     /// <summary>
-    /// The length the slices cut: with <see cref="SqlPaging.KeyRange"/> the key's span <c>max − min + 1</c> (0 for an
-    /// empty table), otherwise the number of rows. First checks that the table and every named column exist.
+    /// The length the slices cut (the key's span or the number of rows, see <see cref="SqlPaging"/>). First checks that
+    /// the table and every named column exist.
     /// </summary>
     /// <param name="cancellationToken">Cancels the query.</param>
     /// <exception cref="PymarConfigurationException">
@@ -122,12 +116,11 @@ public abstract class SqlTableDataSource<TItem> : AsyncDataSource<TItem>
     }
 
     /// <summary>
-    /// Reads the rows of <paramref name="window"/> on its own connection, in key order when the table has a key. With
-    /// <see cref="SqlPaging.KeyRange"/> these are the rows whose keys lie in <c>[min + offset, min + offset + limit)</c>,
-    /// at most the window's limit and fewer where the keys have gaps. Otherwise the window holds exactly its limit of
-    /// rows, and the read fails when the table holds fewer, which means it changed while the job ran.
+    /// Reads the rows of <paramref name="window"/> (see <see cref="SqlPaging"/>) on its own connection, in key order
+    /// when the table has a key. A window of numbered rows that are not all there fails the read: the table changed
+    /// while the job ran.
     /// </summary>
-    /// <param name="window">The slice's window: of the key's values with <see cref="SqlPaging.KeyRange"/>, else of the ordered rows.</param>
+    /// <param name="window">The slice's window, of key values or of ordered rows.</param>
     /// <param name="cancellationToken">Cancels the query.</param>
     /// <exception cref="PymarException">The database cannot be opened or read, or the window is not all there.</exception>
     public override async IAsyncEnumerable<TItem> ReadAsync(SliceWindow window, [EnumeratorCancellation] CancellationToken cancellationToken = default)
@@ -162,11 +155,11 @@ public abstract class SqlTableDataSource<TItem> : AsyncDataSource<TItem>
                         read++;
                     }
 
-                    // A key range holds at most its limit of rows, fewer where the keys have gaps; numbered rows are exact.
+                    // Numbered rows are exact; a key range may hold fewer (SqlPaging.KeyRange).
                     if (queries.WindowIsExact && read != window.Limit)
                     {
                         throw new PymarException(string.Create(CultureInfo.InvariantCulture,
-                            $"SQL data source '{Name}' read {read} rows for slice {window} of {Table} in database '{Database.Name}', which should hold {window.Limit}: did the table change while the job ran, or does its count query disagree with its rows?"));
+                            $"SQL data source '{Name}' read {read} rows for slice {window} of {Table} in database '{Database.Name}', not {window.Limit}. The table changed while the job ran, or its count query disagrees with its rows."));
                     }
                 }
             }
@@ -206,8 +199,8 @@ public abstract class SqlTableDataSource<TItem> : AsyncDataSource<TItem>
     }
 
     /// <summary>
-    /// The length of <see cref="SqlPaging.KeyRange"/>: the span <c>max − min + 1</c> of the key, 0 for an empty table.
-    /// Fails when the least and greatest keys are not integers, or when the key range cannot be cut into 64-bit windows.
+    /// The length of <see cref="SqlPaging.KeyRange"/> (the key's span); fails when the keys are not integers or their
+    /// span does not fit 64-bit windows.
     /// </summary>
     private async Task<long> ReadKeySpanAsync(DbConnection connection, string keyBounds, CancellationToken cancellationToken)
     {
@@ -233,7 +226,7 @@ public abstract class SqlTableDataSource<TItem> : AsyncDataSource<TItem>
         {
             // PostgreSQL has no min() of a uuid or a boolean, and a numeric may not fit a decimal.
             throw new PymarConfigurationException(
-                $"{KeyRangeNeedsAnInteger} but cannot read the least and greatest values of key column {Table.KeyColumn} in database '{Database.Name}' ({keyBounds}): {ex.Message} {KeyRangeAdvice}", ex);
+                $"{ReadsByKeyRanges}, but cannot read the least and greatest values of key column {Table.KeyColumn} in database '{Database.Name}': {ex.Message} {KeyRangeAdvice}", ex);
         }
 
         if (least is null || greatest is null)
@@ -244,7 +237,7 @@ public abstract class SqlTableDataSource<TItem> : AsyncDataSource<TItem>
         if (AsInteger(least) is not { } min || AsInteger(greatest) is not { } max)
         {
             var value = AsInteger(least) is null ? least : greatest;
-            throw new PymarConfigurationException($"{KeyRangeNeedsAnInteger} but key column {Table.KeyColumn} holds {Describe(value)}. {KeyRangeAdvice}");
+            throw new PymarConfigurationException($"{ReadsByKeyRanges}, but key column {Table.KeyColumn} holds {Describe(value)}. {KeyRangeAdvice}");
         }
 
         // The last window's upper bound, min + span = max + 1, must still be a 64-bit integer in the database.
@@ -252,7 +245,7 @@ public abstract class SqlTableDataSource<TItem> : AsyncDataSource<TItem>
         if (span > long.MaxValue || max == long.MaxValue)
         {
             throw new PymarConfigurationException(string.Create(CultureInfo.InvariantCulture,
-                $"SQL data source '{Name}': key column {Table.KeyColumn} of table {Table} runs from {min} to {max}, a span that key ranges cannot cut into 64-bit windows (the greatest key must be below {long.MaxValue} and the span at most that). Use SqlPaging.Keyset."));
+                $"SQL data source '{Name}': key column {Table.KeyColumn} of table {Table} runs from {min} to {max}, too wide for 64-bit key ranges (the greatest key must be below {long.MaxValue}). Use SqlPaging.Keyset."));
         }
 
         return (long)span;

@@ -60,7 +60,7 @@ public sealed class ExamplesThroughWorkerTests(ExamplesThroughWorkerTests.Exampl
     {
         private static readonly string[] s_producers = ["IntegrationProducer", "FastIntegrationProducer", "KeyedIntegrationProducer", "SquaredSumProducer", "WordCountProducer"];
         private static readonly string[] s_dataSources = ["IntegrationDataSource", "KeyedIntegrationDataSource", "RangeDataSource", "DocumentsDataSource"];
-        private readonly string _prefix = Broker.NewQueuePrefix();
+        private readonly string _prefix = TestBroker.NewQueuePrefix();
         private WorkerProcess? _process;
         private IHost? _producer;
 
@@ -70,7 +70,7 @@ public sealed class ExamplesThroughWorkerTests(ExamplesThroughWorkerTests.Exampl
 
         public async Task InitializeAsync()
         {
-            var args = new List<string> { "--assembly", Programs.Examples, "--broker", Broker.Uri, "--workers", "2" };
+            var args = new List<string> { "--assembly", Programs.Examples, "--broker", TestBroker.Uri, "--workers", "2" };
             args.AddRange(s_producers.SelectMany(p => new[] { "--producer", p }));
             args.AddRange(s_dataSources.SelectMany(s => new[] { "--data-source", s }));
             _process = WorkerProcess.Start(args, new Dictionary<string, string> { ["Pymar__Broker__QueuePrefix"] = _prefix });
@@ -107,7 +107,7 @@ public sealed class ExamplesThroughWorkerTests(ExamplesThroughWorkerTests.Exampl
             }
             finally
             {
-                await Broker.DeleteQueuesAsync(_prefix, s_producers);
+                await TestBroker.DeleteQueuesAsync(_prefix, s_producers);
             }
         }
     }

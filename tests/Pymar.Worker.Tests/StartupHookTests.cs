@@ -12,12 +12,12 @@ public sealed class StartupHookTests
     [Fact]
     public async Task TheStartupRegistersADataSourcesDependencyFromTheWorkersConfiguration()
     {
-        var prefix = Broker.NewQueuePrefix();
+        var prefix = TestBroker.NewQueuePrefix();
         try
         {
             // The factor reaches the data source only through the startup, bound from the worker's environment.
             await using var worker = WorkerProcess.Start(
-                ["--assembly", Programs.Jobs, "--producer", nameof(SumProducer), "--data-source", nameof(ScaledRangeDataSource), "--broker", Broker.Uri],
+                ["--assembly", Programs.Jobs, "--producer", nameof(SumProducer), "--data-source", nameof(ScaledRangeDataSource), "--broker", TestBroker.Uri],
                 new Dictionary<string, string> { ["Pymar__Broker__QueuePrefix"] = prefix, ["Jobs__Factor"] = "3" });
             await worker.WaitForLineAsync("consuming producers SumProducer", TimeSpan.FromSeconds(60));
 
@@ -34,7 +34,7 @@ public sealed class StartupHookTests
         }
         finally
         {
-            await Broker.DeleteQueuesAsync(prefix, nameof(SumProducer));
+            await TestBroker.DeleteQueuesAsync(prefix, nameof(SumProducer));
         }
     }
 }

@@ -17,7 +17,7 @@ public sealed class SystemdNotifyTests
     public Task ReadyArrivesOnceTheWorkerConsumesAndStoppingAfterSigterm() =>
         ReadyOnceConsumingThenStoppingAfterSigtermAsync(
             program: null,
-            ["--assembly", Programs.Jobs, "--producer", nameof(SumProducer), "--data-source", nameof(ScaledRangeDataSource), "--broker", Broker.Uri],
+            ["--assembly", Programs.Jobs, "--producer", nameof(SumProducer), "--data-source", nameof(ScaledRangeDataSource), "--broker", TestBroker.Uri],
             [nameof(SumProducer)]);
 
     [Fact]
@@ -38,7 +38,7 @@ public sealed class SystemdNotifyTests
     private static async Task ReadyOnceConsumingThenStoppingAfterSigtermAsync(string? program, string[] args, string[] producers)
     {
         var directory = Directory.CreateTempSubdirectory("pymar-notify-");
-        var prefix = Broker.NewQueuePrefix();
+        var prefix = TestBroker.NewQueuePrefix();
         try
         {
             var path = Path.Combine(directory.FullName, "notify.sock");
@@ -53,7 +53,7 @@ public sealed class SystemdNotifyTests
             Assert.Equal("READY=1", await ReceiveAsync(socket, worker));
             foreach (var producer in producers)
             {
-                Assert.True(await Broker.ConsumerCountAsync(prefix + producer) >= 1, $"READY=1 arrived before the worker consumed {prefix + producer}.\n{worker.Describe()}");
+                Assert.True((await TestBroker.InspectQueueAsync(prefix + producer))?.ConsumerCount >= 1, $"READY=1 arrived before the worker consumed {prefix + producer}.\n{worker.Describe()}");
             }
 
             var exit = worker.TerminateAsync(s_deadline);
@@ -64,7 +64,7 @@ public sealed class SystemdNotifyTests
         finally
         {
             directory.Delete(recursive: true);
-            await Broker.DeleteQueuesAsync(prefix, producers);
+            await TestBroker.DeleteQueuesAsync(prefix, producers);
         }
     }
 

@@ -31,9 +31,9 @@ internal sealed class MassTransitContender : IAsyncDisposable
         }
 
         string[] common = ["--broker", broker, "--prefix", prefix, "--slots", slots.ToString(CultureInfo.InvariantCulture)];
-        _worker = ChildProcess.StartDll("mt-worker", path, ["worker", .. common]);
-        _client = ChildProcess.StartDll("mt-client", path, ["client", .. common]);
-        await Task.WhenAll(_worker.WaitForAsync("ready", TimeSpan.FromSeconds(60)), _client.WaitForAsync("ready", TimeSpan.FromSeconds(60)));
+        _worker = BenchChild.StartDll("mt-worker", path, ["worker", .. common]);
+        _client = BenchChild.StartDll("mt-client", path, ["client", .. common]);
+        await Task.WhenAll(_worker.WaitForOutputAsync("ready", TimeSpan.FromSeconds(60)), _client.WaitForOutputAsync("ready", TimeSpan.FromSeconds(60)));
     }
 
     /// <summary>Runs one job of <paramref name="count"/> requests; returns the client's own timing and the sum.</summary>

@@ -76,42 +76,15 @@ internal sealed class BenchContext(BenchmarkOptions options, string prefix, Repo
     }
 
     /// <summary>The Pymar worker process with classic queues.</summary>
-    public async Task<ChildProcess> ClassicWorkerAsync()
-    {
-        if (_classicWorker is null)
-        {
-            var worker = ChildProcess.StartSelf("pymar-classic-worker", ChildArguments("pymar-worker", classic: true));
-            _classicWorker = worker;
-            await worker.WaitForAsync("ready", s_startTimeout);
-        }
-
-        return _classicWorker;
-    }
+    public async Task<ChildProcess> ClassicWorkerAsync() =>
+        _classicWorker ??= await BenchChild.StartSelfReadyAsync("pymar-classic-worker", ChildArguments("pymar-worker", classic: true), s_startTimeout);
 
     /// <summary>The Pymar worker process: a WorkerService with <c>--slots</c> slots serving every benchmark producer.</summary>
-    public async Task<ChildProcess> PymarWorkerAsync()
-    {
-        if (_pymarWorker is null)
-        {
-            var worker = ChildProcess.StartSelf("pymar-worker", ChildArguments("pymar-worker"));
-            _pymarWorker = worker;
-            await worker.WaitForAsync("ready", s_startTimeout);
-        }
+    public async Task<ChildProcess> PymarWorkerAsync() =>
+        _pymarWorker ??= await BenchChild.StartSelfReadyAsync("pymar-worker", ChildArguments("pymar-worker"), s_startTimeout);
 
-        return _pymarWorker;
-    }
-
-    public async Task<ChildProcess> RawWorkerAsync()
-    {
-        if (_rawWorker is null)
-        {
-            var worker = ChildProcess.StartSelf("raw-worker", ChildArguments("raw-worker"));
-            _rawWorker = worker;
-            await worker.WaitForAsync("ready", s_startTimeout);
-        }
-
-        return _rawWorker;
-    }
+    public async Task<ChildProcess> RawWorkerAsync() =>
+        _rawWorker ??= await BenchChild.StartSelfReadyAsync("raw-worker", ChildArguments("raw-worker"), s_startTimeout);
 
     public async Task<RawRpcClient> RawClientAsync(RawVariant variant)
     {

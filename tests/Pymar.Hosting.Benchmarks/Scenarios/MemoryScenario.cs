@@ -24,7 +24,7 @@ internal static class MemoryScenario
             foreach (var slices in sizes)
             {
                 context.Cancellation.ThrowIfCancellationRequested();
-                var child = ChildProcess.StartSelf($"producer {slices}", [.. context.ChildArguments("memory-producer"), "--slices", slices.ToString(CultureInfo.InvariantCulture)]);
+                var child = BenchChild.StartSelf($"producer {slices}", [.. context.ChildArguments("memory-producer"), "--slices", slices.ToString(CultureInfo.InvariantCulture)]);
                 await using (child)
                 {
                     var output = await child.ReadToEndAsync(TimeSpan.FromMinutes(10));

@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -126,9 +125,7 @@ public sealed class SliceFailureTests(BrokerFixture broker) : IAsyncLifetime
     {
         foreach (var host in _hosts)
         {
-            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(15));
-            await host.StopAsync(timeout.Token);
-            host.Dispose();
+            await host.StopAndDisposeAsync(TimeSpan.FromSeconds(15));
         }
 
         _hosts.Clear();
@@ -145,23 +142,20 @@ public sealed class SliceFailureTests(BrokerFixture broker) : IAsyncLifetime
 
     private async Task<IHost> StartHostAsync(int workers)
     {
-        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { Args = [], DisableDefaults = true });
-        builder.Configuration.AddInMemoryCollection(_scope.Configuration());
-        builder.Logging.ClearProviders().AddProvider(_logs).SetMinimumLevel(LogLevel.Debug);
-        builder.Services.AddSingleton(_faults).AddSingleton(_gate);
-        var pymar = builder.Services.AddPymar(builder.Configuration)
-            .AddProducer<FlakySumProducer>()
-            .AddProducer<BlockingSumProducer>()
-            .AddDataSource<HundredNumbers>()
-            .UseRabbitMq();
-        if (workers > 0)
-        {
-            pymar.AddWorkers(o => o.Concurrency = workers);
-        }
-
-        var host = builder.Build();
+        var host = await TestHost.StartAsync(
+            _scope.Configuration(),
+            pymar =>
+            {
+                pymar.AddProducer<FlakySumProducer>().AddProducer<BlockingSumProducer>().AddDataSource<HundredNumbers>().UseRabbitMq();
+                if (workers > 0)
+                {
+                    pymar.AddWorkers(o => o.Concurrency = workers);
+                }
+            },
+            _logs,
+            LogLevel.Debug,
+            (services, _) => services.AddSingleton(_faults).AddSingleton(_gate));
         _hosts.Add(host);
-        await host.StartAsync();
         return host;
     }
 }

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using RabbitMQ.Client;
 using RabbitMQ.Client.Exceptions;
 using Pymar.Hosting.RabbitMq.Tests.Support;
@@ -33,25 +32,8 @@ public sealed class ChaosBroker : IAsyncLifetime
     public Task DisposeAsync() => Task.CompletedTask;
 
     /// <summary>Runs <c>deploy/rabbitmq/ctl-chaos.sh</c> with <paramref name="arguments"/> and fails on a non-zero exit.</summary>
-    public static async Task CtlAsync(params string[] arguments)
-    {
-        var info = new ProcessStartInfo(Path.Combine(Path.GetDirectoryName(ChildPrograms.Ctl)!, "ctl-chaos.sh"))
-        {
-            UseShellExecute = false,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-        };
-        foreach (var argument in arguments)
-        {
-            info.ArgumentList.Add(argument);
-        }
-
-        using var ctl = Process.Start(info)!;
-        var output = ctl.StandardOutput.ReadToEndAsync();
-        var error = ctl.StandardError.ReadToEndAsync();
-        await ctl.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(90));
-        Assert.True(ctl.ExitCode == 0, $"ctl-chaos.sh {string.Join(' ', arguments)} exited {ctl.ExitCode}: {await output}{await error}");
-    }
+    public static Task CtlAsync(params string[] arguments) =>
+        BrokerFixture.CtlAsync(Path.Combine(Path.GetDirectoryName(ChildPrograms.Ctl)!, "ctl-chaos.sh"), arguments);
 }
 
 [CollectionDefinition(Name)]

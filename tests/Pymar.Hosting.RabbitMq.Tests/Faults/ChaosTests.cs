@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Hosting;
@@ -19,6 +18,7 @@ public sealed class ChaosTests : IAsyncLifetime
     private static readonly TimeSpan s_deadline = TimeSpan.FromSeconds(90);
     private readonly string _prefix = $"pymar.t{Guid.NewGuid():N}.";
     private readonly List<IHost> _hosts = [];
+    private readonly SliceHold _hold = new();
 
     [Theory]
     [InlineData("close_all_connections", "pymar fault test")]
@@ -29,8 +29,9 @@ public sealed class ChaosTests : IAsyncLifetime
         var worker = await StartHostAsync(logs, ChaosBroker.Uri, workers: 1);
         var producer = await StartHostAsync(logs, ChaosBroker.Uri, workers: 0);
         var job = producer.Services.GetRequiredService<ProducerClient>().MapAsync(
-            new SlowSquaredSumProducer(), DataSourceFactory<long>.For<RangeDataSource>(), new MapOptions { SliceCount = 40, Timeout = s_deadline });
-        await Eventually.ReadAsync(() => Task.FromResult(worker.Services.GetRequiredService<WorkerService>().CompletedSlices), n => n >= 3, s_deadline, "a few slices to be answered", TimeSpan.FromMilliseconds(5));
+            new HeldSquaredSumProducer(_hold), DataSourceFactory<long>.For<RangeDataSource>(), new MapOptions { SliceCount = 40, Timeout = s_deadline });
+        await Eventually.ReadAsync(() => Task.FromResult(worker.Services.GetRequiredService<WorkerService>().CompletedSlices), n => n >= SliceHold.Free, s_deadline, "the free slices to be answered", TimeSpan.FromMilliseconds(5));
+        await Eventually.HoldsAsync(() => _hold.Held > 0, s_deadline, "a slice to wait at the hold");
 
         if (fault == "restart")
         {
@@ -42,8 +43,15 @@ public sealed class ChaosTests : IAsyncLifetime
             await ChaosBroker.CtlAsync([fault, .. arguments]);
         }
 
+        // The fault landed in the middle of the job: the held slice has not been answered.
+        Assert.False(job.IsCompleted, $"The job ended before the fault: {job.Status}.\n{logs.All}");
+        _hold.Open();
+
         Assert.Equal(PymarExamples.SquaredSumAnswer, (await job).ToString(System.Globalization.CultureInfo.InvariantCulture));
         Assert.Contains(logs.Lines, l => l.Contains("Lost the connection to RabbitMQ", StringComparison.Ordinal));
+
+        // The reply queue went with the connection, so the producer asked again for the unanswered slices (event 2008).
+        Assert.Contains(logs.Lines, l => l.Contains("[2008] ", StringComparison.Ordinal));
 
         // The client raises its recovery event after the consumers are back, so the job can finish first.
         await Eventually.ReadAsync(() => Task.FromResult(logs.Lines), lines => lines.Any(l => l.Contains("Recovered the connection to RabbitMQ", StringComparison.Ordinal)), s_deadline, "the recovery log line");
@@ -116,11 +124,10 @@ public sealed class ChaosTests : IAsyncLifetime
 
     public async Task DisposeAsync()
     {
+        _hold.Open();
         foreach (var host in _hosts)
         {
-            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(10));
-            await host.StopAsync(timeout.Token);
-            host.Dispose();
+            await host.StopAndDisposeAsync();
         }
     }
 
@@ -129,32 +136,29 @@ public sealed class ChaosTests : IAsyncLifetime
 
     private async Task<IHost> StartHostAsync(CapturedLogs logs, string uri, int workers, bool health = false, Action<Dictionary<string, string?>>? configure = null)
     {
-        var configuration = new Dictionary<string, string?>
-        {
-            ["Pymar:Transport"] = "RabbitMq",
-            ["Pymar:Broker:Uri"] = uri,
-            ["Pymar:Broker:QueuePrefix"] = _prefix,
-            ["Pymar:ComputeLocallyWhenUnreachable"] = "false",
-        };
+        var configuration = TestHost.RabbitMqConfiguration(_prefix, uri);
         configure?.Invoke(configuration);
-        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { Args = [], DisableDefaults = true });
-        builder.Configuration.AddInMemoryCollection(configuration);
-        builder.Logging.ClearProviders().AddProvider(logs).SetMinimumLevel(LogLevel.Information);
-        var pymar = builder.Services.AddPymar(builder.Configuration).AddExamples().AddProducer<SlowSquaredSumProducer>().AddProducer<OutlivingSquaredSumProducer>().UseRabbitMq();
-        builder.Services.AddSingleton(logs);
-        if (workers > 0)
-        {
-            pymar.AddWorkers(o => o.Concurrency = workers);
-        }
-
-        if (health)
-        {
-            builder.Services.AddHealthChecks().AddPymar();
-        }
-
-        var host = builder.Build();
+        var host = await TestHost.StartAsync(
+            configuration,
+            pymar =>
+            {
+                pymar.AddExamples().AddProducer<HeldSquaredSumProducer>().AddProducer<OutlivingSquaredSumProducer>().UseRabbitMq();
+                if (workers > 0)
+                {
+                    pymar.AddWorkers(o => o.Concurrency = workers);
+                }
+            },
+            logs,
+            LogLevel.Information,
+            (services, _) =>
+            {
+                services.AddSingleton(logs).AddSingleton(_hold);
+                if (health)
+                {
+                    services.AddHealthChecks().AddPymar();
+                }
+            });
         _hosts.Add(host);
-        await host.StartAsync();
         if (workers > 0)
         {
             await host.Services.GetRequiredService<WorkerService>().Consuming.WaitAsync(s_deadline);

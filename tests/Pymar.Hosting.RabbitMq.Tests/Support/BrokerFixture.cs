@@ -1,6 +1,4 @@
-using System.Diagnostics;
 using RabbitMQ.Client;
-using RabbitMQ.Client.Exceptions;
 
 namespace Pymar.Hosting.RabbitMq.Tests.Support;
 
@@ -12,35 +10,14 @@ namespace Pymar.Hosting.RabbitMq.Tests.Support;
 public sealed class BrokerFixture : IAsyncLifetime
 {
     /// <summary>The broker as the programs under test are given it.</summary>
-    public const string Uri = "amqp://guest:guest@127.0.0.1:5672/";
+    public const string Uri = TestBroker.Uri;
 
-    private static readonly TimeSpan s_ctlDeadline = TimeSpan.FromSeconds(60);
+    private static readonly TimeSpan s_ctlDeadline = TimeSpan.FromSeconds(90);
     private IConnection? _connection;
 
     private IConnection Connection => _connection ?? throw new InvalidOperationException("The broker fixture is not initialized.");
 
-    public async Task InitializeAsync()
-    {
-        var factory = new ConnectionFactory
-        {
-            HostName = "127.0.0.1",
-            Port = 5672,
-            UserName = "guest",
-            Password = "guest",
-            RequestedConnectionTimeout = TimeSpan.FromSeconds(10),
-            ClientProvidedName = "pymar integration tests",
-        };
-        try
-        {
-            _connection = await factory.CreateConnectionAsync();
-        }
-        catch (BrokerUnreachableException ex)
-        {
-            throw new InvalidOperationException(
-                $"No RabbitMQ broker accepts AMQP connections as guest on 127.0.0.1:5672 ({ex.InnerException?.Message ?? ex.Message}). " +
-                "These tests need one: run ./deploy/rabbitmq/start-local.sh (./deploy/test.sh runs it before the tests).", ex);
-        }
-    }
+    public async Task InitializeAsync() => _connection = await TestBroker.ConnectAsync("pymar integration tests");
 
     public async Task DisposeAsync()
     {
@@ -55,87 +32,26 @@ public sealed class BrokerFixture : IAsyncLifetime
     public BrokerScope NewScope() => new(this);
 
     /// <summary>The ready messages of <paramref name="queue"/> by passive declare, or null when it does not exist.</summary>
-    public async Task<uint?> ReadyMessagesAsync(string queue)
-    {
-        var channel = await Connection.CreateChannelAsync();
-        await using (channel)
-        {
-            try
-            {
-                return (await channel.QueueDeclarePassiveAsync(queue)).MessageCount;
-            }
-            catch (OperationInterruptedException ex) when (ex.ShutdownReason?.ReplyCode == 404)
-            {
-                return null;
-            }
-        }
-    }
+    public async Task<uint?> ReadyMessagesAsync(string queue) => (await TestBroker.InspectQueueAsync(Connection, queue))?.MessageCount;
 
     /// <summary>Deletes <paramref name="queue"/> if it exists and belongs to nobody.</summary>
-    public async Task DeleteQueueAsync(string queue)
-    {
-        var channel = await Connection.CreateChannelAsync();
-        await using (channel)
-        {
-            try
-            {
-                await channel.QueueDeleteAsync(queue, ifUnused: false, ifEmpty: false);
-            }
-            catch (OperationInterruptedException)
-            {
-                // Exclusive to a connection still open (its owner deletes it), or already gone.
-            }
-        }
-    }
+    public Task DeleteQueueAsync(string queue) =>
+        TestBroker.DeleteAsync(Connection, channel => channel.QueueDeleteAsync(queue, ifUnused: false, ifEmpty: false));
 
     /// <summary>Deletes <paramref name="exchange"/> if it exists.</summary>
-    public async Task DeleteExchangeAsync(string exchange)
-    {
-        var channel = await Connection.CreateChannelAsync();
-        await using (channel)
-        {
-            try
-            {
-                await channel.ExchangeDeleteAsync(exchange, ifUnused: false);
-            }
-            catch (OperationInterruptedException)
-            {
-                // Already gone.
-            }
-        }
-    }
+    public Task DeleteExchangeAsync(string exchange) =>
+        TestBroker.DeleteAsync(Connection, channel => channel.ExchangeDeleteAsync(exchange, ifUnused: false));
 
     /// <summary>The names of every queue on the broker, from <c>deploy/rabbitmq/ctl.sh list_queues</c>.</summary>
-    public static async Task<IReadOnlyList<string>> ListQueuesAsync()
+    public static async Task<IReadOnlyList<string>> ListQueuesAsync() =>
+        [.. (await CtlAsync(ChildPrograms.Ctl, "-q", "list_queues", "--no-table-headers", "name")).Select(l => l.Trim()).Where(l => l.Length > 0)];
+
+    /// <summary>Runs a rabbitmqctl wrapper (<c>deploy/rabbitmq/ctl.sh</c> or <c>ctl-chaos.sh</c>) and returns its stdout; fails on a non-zero exit.</summary>
+    public static async Task<IReadOnlyList<string>> CtlAsync(string script, params string[] arguments)
     {
-        var info = new ProcessStartInfo(ChildPrograms.Ctl)
-        {
-            ArgumentList = { "-q", "list_queues", "--no-table-headers", "name" },
-            UseShellExecute = false,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-        };
-        using var ctl = Process.Start(info) ?? throw new InvalidOperationException($"Could not start {ChildPrograms.Ctl}.");
-        var output = ctl.StandardOutput.ReadToEndAsync();
-        var error = ctl.StandardError.ReadToEndAsync();
-        using (var deadline = new CancellationTokenSource(s_ctlDeadline))
-        {
-            try
-            {
-                await ctl.WaitForExitAsync(deadline.Token);
-            }
-            catch (OperationCanceledException)
-            {
-                ctl.Kill(entireProcessTree: true);
-                throw new TimeoutException($"{ChildPrograms.Ctl} list_queues did not finish within {s_ctlDeadline.TotalSeconds} s.");
-            }
-        }
-
-        if (ctl.ExitCode != 0)
-        {
-            throw new InvalidOperationException($"{ChildPrograms.Ctl} list_queues failed with code {ctl.ExitCode}: {await error}");
-        }
-
-        return (await output).Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        await using var ctl = ChildProcess.Start(Path.GetFileName(script) + " " + arguments.FirstOrDefault(a => !a.StartsWith('-')), script, arguments, new() { ScrubEnvironment = false });
+        var code = await ctl.WaitForExitAsync(s_ctlDeadline);
+        Assert.True(code == 0, $"{script} {string.Join(' ', arguments)} failed.\n{ctl.Describe()}");
+        return ctl.Output;
     }
 }

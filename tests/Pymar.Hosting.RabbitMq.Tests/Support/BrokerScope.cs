@@ -42,13 +42,8 @@ public sealed class BrokerScope : IAsyncDisposable
     public string WorkQueue(string producer) => Prefix + producer;
 
     /// <summary>Configuration keys for a host of this test (as <c>Pymar:…</c> keys).</summary>
-    public Dictionary<string, string?> Configuration(string brokerUri = BrokerFixture.Uri, bool fallBackToLocal = false) => new()
-    {
-        ["Pymar:Transport"] = "RabbitMq",
-        ["Pymar:Broker:Uri"] = brokerUri,
-        ["Pymar:Broker:QueuePrefix"] = Prefix,
-        ["Pymar:ComputeLocallyWhenUnreachable"] = fallBackToLocal ? "true" : "false",
-    };
+    public Dictionary<string, string?> Configuration(string brokerUri = BrokerFixture.Uri, bool fallBackToLocal = false) =>
+        TestHost.RabbitMqConfiguration(Prefix, brokerUri, fallBackToLocal);
 
     /// <summary>Starts a host in the test process that registers the examples, with this test's configuration.</summary>
     public Task<ProducerHost> StartProducerHostAsync(CapturedLogs logs, string brokerUri = BrokerFixture.Uri, bool fallBackToLocal = false) =>
@@ -72,21 +67,21 @@ public sealed class BrokerScope : IAsyncDisposable
         }
 
         environment["PYMAR_TEST_SLICE_MS"] = sliceMilliseconds.ToString(CultureInfo.InvariantCulture);
-        return Track(ChildProcess.Start(name, ChildPrograms.TestWorker, ["worker", "--workers", concurrency.ToString(CultureInfo.InvariantCulture)], environment));
+        return Track(ChildProcess.StartDll(name, ChildPrograms.TestWorker, ["worker", "--workers", concurrency.ToString(CultureInfo.InvariantCulture)], new() { Environment = environment }));
     }
 
     /// <summary>Starts the examples program as a worker (<c>worker --broker URI --verbose</c>) and waits until it consumes.</summary>
     public async Task<ChildProcess> StartExamplesWorkerAsync(string name)
     {
         var environment = new Dictionary<string, string> { ["Pymar__Broker__QueuePrefix"] = Prefix, ["Pymar__ComputeLocallyWhenUnreachable"] = "false" };
-        var worker = Track(ChildProcess.Start(name, ChildPrograms.Examples, ["worker", "--broker", BrokerFixture.Uri, "--verbose"], environment));
+        var worker = Track(ChildProcess.StartDll(name, ChildPrograms.Examples, ["worker", "--broker", BrokerFixture.Uri, "--verbose"], new() { Environment = environment }));
         await worker.WaitForLineAsync("consuming producers", StartDeadline);
         return worker;
     }
 
     /// <summary>Starts <c>TestWorker produce job args --timeout 120</c>: one job, then <c>answer: …</c> and exit.</summary>
     public ChildProcess StartProducer(string name, string job, params string[] args) =>
-        Track(ChildProcess.Start(name, ChildPrograms.TestWorker, ["produce", job, .. args, "--timeout", "120"], Environment(BrokerFixture.Uri)));
+        Track(ChildProcess.StartDll(name, ChildPrograms.TestWorker, ["produce", job, .. args, "--timeout", "120"], new() { Environment = Environment(BrokerFixture.Uri) }));
 
     /// <summary>Stops (SIGTERM) every process of this test that still runs and waits until they have exited.</summary>
     public async Task StopAllAsync()

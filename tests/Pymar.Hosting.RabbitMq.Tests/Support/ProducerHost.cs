@@ -1,4 +1,3 @@
-using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -21,40 +20,13 @@ public sealed class ProducerHost : IAsyncDisposable
 
     public ProducerClient Client => _host.Services.GetRequiredService<ProducerClient>();
 
-    public static async Task<ProducerHost> StartAsync(IDictionary<string, string?> configuration, CapturedLogs logs)
-    {
-        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { Args = [], DisableDefaults = true });
-        builder.Configuration.AddInMemoryCollection(configuration);
-        builder.Logging.ClearProviders();
-        builder.Logging.AddProvider(logs);
-        builder.Logging.SetMinimumLevel(LogLevel.Debug);
-        builder.Services.AddPymar(builder.Configuration).AddExamples().UseRabbitMq();
-        var host = builder.Build();
-        await host.StartAsync();
-        return new ProducerHost(host);
-    }
+    public static async Task<ProducerHost> StartAsync(IDictionary<string, string?> configuration, CapturedLogs logs) =>
+        new(await TestHost.StartAsync(configuration, pymar => pymar.AddExamples().UseRabbitMq(), logs, LogLevel.Debug));
 
     /// <summary>Runs one of <see cref="Examples.All"/> and returns its formatted answer.</summary>
     public Task<string> RunExampleAsync(string example, MapOptions options) =>
         (Examples.Examples.Find(example) ?? throw new ArgumentException($"No example '{example}'.", nameof(example)))
             .Run(Client, Services, options, CancellationToken.None);
 
-    public async ValueTask DisposeAsync()
-    {
-        try
-        {
-            await _host.StopAsync();
-        }
-        finally
-        {
-            if (_host is IAsyncDisposable disposable)
-            {
-                await disposable.DisposeAsync();
-            }
-            else
-            {
-                _host.Dispose();
-            }
-        }
-    }
+    public async ValueTask DisposeAsync() => await _host.StopAndDisposeAsync(Timeout.InfiniteTimeSpan);
 }

@@ -94,8 +94,8 @@ public sealed class ErrorTests
             host.Services.GetRequiredService<ProducerClient>().MapAsync(new SumProducer(), DataSourceFactory<long>.For<ValuesTable>(), s_options));
 
         Assert.Equal(
-            "SQL data source 'ValuesTable' reads table numbers by key ranges (SqlPaging.KeyRange, the default with a KeyColumn), which needs an integer key, but key column k holds String values. " +
-            "Use SqlPaging.Keyset for an ordered unique key that is not an integer, or SqlPaging.Offset without a key.",
+            "SQL data source 'ValuesTable' reads table numbers by key ranges (SqlPaging.KeyRange), but key column k holds String values. " +
+            "Use SqlPaging.Keyset for a key that is not an integer.",
             error.Message);
         await host.StopAsync();
     }

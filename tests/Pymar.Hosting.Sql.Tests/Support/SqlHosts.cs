@@ -1,8 +1,5 @@
-using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
-using Microsoft.Extensions.Logging;
-using RabbitMQ.Client;
 
 namespace Pymar.Hosting.Sql.Tests.Support;
 
@@ -15,50 +12,32 @@ internal static class SqlHosts
     /// <summary>The name the tests register their database under.</summary>
     public const string DatabaseName = "Test";
 
-    public static async Task<IHost> StartAsync(
+    public static Task<IHost> StartAsync(
         Action<IPymarBuilder> configurePymar,
         IDictionary<string, string?>? configuration = null,
         BrokerQueues? broker = null,
-        bool workers = true)
-    {
-        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { Args = [], DisableDefaults = true });
-        builder.Configuration.AddInMemoryCollection(configuration ?? new Dictionary<string, string?>());
-        if (broker is not null)
-        {
-            builder.Configuration.AddInMemoryCollection(broker.Configuration);
-        }
+        bool workers = true) =>
+        TestHost.StartAsync(
+            (configuration ?? new Dictionary<string, string?>()).Concat(broker?.Configuration ?? []),
+            pymar =>
+            {
+                if (broker is not null)
+                {
+                    pymar.UseRabbitMq();
+                }
 
-        builder.Logging.SetMinimumLevel(LogLevel.Warning);
-        var pymar = builder.Services.AddPymar(builder.Configuration);
-        if (broker is not null)
-        {
-            pymar.UseRabbitMq();
-        }
-
-        configurePymar(pymar);
-        if (workers)
-        {
-            pymar.AddWorkers(options => options.Concurrency = 2);
-        }
-
-        var host = builder.Build();
-        await host.StartAsync();
-        return host;
-    }
+                configurePymar(pymar);
+                if (workers)
+                {
+                    pymar.AddWorkers(options => options.Concurrency = 2);
+                }
+            });
 }
 
 /// <summary>A queue prefix of one test on the local broker; disposing deletes what the test's hosts declared.</summary>
-internal sealed class BrokerQueues : IAsyncDisposable
+internal sealed class BrokerQueues(params string[] producers) : IAsyncDisposable
 {
-    private readonly string[] _producers;
-
-    public BrokerQueues(params string[] producers)
-    {
-        _producers = producers;
-        Prefix = "pymar.t" + Guid.NewGuid().ToString("N") + ".";
-    }
-
-    public string Prefix { get; }
+    public string Prefix { get; } = TestBroker.NewQueuePrefix();
 
     public Dictionary<string, string?> Configuration => new()
     {
@@ -66,21 +45,5 @@ internal sealed class BrokerQueues : IAsyncDisposable
         ["Pymar:Broker:QueuePrefix"] = Prefix,
     };
 
-    public async ValueTask DisposeAsync()
-    {
-        var factory = new ConnectionFactory { HostName = "127.0.0.1", Port = 5672, UserName = "guest", Password = "guest", ClientProvidedName = "pymar sql tests cleanup" };
-        await using var connection = await factory.CreateConnectionAsync();
-        foreach (var queue in _producers.Select(p => Prefix + p).Append(Prefix + "dead-letter"))
-        {
-            await using var channel = await connection.CreateChannelAsync();
-            await channel.QueueDeleteAsync(queue, ifUnused: false, ifEmpty: false);
-        }
-
-        await using (var channel = await connection.CreateChannelAsync())
-        {
-            await channel.ExchangeDeleteAsync(Prefix + "control", ifUnused: false);
-        }
-
-        await connection.CloseAsync();
-    }
+    public async ValueTask DisposeAsync() => await TestBroker.DeleteQueuesAsync(Prefix, producers);
 }

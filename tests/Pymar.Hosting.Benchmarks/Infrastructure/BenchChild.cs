@@ -1,0 +1,54 @@
+using System.Reflection;
+using Pymar.Hosting.Testing;
+
+namespace Pymar.Hosting.Benchmarks.Infrastructure;
+
+/// <summary>
+/// Starts the harness's child processes, driven by lines: the harness writes a command on stdin and reads one answer
+/// line from stdout (<see cref="ChildProcess.CommandAsync"/>). Their stderr goes to the harness's stderr, prefixed
+/// with their name; disposing one sends <c>quit</c> and closes its stdin before it is killed.
+/// </summary>
+internal static class BenchChild
+{
+    /// <summary>Starts this harness again in another role.</summary>
+    public static ChildProcess StartSelf(string name, IEnumerable<string> arguments)
+    {
+        var processPath = Environment.ProcessPath ?? ChildProcess.Dotnet;
+        var entry = Assembly.GetEntryAssembly()!.Location;
+        return IsDotnetHost(processPath)
+            ? ChildProcess.Start(name, processPath, [entry, .. arguments], Options())
+            : ChildProcess.Start(name, processPath, arguments, Options());
+    }
+
+    /// <summary>Starts this harness again in another role and waits until it says <c>ready</c>; one that does not is stopped.</summary>
+    public static async Task<ChildProcess> StartSelfReadyAsync(string name, IEnumerable<string> arguments, TimeSpan timeout)
+    {
+        var child = StartSelf(name, arguments);
+        try
+        {
+            await child.WaitForOutputAsync("ready", timeout);
+            return child;
+        }
+        catch
+        {
+            await child.DisposeAsync();
+            throw;
+        }
+    }
+
+    /// <summary>Starts a framework-dependent program (a .dll) with the dotnet host.</summary>
+    public static ChildProcess StartDll(string name, string dll, IEnumerable<string> arguments) =>
+        ChildProcess.Start(name, ChildProcess.Dotnet, [dll, .. arguments], Options());
+
+    // The children must not inherit a Debug configuration or a console logger that writes on stdout.
+    private static ChildProcessOptions Options() => new()
+    {
+        ScrubEnvironment = false,
+        Environment = new Dictionary<string, string> { ["DOTNET_ENVIRONMENT"] = "Production" },
+        EchoStandardError = Console.Error,
+        StopCommand = "quit",
+    };
+
+    private static bool IsDotnetHost(string path) =>
+        Path.GetFileNameWithoutExtension(path).Equals("dotnet", StringComparison.OrdinalIgnoreCase);
+}
