@@ -30,13 +30,13 @@ internal sealed class LocalRunner(IServiceProvider services, PymarRegistry regis
     {
         var value = await UseSourceAsync(source, async dataSource =>
         {
-            var length = await dataSource.GetLengthAsync(cancellationToken).ConfigureAwait(false);
-            if (length == 0)
+            var window = source.Within(await dataSource.GetLengthAsync(cancellationToken).ConfigureAwait(false));
+            if (window.Limit == 0)
             {
                 return producer.Reduce([]);
             }
 
-            var context = await SliceContext<TItem>.ReadAsync(dataSource, new SliceWindow(0, length), cancellationToken).ConfigureAwait(false);
+            var context = await SliceContext<TItem>.ReadAsync(dataSource, window, cancellationToken).ConfigureAwait(false);
             return await Task.Factory
                 .StartNew(() => producer.ComputeSlice(context), cancellationToken, TaskCreationOptions.LongRunning, TaskScheduler.Default)
                 .WaitAsync(cancellationToken)

@@ -164,7 +164,7 @@ public sealed class ProducerClient : IAsyncDisposable, IDisposable
         try
         {
             var started = Stopwatch.GetTimestamp();
-            var windows = Slicer.Cut(await _local.UseSourceAsync(source, s => s.GetLengthAsync(deadline.Token)).ConfigureAwait(false), sliceCount);
+            var windows = Slicer.Cut(source.Within(await _local.UseSourceAsync(source, s => s.GetLengthAsync(deadline.Token)).ConfigureAwait(false)), sliceCount);
             if (windows.Count == 0)
             {
                 return new MapResult<TValue>(producer.Reduce([]), hasValue: true, 0, []);

@@ -34,4 +34,13 @@ internal static class Slicer
 
         return windows;
     }
+
+    /// <summary>Cuts <paramref name="range"/> as <see cref="Cut(long, int)"/> cuts <c>[0, range.Limit)</c>, each window moved to start at <c>range.Offset</c>.</summary>
+    /// <param name="range">The part of the source to cut.</param>
+    /// <param name="sliceCount">The number of slices asked for; at least 1.</param>
+    public static IReadOnlyList<SliceWindow> Cut(SliceWindow range, int sliceCount)
+    {
+        var windows = Cut(range.Limit, sliceCount);
+        return range.Offset == 0 ? windows : [.. windows.Select(w => w with { Offset = w.Offset + range.Offset })];
+    }
 }

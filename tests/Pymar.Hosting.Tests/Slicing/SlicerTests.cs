@@ -13,6 +13,14 @@ public sealed class SlicerTests
     }
 
     [Fact]
+    public void APartOfASourceIsCutAsItsLengthIsAndStartsAtItsOffset()
+    {
+        var windows = Slicer.Cut(new SliceWindow(100, 14), 4);
+
+        Assert.Equal([new(100, 4), new(104, 4), new(108, 3), new(111, 3)], windows);
+    }
+
+    [Fact]
     public void Length2AskedFor4SlicesGives2Slices()
     {
         var windows = Slicer.Cut(2, 4);
