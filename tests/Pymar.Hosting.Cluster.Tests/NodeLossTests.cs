@@ -21,7 +21,7 @@ public sealed class NodeLossTests(ClusterFixture cluster, ITestOutputHelper outp
             _scope.StartSlowWorkerAsync("w3", node: 3, slots: 1, sliceMilliseconds: 300));
         const int Slices = 30;
         const long Count = 3000;
-        var producer = _scope.StartSlowSumProducer(node: 1, Slices, Count, timeoutSeconds: 120);
+        var producer = _scope.StartSlowSumProducer(node: 1, Slices, Count, timeoutSeconds: 60);
 
         // Mid-job: some slices are done, not all, and the producer still waits for its answer.
         await Eventually.ReadAsync(() => Task.FromResult(workers.Sum(w => Done(w, SlowSum))), n => n >= 3, ClusterScope.JobDeadline, "three slices to be done");
@@ -80,11 +80,13 @@ public sealed class NodeLossTests(ClusterFixture cluster, ITestOutputHelper outp
         var watch = Stopwatch.StartNew();
         var producer = _scope.StartSlowSumProducer(node: 1, slices: 4, count: 400, timeoutSeconds: TimeoutSeconds);
         var code = await producer.WaitForExitAsync(TimeSpan.FromSeconds(TimeoutSeconds + 40));
-        output.WriteLine($"with two nodes down the producer failed after {watch.Elapsed.TotalSeconds:0.0} s (job timeout {TimeoutSeconds} s)");
+        var error = producer.Lines.FirstOrDefault(l => l.StartsWith("error: ", StringComparison.Ordinal));
+        output.WriteLine($"with two nodes down the producer failed after {watch.Elapsed.TotalSeconds:0.0} s (job timeout {TimeoutSeconds} s): {error}");
 
         Assert.True(code != 0, $"The producer should fail with two of three nodes down.\n{producer.Describe()}");
         Assert.DoesNotContain(producer.Lines, l => l.StartsWith("answer: ", StringComparison.Ordinal));
-        Assert.True(producer.Lines.Any(l => l.StartsWith("error: ", StringComparison.Ordinal)), $"The producer should say why it failed.\n{producer.Describe()}");
+        Assert.True(error is not null, $"The producer should say why it failed.\n{producer.Describe()}");
+        Assert.True(watch.Elapsed < TimeSpan.FromSeconds(TimeoutSeconds + 30), $"The producer should fail within its job's timeout, not hang ({watch.Elapsed}).");
     }
 
     public Task InitializeAsync() => cluster.EnsureThreeNodesAsync();
