@@ -56,6 +56,8 @@ loopback_users.guest = true
 cluster_partition_handling = pause_minority
 # Notice a partitioned peer in ~10 s rather than a minute.
 net_ticktime = 10
+# Many test programs starting at once on a small machine may take more than the default 10 s to say hello.
+handshake_timeout = 30000
 disk_free_limit.absolute = 50MB
 vm_memory_high_watermark.relative = 0.1
 log.file = rabbit.log
