@@ -16,6 +16,8 @@ PYMAR_CLUSTER_NODES="1 2 3"
 PYMAR_CLUSTER_USER=pymar
 PYMAR_CLUSTER_PASSWORD_FILE="$PYMAR_CLUSTER_BASE/pymar.password"
 PYMAR_CLUSTER_HOSTS_DIR="$PYMAR_CLUSTER_BASE/hosts"
+# Written by start.sh once three nodes run; removed by stop.sh and by node.sh faults (start.sh's fast path).
+PYMAR_CLUSTER_MARKER="$PYMAR_CLUSTER_BASE/running"
 PYMAR_RMQ_BIN=/usr/lib/rabbitmq/bin
 
 cluster_die() { echo "cluster: ERROR: $*" >&2; exit 1; }

@@ -17,6 +17,7 @@ cluster_require_root
 n="$1"; action="$2"; shift 2
 cluster_check_node_number "$n"
 name="$(cluster_node_name "$n")"
+case "$action" in kill|stop|partition) rm -f "$PYMAR_CLUSTER_MARKER";; esac
 
 case "$action" in
     kill)

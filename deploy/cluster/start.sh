@@ -41,6 +41,30 @@ chmod 700 "$PYMAR_CLUSTER_BASE"
 exec 9>"$PYMAR_CLUSTER_BASE/start.lock"
 flock -w $((START_TIMEOUT + 60)) 9 || cluster_die "another start.sh holds $PYMAR_CLUSTER_BASE/start.lock"
 
+print_endpoints() {
+    for n in $PYMAR_CLUSTER_NODES; do
+        echo "  node $n  $(cluster_node_name "$n")  amqp://$(cluster_node_ip "$n"):5672/  (namespace $(cluster_node_ns "$n"), log $(cluster_node_base "$n")/log/rabbit.log)"
+    done
+    echo "  user     $PYMAR_CLUSTER_USER; password: sudo cat $PYMAR_CLUSTER_PASSWORD_FILE"
+    echo "  hosts    Pymar__Broker__Hosts__0=$(cluster_node_ip 1):5672 Pymar__Broker__Hosts__1=$(cluster_node_ip 2):5672 Pymar__Broker__Hosts__2=$(cluster_node_ip 3):5672"
+    echo "  ctl      deploy/cluster/node.sh 1 ctl cluster_status"
+}
+
+# Fast path: this script finished since the last stop or fault (the marker), the bridge is up, and every node's VM
+# runs and answers AMQP over the bridge (a node paused by pause_minority or cut off does not).
+fast=true
+[ -e "$PYMAR_CLUSTER_MARKER" ] && ip link show "$PYMAR_CLUSTER_BRIDGE" 2>/dev/null | grep -q ',UP' || fast=false
+for n in $PYMAR_CLUSTER_NODES; do
+    $fast || break
+    [ -n "$(cluster_node_beam_pid "$n")" ] && cluster_amqp_probe "$(cluster_node_ip "$n")" || fast=false
+done
+if $fast; then
+    cluster_log "already running (3 nodes answer AMQP):"
+    print_endpoints
+    exit 0
+fi
+rm -f "$PYMAR_CLUSTER_MARKER"
+
 # ------------------------------------------------------- shared state
 cookie="$PYMAR_CLUSTER_BASE/.erlang.cookie"
 if [ ! -s "$cookie" ]; then
@@ -159,9 +183,5 @@ for n in $PYMAR_CLUSTER_NODES; do
 done
 
 cluster_log "3 nodes running in $((SECONDS - t_start)) s:"
-for n in $PYMAR_CLUSTER_NODES; do
-    echo "  node $n  $(cluster_node_name "$n")  amqp://$(cluster_node_ip "$n"):5672/  (namespace $(cluster_node_ns "$n"), log $(cluster_node_base "$n")/log/rabbit.log)"
-done
-echo "  user     $PYMAR_CLUSTER_USER; password: sudo cat $PYMAR_CLUSTER_PASSWORD_FILE"
-echo "  hosts    Pymar__Broker__Hosts__0=$(cluster_node_ip 1):5672 Pymar__Broker__Hosts__1=$(cluster_node_ip 2):5672 Pymar__Broker__Hosts__2=$(cluster_node_ip 3):5672"
-echo "  ctl      deploy/cluster/node.sh 1 ctl cluster_status"
+print_endpoints
+touch "$PYMAR_CLUSTER_MARKER"

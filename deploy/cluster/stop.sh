@@ -7,6 +7,7 @@ set -euo pipefail
 . "$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)/env.sh"
 cluster_require_root
 
+rm -f "$PYMAR_CLUSTER_MARKER"
 # A clean stop first (in parallel), then whatever is left in our namespaces is killed by its pid.
 for n in $PYMAR_CLUSTER_NODES; do
     if [ -n "$(cluster_node_beam_pid "$n")" ]; then
