@@ -1,0 +1,36 @@
+using System.Diagnostics;
+using System.Globalization;
+
+namespace Pymar.Hosting.Cluster.Tests.Support;
+
+/// <summary>Waits for a condition with a deadline, never for a fixed time.</summary>
+internal static class Eventually
+{
+    /// <summary>Reads a value until <paramref name="accept"/> holds for it and returns it; fails after <paramref name="deadline"/>.</summary>
+    public static async Task<T> ReadAsync<T>(Func<Task<T>> read, Func<T, bool> accept, TimeSpan deadline, string what, TimeSpan? poll = null)
+    {
+        var watch = Stopwatch.StartNew();
+        while (true)
+        {
+            var value = await read();
+            if (accept(value))
+            {
+                return value;
+            }
+
+            if (watch.Elapsed > deadline)
+            {
+                throw new TimeoutException(string.Create(CultureInfo.InvariantCulture, $"Waited {deadline.TotalSeconds} s for {what}; last seen: {Show(value)}."));
+            }
+
+            await Task.Delay(poll ?? TimeSpan.FromMilliseconds(50));
+        }
+    }
+
+    private static string Show<T>(T value) => value switch
+    {
+        null => "nothing",
+        System.Collections.IEnumerable items and not string => "[" + string.Join(", ", items.Cast<object?>()) + "]",
+        _ => value.ToString() ?? "",
+    };
+}

@@ -1,0 +1,53 @@
+using System.Diagnostics;
+using Pymar.Hosting.Cluster.Tests.Support;
+using Xunit.Abstractions;
+using static Pymar.Hosting.Cluster.Tests.Support.SliceLines;
+
+namespace Pymar.Hosting.Cluster.Tests;
+
+/// <summary>Issue 12, test 4: a worker host's link is cut while it is inside a slice.</summary>
+[Collection(ClusterCollection.Name)]
+[Trait("Category", ClusterCollection.Category)]
+public sealed class WorkerHostPartitionTests(ClusterFixture cluster, ITestOutputHelper output) : IAsyncLifetime
+{
+    /// <summary>The heartbeat the programs are given (Pymar:Broker:Heartbeat) and the few seconds the redo may take beyond it.</summary>
+    private static readonly TimeSpan s_redoDeadline = TimeSpan.FromSeconds((3 * 5) + 15);
+
+    private readonly ClusterScope _scope = new(cluster);
+
+    [Fact]
+    public async Task TheSliceOfAPartitionedWorkerHostIsRedoneByAnotherHostAndTheAnswerIsExact()
+    {
+        // wa takes a slice and sits in it; wb, on another host and node, is quick.
+        var workers = await Task.WhenAll(
+            _scope.StartSlowWorkerAsync("wa", node: 1, slots: 1, sliceMilliseconds: 20000),
+            _scope.StartSlowWorkerAsync("wb", node: 2, slots: 2, sliceMilliseconds: 50));
+        var (cut, other) = (workers[0], workers[1]);
+        var producer = _scope.StartSlowSumProducer(node: 3, slices: 4, count: 400, timeoutSeconds: 120);
+        var started = await cut.WaitForLineAsync(l => l.Contains($"({SlowSum}) started", StringComparison.Ordinal), ClusterScope.JobDeadline, "that a slice started");
+
+        await Shell.RunCheckedAsync(ChildPrograms.ClusterScript("host.sh"), ["wa", "partition"], TimeSpan.FromSeconds(30));
+        var partitioned = Stopwatch.StartNew();
+        try
+        {
+            var redone = await other.WaitForLineAsync(
+                l => l.Contains($"({SlowSum}) started", StringComparison.Ordinal) && l.Contains("(redelivered)", StringComparison.Ordinal),
+                s_redoDeadline,
+                $"the partitioned host's slice, redelivered (wa was in: {started})");
+            output.WriteLine($"host wa partitioned inside a slice; the slice was redone on wb {partitioned.Elapsed.TotalSeconds:0.0} s later: {redone}");
+            await AssertAnswersAsync(producer, SlowSumAnswer(400));
+            output.WriteLine($"the job answered exactly {partitioned.Elapsed.TotalSeconds:0.0} s after the partition");
+        }
+        finally
+        {
+            // Healed, the cut host may still finish its slice: its late reply is a duplicate the finished job ignores.
+            await Shell.RunCheckedAsync(ChildPrograms.ClusterScript("host.sh"), ["wa", "heal"], TimeSpan.FromSeconds(30));
+        }
+
+        Assert.Equal(0, Done(cut, SlowSum));
+    }
+
+    public Task InitializeAsync() => cluster.EnsureThreeNodesAsync();
+
+    public async Task DisposeAsync() => await _scope.DisposeAsync();
+}
