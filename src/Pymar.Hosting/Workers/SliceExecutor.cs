@@ -12,7 +12,10 @@ namespace Pymar.Hosting.Workers;
 /// <summary>
 /// Handles one slice delivery on a worker: reads the request, runs the producer, replies with the partial value or
 /// the error, and only then acknowledges. Messages that can never succeed (unreadable, naming something this
-/// worker does not know, or delivered too often) are answered with an error and dead-lettered.
+/// worker does not know, a window beyond the data, or delivered too often) are answered with an error and
+/// dead-lettered; ones whose reply would go where it must not, or that arrive after their job's timeout, are
+/// dead-lettered unanswered. A running slice is cancelled at its deadline (its job's timeout, or
+/// <see cref="WorkerOptions.MaxSliceDuration"/>); one that ignores the cancellation keeps its slot, counted as lost.
 /// </summary>
 internal sealed class SliceExecutor(
     PymarRegistry registry,
