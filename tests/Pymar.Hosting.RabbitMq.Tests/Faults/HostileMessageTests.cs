@@ -20,7 +20,8 @@ public sealed class HostileMessageTests(BrokerFixture broker) : IAsyncLifetime
     public async Task HostileSlicesAreDeadLetteredWithTheirReasonTheWorkerKeepsBothSlotsAndStopsAtOnce()
     {
         // NumbersDataSource holds 1000 numbers on the worker.
-        var worker = await _scope.StartWorkerAsync("worker", concurrency: 2, sliceMilliseconds: 1000);
+        var worker = _scope.StartWorker("worker", concurrency: 2, sliceMilliseconds: 1000, extraEnvironment: new Dictionary<string, string> { ["PYMAR_TEST_COUNT"] = "1000" });
+        await worker.WaitForLineAsync("consuming producers", BrokerScope.StartDeadline);
         await using var raw = await RawBroker.ConnectAsync();
         var replies = await raw.DeclareTemporaryQueueAsync();
         var queue = _scope.WorkQueue(SlowSum);
