@@ -43,7 +43,18 @@ internal sealed class SliceRunner<TItem, TValue>(ProducerRegistration registrati
     /// </summary>
     private static async ValueTask CheckWindowAsync(SliceRequest request, string name, IDataSource<TItem> source, JobTracker jobs, CancellationToken cancellationToken)
     {
-        var length = await jobs.GetLengthAsync(request.JobId, name, source.GetLengthAsync, cancellationToken).ConfigureAwait(false);
+        long length;
+        try
+        {
+            length = await jobs.GetLengthAsync(request.JobId, name, source.GetLengthAsync, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            // A source that cannot count now (its database is down) is left to fail its read, whose error names the
+            // window and goes back to the producer as any slice error, which may retry: not a dead letter.
+            return;
+        }
+
         if (request.Window.End > length)
         {
             throw new MalformedMessageException(string.Create(CultureInfo.InvariantCulture,
