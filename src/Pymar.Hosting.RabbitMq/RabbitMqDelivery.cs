@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Logging;
 using Pymar.Hosting.Transport;
+using Pymar.Hosting.Workers;
 using RabbitMQ.Client;
 
 namespace Pymar.Hosting.RabbitMq;
@@ -15,7 +16,7 @@ internal sealed class RabbitMqDelivery(
     int deliveryCount,
     string? replyTo,
     string? correlationId,
-    ILogger logger) : SliceDelivery
+    ILogger logger) : SliceDelivery, IReplyAddressCheck
 {
     private int _settled;
 
@@ -30,6 +31,9 @@ internal sealed class RabbitMqDelivery(
     public override string? CorrelationId => correlationId;
 
     public override string Queue => queue;
+
+    public ValueTask<string?> RefuseReplyToAsync(string replyTo, CancellationToken cancellationToken) =>
+        transport.ReplyAddresses.RefuseAsync(replyTo, cancellationToken);
 
     public override async ValueTask ReplyAsync(string replyTo, ReadOnlyMemory<byte> body, string correlationId, CancellationToken cancellationToken = default)
     {

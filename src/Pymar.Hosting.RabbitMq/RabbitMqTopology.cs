@@ -33,7 +33,10 @@ internal sealed class RabbitMqTopology(RabbitMqOptions options, ILogger logger)
         return ControlExchange;
     }
 
-    public string NewReplyQueue() => options.QueuePrefix + "reply." + Guid.NewGuid().ToString("N");
+    public string NewReplyQueue() => NewReplyQueuePrefix + Guid.NewGuid().ToString("N");
+
+    /// <summary>How every reply queue's name begins.</summary>
+    public string NewReplyQueuePrefix => options.QueuePrefix + "reply.";
 
     /// <summary>Declares the work queue of <paramref name="producerName"/> (and the dead-letter queue) once per process.</summary>
     public async ValueTask<string> DeclareWorkQueueAsync(IChannel channel, string producerName, CancellationToken cancellationToken)

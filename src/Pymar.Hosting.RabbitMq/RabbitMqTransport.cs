@@ -33,6 +33,7 @@ public sealed class RabbitMqTransport : IPymarTransport, IAsyncDisposable, IDisp
         _logger = logger;
         _connection = new RabbitMqConnection(BrokerAddress.From(options), options, logger);
         _topology = new RabbitMqTopology(options, logger);
+        ReplyAddresses = new RabbitMqReplyAddresses(_topology, options, _connection.GetAsync);
         _publishRetry = RabbitMqRetries.Publish(logger, time);
         _reopenRetry = RabbitMqRetries.Reopen(logger, time);
         _publishChannel = new AsyncLazy<IChannel>(async () =>
@@ -42,6 +43,9 @@ public sealed class RabbitMqTransport : IPymarTransport, IAsyncDisposable, IDisp
             return await connection.CreateChannelAsync(confirmed).ConfigureAwait(false);
         });
     }
+
+    /// <summary>Where workers may send replies.</summary>
+    internal RabbitMqReplyAddresses ReplyAddresses { get; }
 
     /// <inheritdoc />
     public string Description => $"RabbitMQ at {_connection.Address.Display}";
@@ -152,6 +156,7 @@ public sealed class RabbitMqTransport : IPymarTransport, IAsyncDisposable, IDisp
             await channel.CloseQuietlyAsync().ConfigureAwait(false);
         }
 
+        await ReplyAddresses.DisposeAsync().ConfigureAwait(false);
         await _connection.DisposeAsync().ConfigureAwait(false);
     }
 

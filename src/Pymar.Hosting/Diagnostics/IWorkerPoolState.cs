@@ -8,4 +8,10 @@ internal interface IWorkerPoolState
 
     /// <summary>How many slices the pool has answered.</summary>
     long CompletedSlices { get; }
+
+    /// <summary>How many slices the pool runs at once when no slot is lost.</summary>
+    int Concurrency { get; }
+
+    /// <summary>Slots held by slices that ignored their cancellation (past their deadline) and have not returned.</summary>
+    int LostSlots { get; }
 }

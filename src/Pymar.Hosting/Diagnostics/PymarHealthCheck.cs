@@ -24,6 +24,7 @@ internal sealed class PymarHealthCheck(IPymarTransport transport, IWorkerPoolSta
         {
             data["consuming"] = _workers.IsConsuming;
             data["completedSlices"] = _workers.CompletedSlices;
+            data["lostSlots"] = _workers.LostSlots;
         }
 
         if (!_transport.IsConnected)
@@ -34,6 +35,12 @@ internal sealed class PymarHealthCheck(IPymarTransport transport, IWorkerPoolSta
         if (_workers is { IsConsuming: false })
         {
             return Task.FromResult(HealthCheckResult.Unhealthy($"The worker pool is not consuming from {_transport.Description}.", data: data));
+        }
+
+        if (_workers is { LostSlots: > 0 } pool)
+        {
+            var message = $"{pool.LostSlots} of {pool.Concurrency} worker slot(s) lost to slices that ignored their cancellation.";
+            return Task.FromResult(pool.LostSlots >= pool.Concurrency ? HealthCheckResult.Unhealthy(message, data: data) : HealthCheckResult.Degraded(message, data: data));
         }
 
         return Task.FromResult(HealthCheckResult.Healthy($"Connected: {_transport.Description}.", data));

@@ -28,6 +28,8 @@ public static class PymarTelemetry
 
     internal static Counter<long> SlicesFailed { get; } = Meter.CreateCounter<long>("pymar.slices.failed", "{slice}", "Slices a worker answered with an error or dead-lettered.");
 
+    internal static Counter<long> SlicesLost { get; } = Meter.CreateCounter<long>("pymar.slices.lost", "{slice}", "Slices that ignored their cancellation, each holding a worker slot until it returns.");
+
     internal static Counter<long> SlicesRedelivered { get; } = Meter.CreateCounter<long>("pymar.slices.redelivered", "{slice}", "Slices a worker received that had been delivered before.");
 
     internal static Histogram<double> SliceDuration { get; } = Meter.CreateHistogram<double>("pymar.slice.duration", "ms", "How long a worker took to compute a slice.");

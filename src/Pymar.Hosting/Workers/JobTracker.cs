@@ -3,15 +3,19 @@ using System.Collections.Concurrent;
 namespace Pymar.Hosting.Workers;
 
 /// <summary>
-/// What a worker knows about jobs that have ended: their slices are dropped instead of computed, and slices of
-/// theirs that are running are cancelled.
+/// What a worker knows about jobs: the ones that have ended (their slices are dropped instead of computed, and
+/// slices of theirs that are running are cancelled) and the length of each data source a running job reads, counted
+/// once per job and forgotten when the job ends.
 /// </summary>
 internal sealed class JobTracker
 {
     private const int MaxRemembered = 100_000;
+    private const int MaxLengths = 10_000;
     private readonly ConcurrentDictionary<string, byte> _ended = new(StringComparer.Ordinal);
     private readonly ConcurrentQueue<string> _endedOrder = new();
     private readonly ConcurrentDictionary<RunningSlice, byte> _running = new();
+    private readonly ConcurrentDictionary<(string JobId, string Source), Task<long>> _lengths = new();
+    private readonly ConcurrentQueue<(string JobId, string Source)> _lengthsOrder = new();
 
     public bool HasEnded(string jobId) => _ended.ContainsKey(jobId);
 
@@ -32,6 +36,75 @@ internal sealed class JobTracker
             {
                 slice.Cancel();
             }
+        }
+
+        foreach (var key in _lengths.Keys)
+        {
+            if (key.JobId == jobId)
+            {
+                _lengths.TryRemove(key, out _);
+            }
+        }
+    }
+
+    /// <summary>
+    /// The length of data source <paramref name="source"/> as job <paramref name="jobId"/> sees it: counted by
+    /// <paramref name="count"/> for the job's first slice (slices arriving meanwhile wait for that count) and
+    /// remembered until the job ends, so a SQL source is not counted once per slice.
+    /// </summary>
+    public async ValueTask<long> GetLengthAsync(string jobId, string source, Func<CancellationToken, ValueTask<long>> count, CancellationToken cancellationToken)
+    {
+        var key = (jobId, source);
+        while (true)
+        {
+            var mine = new TaskCompletionSource<long>(TaskCreationOptions.RunContinuationsAsynchronously);
+            var known = _lengths.GetOrAdd(key, mine.Task);
+            if (known != mine.Task)
+            {
+                try
+                {
+                    return await known.WaitAsync(cancellationToken).ConfigureAwait(false);
+                }
+                catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+                {
+                    // The slice that was counting was cancelled, not this one: count again.
+                    continue;
+                }
+            }
+
+            RememberLength(key);
+            try
+            {
+                var length = await count(cancellationToken).ConfigureAwait(false);
+                mine.SetResult(length);
+                return length;
+            }
+            catch (Exception ex)
+            {
+                // Not remembered: the next slice counts again.
+                _lengths.TryRemove(new KeyValuePair<(string, string), Task<long>>(key, mine.Task));
+                if (ex is OperationCanceledException)
+                {
+                    mine.SetCanceled(CancellationToken.None);
+                }
+                else
+                {
+                    mine.SetException(ex);
+                    _ = mine.Task.Exception;
+                }
+
+                throw;
+            }
+        }
+    }
+
+    /// <summary>Jobs whose end never reached this worker must not grow the cache without bound: the oldest go first.</summary>
+    private void RememberLength((string JobId, string Source) key)
+    {
+        _lengthsOrder.Enqueue(key);
+        while (_lengthsOrder.Count > MaxLengths && _lengthsOrder.TryDequeue(out var oldest))
+        {
+            _lengths.TryRemove(oldest, out _);
         }
     }
 

@@ -12,7 +12,10 @@ namespace Pymar.Hosting.Workers;
 /// <summary>
 /// Handles one slice delivery on a worker: reads the request, runs the producer, replies with the partial value or
 /// the error, and only then acknowledges. Messages that can never succeed (unreadable, naming something this
-/// worker does not know, or delivered too often) are answered with an error and dead-lettered.
+/// worker does not know, a window beyond the data, or delivered too often) are answered with an error and
+/// dead-lettered; ones whose reply would go where it must not, or that arrive after their job's timeout, are
+/// dead-lettered unanswered. A running slice is cancelled at its deadline (its job's timeout, or
+/// <see cref="WorkerOptions.MaxSliceDuration"/>); one that ignores the cancellation keeps its slot, counted as lost.
 /// </summary>
 internal sealed class SliceExecutor(
     PymarRegistry registry,
@@ -26,10 +29,17 @@ internal sealed class SliceExecutor(
 {
     private readonly Dictionary<string, SliceRunner> _runners = registry.Producers.ToDictionary(p => p.Name, SliceRunner.For, StringComparer.Ordinal);
     private long _completed;
+    private int _lostSlots;
 
     public long Completed => Interlocked.Read(ref _completed);
 
-    public async Task HandleAsync(SliceDelivery delivery, CancellationToken abort)
+    /// <summary>Slots held by slices that ignored their cancellation and have not returned yet.</summary>
+    public int LostSlots => Volatile.Read(ref _lostSlots);
+
+    /// <param name="delivery">The slice message.</param>
+    /// <param name="abort">Interrupts the slice: the worker is stopping and its drain time ran out.</param>
+    /// <param name="stopping">The worker is stopping: a slot held by a lost slice stops waiting for it.</param>
+    public async Task HandleAsync(SliceDelivery delivery, CancellationToken abort, CancellationToken stopping)
     {
         SliceRequest request;
         try
@@ -45,17 +55,27 @@ internal sealed class SliceExecutor(
         }
 
         using var scope = logger.BeginScope(new SliceLogScope(request.JobId, request.SliceIndex, request.Producer));
-        if (request.ExpiresAtUnixMilliseconds is { } expires && time.GetUtcNow().ToUnixTimeMilliseconds() > expires)
-        {
-            WorkerLog.SliceDropped(logger, request.SliceIndex, request.JobId, request.Producer, "its job's timeout has passed");
-            await delivery.AckAsync(CancellationToken.None).ConfigureAwait(false);
-            return;
-        }
-
         if (jobs.HasEnded(request.JobId))
         {
             WorkerLog.SliceDropped(logger, request.SliceIndex, request.JobId, request.Producer, "its job has ended");
             await delivery.AckAsync(CancellationToken.None).ConfigureAwait(false);
+            return;
+        }
+
+        // Before anything could answer: a reply must never land in a work queue, or be sent into nowhere.
+        if (await RefuseReplyToAsync(delivery, request.ReplyTo).ConfigureAwait(false) is { } refusal)
+        {
+            var reason = $"Slice {request.SliceIndex} {request.Window} of producer '{request.Producer}' asks for its reply to go to '{request.ReplyTo}', which {refusal}. It is dead-lettered unanswered.";
+            await DeadLetterAsync(delivery, request, reason).ConfigureAwait(false);
+            return;
+        }
+
+        var now = time.GetUtcNow().ToUnixTimeMilliseconds();
+        if (request.ExpiresAtUnixMilliseconds is { } expires && now > expires)
+        {
+            // Unanswered: the producer that set the timeout has stopped waiting for it.
+            await DeadLetterAsync(delivery, request, string.Create(CultureInfo.InvariantCulture,
+                $"Slice {request.SliceIndex} {request.Window} of producer '{request.Producer}' arrived after its job's timeout had passed (expired {now - expires} ms before); it is dead-lettered without being computed.")).ConfigureAwait(false);
             return;
         }
 
@@ -84,15 +104,21 @@ internal sealed class SliceExecutor(
 
         using var activity = PymarTelemetry.StartSlice(request.Producer, request.JobId, request.SliceIndex, request.TraceParent);
         var started = Stopwatch.GetTimestamp();
-        using var sliceCancellation = CancellationTokenSource.CreateLinkedTokenSource(abort);
+        var deadline = DeadlineOf(request, now);
+        using var timeout = deadline is { } after ? new CancellationTokenSource(after.Delay, time) : null;
+        using var sliceCancellation = timeout is null
+            ? CancellationTokenSource.CreateLinkedTokenSource(abort)
+            : CancellationTokenSource.CreateLinkedTokenSource(abort, timeout.Token);
         using var tracking = jobs.Track(request.JobId, sliceCancellation);
+        Task<byte[]>? computing = null;
         byte[] reply;
         try
         {
             var sliceScope = services.CreateAsyncScope();
             await using (sliceScope.ConfigureAwait(false))
             {
-                var value = await runner.RunAsync(request, sliceScope.ServiceProvider, registry, compute, sliceCancellation.Token).ConfigureAwait(false);
+                computing = runner.RunAsync(request, sliceScope.ServiceProvider, registry, compute, jobs, sliceCancellation.Token).AsTask();
+                var value = await WithGraceAsync(computing, sliceCancellation.Token).ConfigureAwait(false);
                 reply = MessageCodec.WriteValueReply(request.JobId, request.SliceIndex, request.Attempt, workerId, value);
             }
 
@@ -101,21 +127,28 @@ internal sealed class SliceExecutor(
             PymarTelemetry.SliceDuration.Record(elapsed, producerTag);
             PymarTelemetry.SlicesCompleted.Add(1, producerTag);
         }
-        catch (OperationCanceledException) when (abort.IsCancellationRequested)
+        catch (Exception ex) when (ex is OperationCanceledException or SliceLostException && sliceCancellation.IsCancellationRequested)
         {
-            WorkerLog.SliceReturned(logger, request.SliceIndex, request.JobId, request.Producer);
-            await delivery.RejectAsync(requeue: true, "worker stopping", CancellationToken.None).ConfigureAwait(false);
-            return;
-        }
-        catch (OperationCanceledException) when (sliceCancellation.IsCancellationRequested)
-        {
-            WorkerLog.SliceDropped(logger, request.SliceIndex, request.JobId, request.Producer, "its job ended while it ran");
-            await delivery.AckAsync(CancellationToken.None).ConfigureAwait(false);
+            var lost = ex is SliceLostException;
+            if (lost)
+            {
+                var lostSlots = Interlocked.Increment(ref _lostSlots);
+                WorkerLog.SliceLost(logger, request.SliceIndex, request.JobId, request.Producer, options.CancellationGrace, lostSlots);
+                PymarTelemetry.SlicesLost.Add(1, producerTag);
+            }
+
+            await SettleCancelledAsync(delivery, request, abort.IsCancellationRequested, timeout?.IsCancellationRequested == true ? deadline?.Reason : null).ConfigureAwait(false);
+            if (lost)
+            {
+                await HoldLostSlotAsync(request, computing!, stopping).ConfigureAwait(false);
+            }
+
             return;
         }
         catch (Exception ex) when (ex is PymarConfigurationException or MalformedMessageException)
         {
-            // Retrying on another worker cannot help: an unknown data source, items that do not fit the producer.
+            // Retrying on another worker cannot help: an unknown data source, items that do not fit the producer,
+            // a window beyond the data.
             WorkerLog.SliceFailed(logger, ex, request.SliceIndex, request.Window, request.JobId, request.Producer);
             await RejectAsync(delivery, request, ex).ConfigureAwait(false);
             return;
@@ -133,6 +166,99 @@ internal sealed class SliceExecutor(
         Interlocked.Increment(ref _completed);
     }
 
+    /// <summary>
+    /// The slice's deadline: its job's timeout or <see cref="WorkerOptions.MaxSliceDuration"/>, whichever comes first;
+    /// null when neither applies.
+    /// </summary>
+    private (TimeSpan Delay, string Reason)? DeadlineOf(SliceRequest request, long nowUnixMilliseconds)
+    {
+        (TimeSpan Delay, string Reason)? deadline = options.MaxSliceDuration is { } max
+            ? (max, string.Create(CultureInfo.InvariantCulture, $"{WorkerOptions.SectionName}:MaxSliceDuration ({max})"))
+            : null;
+
+        // expires >= now here; a value beyond what a timer can wait for does not bound the slice.
+        if (request.ExpiresAtUnixMilliseconds is { } expires
+            && expires - nowUnixMilliseconds is var left && left <= (long)WorkerOptionsValidator.MaxSliceDuration.TotalMilliseconds
+            && (deadline is null || left < deadline.Value.Delay.TotalMilliseconds))
+        {
+            deadline = (TimeSpan.FromMilliseconds(Math.Max(left, 1)), "its job's timeout");
+        }
+
+        return deadline;
+    }
+
+    /// <summary>
+    /// Waits for the slice; once it is cancelled, waits at most <see cref="WorkerOptions.CancellationGrace"/> more
+    /// for it to notice, then gives up on it (<see cref="SliceLostException"/>) rather than hang with it.
+    /// </summary>
+    private async Task<byte[]> WithGraceAsync(Task<byte[]> computing, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await computing.WaitAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+        }
+
+        try
+        {
+            return await computing.WaitAsync(options.CancellationGrace, time, CancellationToken.None).ConfigureAwait(false);
+        }
+        catch (TimeoutException)
+        {
+            throw new SliceLostException();
+        }
+    }
+
+    /// <summary>Settles a cancelled slice by why it was cancelled: the worker stops, its deadline passed, or its job ended.</summary>
+    private async Task SettleCancelledAsync(SliceDelivery delivery, SliceRequest request, bool aborted, string? deadline)
+    {
+        if (aborted)
+        {
+            WorkerLog.SliceReturned(logger, request.SliceIndex, request.JobId, request.Producer);
+            await delivery.RejectAsync(requeue: true, "worker stopping", CancellationToken.None).ConfigureAwait(false);
+        }
+        else if (deadline is not null)
+        {
+            WorkerLog.SliceTimedOut(logger, request.SliceIndex, request.Window, request.JobId, request.Producer, deadline);
+            await RejectAsync(delivery, request, new PymarException(string.Create(CultureInfo.InvariantCulture,
+                $"Slice {request.SliceIndex} {request.Window} of producer '{request.Producer}' ran past {deadline} on worker {workerId} and was cancelled (deadline passed); it is dead-lettered."))).ConfigureAwait(false);
+        }
+        else
+        {
+            WorkerLog.SliceDropped(logger, request.SliceIndex, request.JobId, request.Producer, "its job ended while it ran");
+            await delivery.AckAsync(CancellationToken.None).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>
+    /// The slot stays with a slice that ignored its cancellation (its compute thread is still busy with it) until it
+    /// returns, or until the worker stops, which never waits for it.
+    /// </summary>
+    private async Task HoldLostSlotAsync(SliceRequest request, Task<byte[]> computing, CancellationToken stopping)
+    {
+        try
+        {
+            await computing.WaitAsync(stopping).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (stopping.IsCancellationRequested && !computing.IsCompleted)
+        {
+            return;
+        }
+        catch (Exception)
+        {
+            // It returned with an error; its answer was already given.
+        }
+
+        Interlocked.Decrement(ref _lostSlots);
+        WorkerLog.SlotRecovered(logger, request.SliceIndex, request.JobId, request.Producer);
+    }
+
+    /// <summary>Asks the transport whether a reply may go to <paramref name="replyTo"/>; null when it may.</summary>
+    private static async ValueTask<string?> RefuseReplyToAsync(SliceDelivery delivery, string replyTo) =>
+        delivery is IReplyAddressCheck check ? await check.RefuseReplyToAsync(replyTo, CancellationToken.None).ConfigureAwait(false) : null;
+
     /// <summary>Answers with an error and dead-letters the message: it can never succeed.</summary>
     private async Task RejectAsync(SliceDelivery delivery, SliceRequest request, Exception error)
     {
@@ -143,10 +269,20 @@ internal sealed class SliceExecutor(
         Interlocked.Increment(ref _completed);
     }
 
+    /// <summary>Dead-letters the message without answering it.</summary>
+    private async Task DeadLetterAsync(SliceDelivery delivery, SliceRequest request, string reason)
+    {
+        WorkerLog.Refused(logger, request.SliceIndex, request.JobId, request.Producer, reason);
+        PymarTelemetry.SlicesFailed.Add(1, new KeyValuePair<string, object?>("pymar.producer", request.Producer));
+        await delivery.RejectAsync(requeue: false, reason, CancellationToken.None).ConfigureAwait(false);
+        Interlocked.Increment(ref _completed);
+    }
+
     /// <summary>Answers a message that could not be read, when its transport properties say where and for which slice.</summary>
     private async ValueTask ReplyToUnreadableAsync(SliceDelivery delivery, MalformedMessageException error)
     {
-        if (string.IsNullOrEmpty(delivery.ReplyTo) || !Correlation.TryParse(delivery.CorrelationId, out var jobId, out var sliceIndex))
+        if (string.IsNullOrEmpty(delivery.ReplyTo) || !Correlation.TryParse(delivery.CorrelationId, out var jobId, out var sliceIndex)
+            || await RefuseReplyToAsync(delivery, delivery.ReplyTo).ConfigureAwait(false) is not null)
         {
             return;
         }

@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Text.Json;
 using Pymar.Hosting.Messaging;
 using Pymar.Hosting.Registration;
@@ -16,19 +17,49 @@ internal abstract class SliceRunner
         (SliceRunner)Activator.CreateInstance(typeof(SliceRunner<,>).MakeGenericType(registration.ItemType, registration.ValueType), registration)!;
 
     /// <summary>Computes the slice and returns its partial value as JSON.</summary>
-    public abstract ValueTask<byte[]> RunAsync(SliceRequest request, IServiceProvider services, PymarRegistry registry, ComputeThreads compute, CancellationToken cancellationToken);
+    public abstract ValueTask<byte[]> RunAsync(SliceRequest request, IServiceProvider services, PymarRegistry registry, ComputeThreads compute, JobTracker jobs, CancellationToken cancellationToken);
 }
 
 /// <summary>The <see cref="SliceRunner"/> of a <see cref="Producer{TItem, TValue}"/>.</summary>
 internal sealed class SliceRunner<TItem, TValue>(ProducerRegistration registration) : SliceRunner
 {
-    public override async ValueTask<byte[]> RunAsync(SliceRequest request, IServiceProvider services, PymarRegistry registry, ComputeThreads compute, CancellationToken cancellationToken)
+    public override async ValueTask<byte[]> RunAsync(SliceRequest request, IServiceProvider services, PymarRegistry registry, ComputeThreads compute, JobTracker jobs, CancellationToken cancellationToken)
     {
         var producer = (Producer<TItem, TValue>)registration.Resolve(services);
         var source = CreateDataSource(request, services, registry);
+        if (request.DataSource is { } name)
+        {
+            await CheckWindowAsync(request, name, source, jobs, cancellationToken).ConfigureAwait(false);
+        }
+
         var context = await SliceContext<TItem>.ReadAsync(source, request.Window, cancellationToken).ConfigureAwait(false);
         var value = await compute.RunAsync(() => producer.ComputeSlice(context), cancellationToken).ConfigureAwait(false);
         return JsonSerializer.SerializeToUtf8Bytes(value, PymarSerializer.Options);
+    }
+
+    /// <summary>
+    /// A window beyond the data would read (or compute) items that do not exist, possibly for ever: it is refused
+    /// before anything is read, as a message that can never succeed.
+    /// </summary>
+    private static async ValueTask CheckWindowAsync(SliceRequest request, string name, IDataSource<TItem> source, JobTracker jobs, CancellationToken cancellationToken)
+    {
+        long length;
+        try
+        {
+            length = await jobs.GetLengthAsync(request.JobId, name, source.GetLengthAsync, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            // A source that cannot count now (its database is down) is left to fail its read, whose error names the
+            // window and goes back to the producer as any slice error, which may retry: not a dead letter.
+            return;
+        }
+
+        if (request.Window.End > length)
+        {
+            throw new MalformedMessageException(string.Create(CultureInfo.InvariantCulture,
+                $"The slice's window {request.Window} lies beyond data source '{name}', which holds {length} items (window out of range)."));
+        }
     }
 
     /// <summary>Builds the slice's data source: the registered one by name, or the items the message carries.</summary>

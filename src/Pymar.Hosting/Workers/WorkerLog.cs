@@ -46,4 +46,16 @@ internal static partial class WorkerLog
 
     [LoggerMessage(1017, LogLevel.Error, "Handling a slice from queue {Queue} failed; it goes back to the queue")]
     public static partial void HandlingFailed(ILogger logger, Exception exception, string queue);
+
+    [LoggerMessage(1030, LogLevel.Warning, "Dead-lettered slice {SliceIndex} of job {JobId} ({Producer}): {Reason}")]
+    public static partial void Refused(ILogger logger, int sliceIndex, string jobId, string producer, string reason);
+
+    [LoggerMessage(1031, LogLevel.Warning, "Slice {SliceIndex} {Window} of job {JobId} ({Producer}) ran past {Deadline}: cancelled and dead-lettered")]
+    public static partial void SliceTimedOut(ILogger logger, int sliceIndex, SliceWindow window, string jobId, string producer, string deadline);
+
+    [LoggerMessage(1032, LogLevel.Error, "Slice {SliceIndex} of job {JobId} ({Producer}) ignored its cancellation for {Grace}: its slot is lost until it returns ({LostSlots} slot(s) lost)")]
+    public static partial void SliceLost(ILogger logger, int sliceIndex, string jobId, string producer, TimeSpan grace, int lostSlots);
+
+    [LoggerMessage(1033, LogLevel.Information, "Slice {SliceIndex} of job {JobId} ({Producer}) returned at last: its slot serves again")]
+    public static partial void SlotRecovered(ILogger logger, int sliceIndex, string jobId, string producer);
 }

@@ -22,6 +22,20 @@ public sealed class WorkerOptions
     /// </summary>
     public int MaxDeliveries { get; set; } = 5;
 
+    /// <summary>
+    /// The longest any slice may run on this worker, whatever its job's timeout (<c>Pymar:Worker:MaxSliceDuration</c>,
+    /// for example <c>"00:10:00"</c>). A slice still running then is cancelled through its
+    /// <see cref="SliceContext{TItem}.CancellationToken"/>, answered as failed and dead-lettered. Off (null) by default:
+    /// a slice is then bounded only by its job's timeout.
+    /// </summary>
+    public TimeSpan? MaxSliceDuration { get; set; }
+
+    /// <summary>
+    /// How long a cancelled slice may take to notice its token before its slot is counted as lost. Not bound from
+    /// configuration; tests shorten it.
+    /// </summary>
+    internal TimeSpan CancellationGrace { get; set; } = TimeSpan.FromSeconds(5);
+
     /// <summary>An id for this worker in replies and log lines. Defaults to host name and process id.</summary>
     public string? WorkerId { get; set; }
 }

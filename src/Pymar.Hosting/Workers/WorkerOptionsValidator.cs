@@ -1,3 +1,4 @@
+using System.Globalization;
 using Microsoft.Extensions.Options;
 
 namespace Pymar.Hosting.Workers;
@@ -6,6 +7,9 @@ namespace Pymar.Hosting.Workers;
 internal sealed class WorkerOptionsValidator : IValidateOptions<WorkerOptions>
 {
     public const int MaxConcurrency = 1024;
+
+    /// <summary>The longest delay a cancellation timer takes (about 49 days).</summary>
+    public static readonly TimeSpan MaxSliceDuration = TimeSpan.FromMilliseconds(uint.MaxValue - 1);
 
     public ValidateOptionsResult Validate(string? name, WorkerOptions options)
     {
@@ -19,6 +23,12 @@ internal sealed class WorkerOptionsValidator : IValidateOptions<WorkerOptions>
         if (options.MaxDeliveries < 1)
         {
             failures.Add($"{WorkerOptions.SectionName}:MaxDeliveries must be at least 1 (it is {options.MaxDeliveries}).");
+        }
+
+        if (options.MaxSliceDuration is { } maxSlice && (maxSlice <= TimeSpan.Zero || maxSlice > MaxSliceDuration))
+        {
+            failures.Add(string.Create(CultureInfo.InvariantCulture,
+                $"{WorkerOptions.SectionName}:MaxSliceDuration must be positive and at most {MaxSliceDuration.TotalDays:0} days, or left out to switch it off (it is {maxSlice})."));
         }
 
         if (options.Producers.Any(string.IsNullOrWhiteSpace))

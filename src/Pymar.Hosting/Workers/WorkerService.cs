@@ -51,6 +51,12 @@ public sealed class WorkerService : BackgroundService, IWorkerPoolState
     /// <summary>How many slices this pool has answered (with a value or an error).</summary>
     public long CompletedSlices => _executor?.Completed ?? 0;
 
+    /// <summary>How many slots of <see cref="WorkerOptions.Concurrency"/> are held by slices that ignored their cancellation.</summary>
+    public int LostSlots => _executor?.LostSlots ?? 0;
+
+    /// <inheritdoc />
+    int IWorkerPoolState.Concurrency => _options.Concurrency;
+
     /// <summary>True from the moment the pool consumes its queues until it stops.</summary>
     public bool IsConsuming { get; private set; }
 
@@ -190,7 +196,7 @@ public sealed class WorkerService : BackgroundService, IWorkerPoolState
             Interlocked.Increment(ref _running);
             try
             {
-                await executor.HandleAsync(delivery, _abort.Token).ConfigureAwait(false);
+                await executor.HandleAsync(delivery, _abort.Token, stoppingToken).ConfigureAwait(false);
             }
             catch (Exception ex)
             {

@@ -61,6 +61,10 @@ public sealed class BrokerScope : IAsyncDisposable
     public ChildProcess StartWorker(string name, int concurrency, int sliceMilliseconds = 0, string brokerUri = BrokerFixture.Uri, IReadOnlyDictionary<string, string>? extraEnvironment = null)
     {
         var environment = Environment(brokerUri);
+
+        // Workers check each window against their data source's length: theirs holds every number a test's producer
+        // asks for (producers choose theirs with --count), unless the test says otherwise.
+        environment["PYMAR_TEST_COUNT"] = "1000000";
         foreach (var (key, value) in extraEnvironment ?? new Dictionary<string, string>())
         {
             environment[key] = value;

@@ -107,7 +107,7 @@ public sealed class WorkerServiceTests
     }
 
     [Fact]
-    public async Task ASlicePastItsJobsDeadlineIsDroppedNotComputed()
+    public async Task ASlicePastItsJobsDeadlineIsDeadLetteredNotComputed()
     {
         var broker = new InProcessBroker();
         var producer = new GatedProducer();
@@ -129,7 +129,8 @@ public sealed class WorkerServiceTests
         Assert.Equal(0, error.CompletedSlices);
         Assert.Empty(producer.Threads);
         Assert.Equal(0, broker.CountWaiting(nameof(GatedProducer)));
-        Assert.Empty(broker.DeadLetters);
+        Assert.Equal(4, broker.DeadLetters.Count);
+        Assert.All(broker.DeadLetters, d => Assert.Contains("after its job's timeout had passed", d.Reason, StringComparison.Ordinal));
     }
 
     /// <summary>Registers one broker and one producer instance, so several hosts of a test share them.</summary>
