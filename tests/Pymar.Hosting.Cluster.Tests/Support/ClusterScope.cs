@@ -113,7 +113,7 @@ public sealed class ClusterScope : IAsyncDisposable
     {
         var environment = _cluster.BrokerEnvironment(node);
         environment["Pymar__Broker__QueuePrefix"] = Prefix;
-        environment["Pymar__FallBackToLocal"] = "false";
+        environment["Pymar__ComputeLocallyWhenUnreachable"] = "false";
         foreach (var (key, value) in extra ?? new Dictionary<string, string>())
         {
             environment[key] = value;
