@@ -87,6 +87,18 @@ public sealed class NodeLossTests(ClusterFixture cluster, ITestOutputHelper outp
         Assert.DoesNotContain(producer.Lines, l => l.StartsWith("answer: ", StringComparison.Ordinal));
         Assert.True(error is not null, $"The producer should say why it failed.\n{producer.Describe()}");
         Assert.True(watch.Elapsed < TimeSpan.FromSeconds(TimeoutSeconds + 30), $"The producer should fail within its job's timeout, not hang ({watch.Elapsed}).");
+
+        // The error names the broker's state: no node of the three takes clients (node 1 is paused in a minority).
+        Assert.Contains("Cannot reach RabbitMQ", error ?? "", StringComparison.Ordinal);
+        Assert.Contains("none of its 3 nodes accepts connections", error ?? "", StringComparison.Ordinal);
+        Assert.Contains("paused in a minority", error ?? "", StringComparison.Ordinal);
+
+        // The job's OnTimeout policy applies: with ComputeLocally the same job is answered exactly, in the producer.
+        var local = Stopwatch.StartNew();
+        var fallback = _scope.StartSlowSumProducer(node: 1, slices: 4, count: 400, timeoutSeconds: TimeoutSeconds, onTimeout: "ComputeLocally");
+        await AssertAnswersAsync(fallback, SlowSumAnswer(400));
+        output.WriteLine($"with OnTimeout = ComputeLocally the producer answered locally after {local.Elapsed.TotalSeconds:0.0} s");
+        Assert.True(local.Elapsed < TimeSpan.FromSeconds(TimeoutSeconds + 30), $"The local answer should come within the job's timeout ({local.Elapsed}).");
     }
 
     public Task InitializeAsync() => cluster.EnsureThreeNodesAsync();
