@@ -71,6 +71,12 @@ internal static class ClusterScenario
             return $"the cluster is not running ({PasswordFile} is missing)";
         }
 
+        // Its bridge first: a connection to an address that is not routed here may still be accepted by something else.
+        if (!Directory.Exists("/sys/class/net/pymar-br0"))
+        {
+            return "the cluster is not running (its bridge pymar-br0 is missing)";
+        }
+
         try
         {
             using var probe = new TcpClient();
