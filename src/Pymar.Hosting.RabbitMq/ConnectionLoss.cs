@@ -13,6 +13,13 @@ internal static class ConnectionLoss
     /// <summary>True for the exceptions of a channel or connection that closed under the call.</summary>
     public static bool Is(Exception exception) => exception is AlreadyClosedException or OperationInterruptedException or IOException;
 
+    /// <summary>
+    /// The <see cref="TransportUnavailableException"/> for a connection lost while <paramref name="doing"/>: callers that
+    /// wait for the broker (a worker starting) retry it like an unreachable broker.
+    /// </summary>
+    public static TransportUnavailableException Unavailable(Exception exception, string doing) =>
+        new($"The connection to RabbitMQ closed while {doing}: {exception.Message}", exception);
+
     /// <summary>Closes and disposes <paramref name="channel"/>, ignoring that it may have closed already.</summary>
     public static async ValueTask CloseQuietlyAsync(this IChannel channel)
     {

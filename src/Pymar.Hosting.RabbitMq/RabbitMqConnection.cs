@@ -108,7 +108,12 @@ internal sealed class RabbitMqConnection : IAsyncDisposable
         }
         catch (BrokerUnreachableException ex)
         {
-            throw new TransportUnavailableException($"Cannot reach RabbitMQ at {_address.Display}: {_address.Scrub(Innermost(ex))}");
+            // With several nodes, say what the broker's state is: not one node accepts clients (stopped, unreachable,
+            // or paused because it is in a minority of its cluster).
+            var state = _address.Endpoints.Count > 1
+                ? $"none of its {_address.Endpoints.Count} nodes accepts connections (they are down, unreachable, or paused in a minority of their cluster): "
+                : "";
+            throw new TransportUnavailableException($"Cannot reach RabbitMQ at {_address.Display}: {state}{_address.Scrub(Innermost(ex))}");
         }
 
         // The client may raise these with an inner connection as the sender: name the node of the one opened here.

@@ -89,7 +89,14 @@ public sealed class RabbitMqTransport : IPymarTransport, IAsyncDisposable, IDisp
         ArgumentNullException.ThrowIfNull(producerNames);
         ArgumentNullException.ThrowIfNull(onSlice);
         var connection = await _connection.GetAsync(cancellationToken).ConfigureAwait(false);
-        return await RabbitMqSliceConsumer.StartAsync(this, connection, _topology, producerNames, prefetch, onSlice, _reopenRetry, _logger, cancellationToken).ConfigureAwait(false);
+        try
+        {
+            return await RabbitMqSliceConsumer.StartAsync(this, connection, _topology, producerNames, prefetch, onSlice, _reopenRetry, _logger, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ConnectionLoss.Is(ex))
+        {
+            throw ConnectionLoss.Unavailable(ex, "starting to consume slices");
+        }
     }
 
     /// <summary>Publishes a reply on the transport's own channel (for a slice whose delivery channel has closed).</summary>
@@ -112,15 +119,28 @@ public sealed class RabbitMqTransport : IPymarTransport, IAsyncDisposable, IDisp
     {
         ArgumentNullException.ThrowIfNull(onJobEnded);
         var connection = await _connection.GetAsync(cancellationToken).ConfigureAwait(false);
-        var channel = await connection.CreateChannelAsync(cancellationToken: cancellationToken).ConfigureAwait(false);
-        var exchange = await _topology.DeclareControlExchangeAsync(channel, cancellationToken).ConfigureAwait(false);
-        var queue = _topology.NewControlQueue();
-        await channel.QueueDeclareAsync(queue, durable: false, exclusive: true, autoDelete: true, arguments: null, cancellationToken: cancellationToken).ConfigureAwait(false);
-        await channel.QueueBindAsync(queue, exchange, string.Empty, arguments: null, cancellationToken: cancellationToken).ConfigureAwait(false);
-        var consumer = new AsyncEventingBasicConsumer(channel);
-        consumer.ReceivedAsync += async (_, delivery) => await onJobEnded(System.Text.Encoding.UTF8.GetString(delivery.Body.Span)).ConfigureAwait(false);
-        await channel.BasicConsumeAsync(queue, autoAck: true, consumer, cancellationToken).ConfigureAwait(false);
-        return new ChannelLease(channel);
+        IChannel? channel = null;
+        try
+        {
+            channel = await connection.CreateChannelAsync(cancellationToken: cancellationToken).ConfigureAwait(false);
+            var exchange = await _topology.DeclareControlExchangeAsync(channel, cancellationToken).ConfigureAwait(false);
+            var queue = _topology.NewControlQueue();
+            await channel.QueueDeclareAsync(queue, durable: false, exclusive: true, autoDelete: true, arguments: null, cancellationToken: cancellationToken).ConfigureAwait(false);
+            await channel.QueueBindAsync(queue, exchange, string.Empty, arguments: null, cancellationToken: cancellationToken).ConfigureAwait(false);
+            var consumer = new AsyncEventingBasicConsumer(channel);
+            consumer.ReceivedAsync += async (_, delivery) => await onJobEnded(System.Text.Encoding.UTF8.GetString(delivery.Body.Span)).ConfigureAwait(false);
+            await channel.BasicConsumeAsync(queue, autoAck: true, consumer, cancellationToken).ConfigureAwait(false);
+            return new ChannelLease(channel);
+        }
+        catch (Exception ex) when (ConnectionLoss.Is(ex))
+        {
+            if (channel is not null)
+            {
+                await channel.CloseQuietlyAsync().ConfigureAwait(false);
+            }
+
+            throw ConnectionLoss.Unavailable(ex, "subscribing to ended jobs");
+        }
     }
 
     /// <inheritdoc />
@@ -128,18 +148,25 @@ public sealed class RabbitMqTransport : IPymarTransport, IAsyncDisposable, IDisp
     {
         ArgumentNullException.ThrowIfNull(producerNames);
         var connection = await _connection.GetAsync(cancellationToken).ConfigureAwait(false);
-        var channel = await connection.CreateChannelAsync(cancellationToken: cancellationToken).ConfigureAwait(false);
-        await using (channel.ConfigureAwait(false))
+        try
         {
-            long purged = 0;
-            foreach (var producerName in producerNames)
+            var channel = await connection.CreateChannelAsync(cancellationToken: cancellationToken).ConfigureAwait(false);
+            await using (channel.ConfigureAwait(false))
             {
-                var queue = await _topology.DeclareWorkQueueAsync(channel, producerName, cancellationToken).ConfigureAwait(false);
-                purged += await channel.QueuePurgeAsync(queue, cancellationToken).ConfigureAwait(false);
-            }
+                long purged = 0;
+                foreach (var producerName in producerNames)
+                {
+                    var queue = await _topology.DeclareWorkQueueAsync(channel, producerName, cancellationToken).ConfigureAwait(false);
+                    purged += await channel.QueuePurgeAsync(queue, cancellationToken).ConfigureAwait(false);
+                }
 
-            await channel.CloseAsync(cancellationToken).ConfigureAwait(false);
-            return purged;
+                await channel.CloseAsync(cancellationToken).ConfigureAwait(false);
+                return purged;
+            }
+        }
+        catch (Exception ex) when (ConnectionLoss.Is(ex))
+        {
+            throw ConnectionLoss.Unavailable(ex, "purging the work queues");
         }
     }
 

@@ -75,6 +75,7 @@ internal static class Program
                     "wire" => WireScenario.RunAsync(context),
                     "memory" => MemoryScenario.RunAsync(context),
                     "sql" => SqlPagingScenario.RunAsync(context),
+                    "cluster" => ClusterScenario.RunAsync(context, asked: options.Scenario == "cluster"),
                     _ => throw new InvalidOperationException(scenario),
                 });
                 var load = $"{loadBefore} -> {Quiet.LoadAverage()}";

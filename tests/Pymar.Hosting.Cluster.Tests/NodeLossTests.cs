@@ -25,16 +25,40 @@ public sealed class NodeLossTests(ClusterFixture cluster, ITestOutputHelper outp
 
         // Mid-job: some slices are done, not all, and the producer still waits for its answer.
         await Eventually.ReadAsync(() => Task.FromResult(workers.Sum(w => Done(w, SlowSum))), n => n >= 3, ClusterScope.JobDeadline, "three slices to be done");
-        await cluster.NodeAsync(1, "kill");
+
+        // The node the producer is on: it is given every node and picks one (RabbitMQ.Client shuffles the list).
+        var node = ConnectedNode(producer) ?? throw new InvalidOperationException($"The producer did not log its node.\n{producer.Describe()}");
+        await cluster.NodeAsync(node, "kill");
         var killed = Stopwatch.StartNew();
         var doneAtKill = workers.Sum(w => Done(w, SlowSum));
         Assert.False(producer.HasExited, $"The job should still run when its producer's node is killed.\n{producer.Describe()}");
         Assert.True(doneAtKill < Slices, $"Only part of the job should be done when the node is killed ({doneAtKill} of {Slices}).");
 
         await AssertAnswersAsync(producer, SlowSumAnswer(Count));
-        output.WriteLine($"node 1 killed with {doneAtKill} of {Slices} slices done; the job answered {killed.Elapsed.TotalSeconds:0.0} s later");
-        var survivors = workers.Skip(1).Sum(w => Done(w, SlowSum));
-        Assert.True(survivors > 0, "The workers on the surviving nodes should have computed slices after the kill.");
+        output.WriteLine($"node {node} (the producer's) killed with {doneAtKill} of {Slices} slices done; the job answered {killed.Elapsed.TotalSeconds:0.0} s later");
+
+        // The producer's reply queue died with its node: once recovered it asked again for the unanswered slices.
+        var rebuilt = producer.Lines.FirstOrDefault(l => l.Contains("The reply inbox was rebuilt after a lost connection", StringComparison.Ordinal));
+        Assert.True(rebuilt is not null, $"The producer should rebuild its reply inbox and ask again for unanswered slices.\n{producer.Describe()}");
+        Assert.DoesNotContain(producer.Lines, l => l.Contains("Could not ask again for unanswered slices", StringComparison.Ordinal));
+        output.WriteLine($"producer: {rebuilt}");
+        var survivors = workers.Where(w => ConnectedNode(w) != node).Sum(w => Done(w, SlowSum));
+        Assert.True(survivors > 0, "The workers on the surviving nodes should have computed slices.");
+    }
+
+    /// <summary>The node of a program's first connection, from its log line <c>Connected to RabbitMQ at amqp://pymar@10.77.0.N:5672/</c>.</summary>
+    private static int? ConnectedNode(ChildProcess process)
+    {
+        foreach (var node in new[] { 1, 2, 3 })
+        {
+            var at = $"Connected to RabbitMQ at amqp://pymar@{ClusterFixture.NodeAddress(node)}:";
+            if (process.Lines.Any(l => l.Contains(at, StringComparison.Ordinal)))
+            {
+                return node;
+            }
+        }
+
+        return null;
     }
 
     [Fact]
@@ -87,6 +111,18 @@ public sealed class NodeLossTests(ClusterFixture cluster, ITestOutputHelper outp
         Assert.DoesNotContain(producer.Lines, l => l.StartsWith("answer: ", StringComparison.Ordinal));
         Assert.True(error is not null, $"The producer should say why it failed.\n{producer.Describe()}");
         Assert.True(watch.Elapsed < TimeSpan.FromSeconds(TimeoutSeconds + 30), $"The producer should fail within its job's timeout, not hang ({watch.Elapsed}).");
+
+        // The error names the broker's state: no node of the three takes clients (node 1 is paused in a minority).
+        Assert.Contains("Cannot reach RabbitMQ", error ?? "", StringComparison.Ordinal);
+        Assert.Contains("none of its 3 nodes accepts connections", error ?? "", StringComparison.Ordinal);
+        Assert.Contains("paused in a minority", error ?? "", StringComparison.Ordinal);
+
+        // The job's OnTimeout policy applies: with ComputeLocally the same job is answered exactly, in the producer.
+        var local = Stopwatch.StartNew();
+        var fallback = _scope.StartSlowSumProducer(node: 1, slices: 4, count: 400, timeoutSeconds: TimeoutSeconds, onTimeout: "ComputeLocally");
+        await AssertAnswersAsync(fallback, SlowSumAnswer(400));
+        output.WriteLine($"with OnTimeout = ComputeLocally the producer answered locally after {local.Elapsed.TotalSeconds:0.0} s");
+        Assert.True(local.Elapsed < TimeSpan.FromSeconds(TimeoutSeconds + 30), $"The local answer should come within the job's timeout ({local.Elapsed}).");
     }
 
     public Task InitializeAsync() => cluster.EnsureThreeNodesAsync();

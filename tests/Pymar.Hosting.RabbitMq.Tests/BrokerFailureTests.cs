@@ -50,6 +50,23 @@ public sealed class BrokerFailureTests(BrokerFixture broker) : IAsyncLifetime
         await _scope.AssertNothingLeftAsync();
     }
 
+    [Fact]
+    public async Task AnUnreachableBrokerWithFallbackOffAnswersLocallyWhenTheJobsOnTimeoutSaysComputeLocally()
+    {
+        var logs = new CapturedLogs();
+        var watch = Stopwatch.StartNew();
+        await using (var host = await _scope.StartProducerHostAsync(logs, UnreachableUri, fallBackToLocal: false))
+        {
+            // A broker that cannot be reached cannot answer within the job's timeout: the job's OnTimeout policy applies.
+            var answer = await host.RunExampleAsync("word-count", new MapOptions { Timeout = BrokerScope.JobDeadline, OnTimeout = TimeoutBehavior.ComputeLocally });
+            Assert.Equal(PymarExamples.WordCountAnswer, answer);
+        }
+
+        Assert.True(watch.Elapsed < s_failFast, $"Answering locally took {watch.Elapsed}.");
+        Assert.DoesNotContain(UnreachablePassword, logs.All, StringComparison.Ordinal);
+        await _scope.AssertNothingLeftAsync();
+    }
+
     [Theory]
     [InlineData(false)]
     [InlineData(true)]

@@ -30,12 +30,16 @@ internal sealed class TestWorkerCommandLine
 
     public long? Count { get; private init; }
 
+    /// <summary>produce: the job's <see cref="MapOptions.OnTimeout"/>.</summary>
+    public TimeoutBehavior OnTimeout { get; private init; }
+
     /// <summary>The command; the chosen subcommand's action gets the parsed line.</summary>
     public static Command CreateCommand(Func<TestWorkerCommandLine, Task<int>> run)
     {
         var workers = new Option<int?>("--workers") { Description = "Worker slots", CustomParser = OptionRules.PositiveInt };
         var slices = new Option<int?>("--slices") { Description = "Slices of the job", CustomParser = OptionRules.PositiveInt };
         var timeout = new Option<TimeSpan?>("--timeout") { Description = "The job's timeout in seconds", CustomParser = OptionRules.PositiveSeconds };
+        var onTimeout = new Option<TimeoutBehavior>("--on-timeout") { Description = "The job's OnTimeout policy: Fail or ComputeLocally", DefaultValueFactory = _ => TimeoutBehavior.Fail };
         var count = new Option<int?>("--count") { Description = "How many numbers slow-sum adds (1 .. N)", CustomParser = OptionRules.PositiveInt };
         var job = new Argument<string>("JOB")
         {
@@ -55,13 +59,14 @@ internal sealed class TestWorkerCommandLine
 
         var worker = new Command("worker", "Serves every registered producer until SIGTERM / SIGINT") { workers };
         worker.SetAction(result => run(new TestWorkerCommandLine { IsWorker = true, Workers = result.GetValue(workers) }));
-        var produce = new Command("produce", "Runs one job and prints 'answer: …'") { job, slices, timeout, count };
+        var produce = new Command("produce", "Runs one job and prints 'answer: …'") { job, slices, timeout, count, onTimeout };
         produce.SetAction(result => run(new TestWorkerCommandLine
         {
             Job = result.GetValue(job),
             Slices = result.GetValue(slices),
             Timeout = result.GetValue(timeout),
             Count = result.GetValue(count),
+            OnTimeout = result.GetValue(onTimeout),
         }));
         return new RootCommand("A worker pool or a one-job producer for the broker integration tests") { worker, produce };
     }

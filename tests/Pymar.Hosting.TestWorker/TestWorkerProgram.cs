@@ -90,7 +90,7 @@ public static class TestWorkerProgram
     private static async Task<string> RunJobAsync(IServiceProvider services, TestWorkerCommandLine line)
     {
         var client = services.GetRequiredService<ProducerClient>();
-        var options = new MapOptions { SliceCount = line.Slices, Timeout = line.Timeout };
+        var options = new MapOptions { SliceCount = line.Slices, Timeout = line.Timeout, OnTimeout = line.OnTimeout };
         if (line.Job == TestWorkerCommandLine.SlowSum)
         {
             var sum = await client.MapAsync(services.GetRequiredService<SlowSumProducer>(), DataSourceFactory<long>.For<NumbersDataSource>(), options);

@@ -12,7 +12,7 @@ public sealed class MapOptions
     /// <summary>How long to wait for all partial values; null uses <see cref="PymarOptions.DefaultTimeout"/> (none by default).</summary>
     public TimeSpan? Timeout { get; init; }
 
-    /// <summary>What to do when <see cref="Timeout"/> runs out: fail (the default) or compute the job locally.</summary>
+    /// <summary>What to do when <see cref="Timeout"/> runs out, or the broker cannot be reached: fail (the default) or compute the job locally.</summary>
     public TimeoutBehavior OnTimeout { get; init; } = TimeoutBehavior.Fail;
 
     /// <summary>Compute the whole job in this process (Pymar's <c>local_mode</c>); null uses <see cref="PymarOptions.ComputeLocally"/>.</summary>

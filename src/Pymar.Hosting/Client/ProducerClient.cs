@@ -55,7 +55,7 @@ public sealed class ProducerClient : IAsyncDisposable, IDisposable
     /// <exception cref="PymarConfigurationException">The producer or data source type is not registered.</exception>
     /// <exception cref="SliceFailedException">A slice failed on a worker (after its retries).</exception>
     /// <exception cref="MapTimeoutException">The timeout ran out and <see cref="MapOptions.OnTimeout"/> says fail.</exception>
-    /// <exception cref="TransportUnavailableException">The broker cannot be reached and local fallback is off.</exception>
+    /// <exception cref="TransportUnavailableException">The broker cannot be reached, local fallback is off and <see cref="MapOptions.OnTimeout"/> says fail.</exception>
     public async Task<TValue> MapAsync<TItem, TValue>(
         Producer<TItem, TValue> producer,
         DataSourceFactory<TItem> source,
@@ -135,8 +135,9 @@ public sealed class ProducerClient : IAsyncDisposable, IDisposable
             ClientLog.TimedOutComputingLocally(_logger, ex.JobId ?? "", producerName, ex.Timeout, ex.CompletedSlices, ex.TotalSlices);
             return await _local.ComputeAsync(producer, source, cancellationToken).ConfigureAwait(false);
         }
-        catch (TransportUnavailableException ex) when (_options.ComputeLocallyWhenUnreachable)
+        catch (TransportUnavailableException ex) when (_options.ComputeLocallyWhenUnreachable || options.OnTimeout == TimeoutBehavior.ComputeLocally)
         {
+            // A broker that cannot be reached cannot answer within the job's timeout: the job's OnTimeout policy applies.
             ClientLog.FallingBackToLocal(_logger, _transport.Description, ex.Message, producerName);
             return await _local.ComputeAsync(producer, source, cancellationToken).ConfigureAwait(false);
         }

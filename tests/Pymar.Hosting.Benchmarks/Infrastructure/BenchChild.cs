@@ -11,19 +11,21 @@ namespace Pymar.Hosting.Benchmarks.Infrastructure;
 internal static class BenchChild
 {
     /// <summary>Starts this harness again in another role.</summary>
-    public static ChildProcess StartSelf(string name, IEnumerable<string> arguments)
+    /// <remarks>With <paramref name="workerHost"/>, inside that worker host of the test cluster (deploy/cluster/host.sh).</remarks>
+    public static ChildProcess StartSelf(string name, IEnumerable<string> arguments, string? workerHost = null)
     {
         var processPath = Environment.ProcessPath ?? ChildProcess.Dotnet;
         var entry = Assembly.GetEntryAssembly()!.Location;
-        return IsDotnetHost(processPath)
-            ? ChildProcess.Start(name, processPath, [entry, .. arguments], Options())
-            : ChildProcess.Start(name, processPath, arguments, Options());
+        string[] command = IsDotnetHost(processPath) ? [processPath, entry, .. arguments] : [processPath, .. arguments];
+        return workerHost is null
+            ? ChildProcess.Start(name, command[0], command[1..], Options())
+            : ChildProcess.Start(name, ClusterScript("host.sh"), [workerHost, "--", .. command], Options());
     }
 
     /// <summary>Starts this harness again in another role and waits until it says <c>ready</c>; one that does not is stopped.</summary>
-    public static async Task<ChildProcess> StartSelfReadyAsync(string name, IEnumerable<string> arguments, TimeSpan timeout)
+    public static async Task<ChildProcess> StartSelfReadyAsync(string name, IEnumerable<string> arguments, TimeSpan timeout, string? workerHost = null)
     {
-        var child = StartSelf(name, arguments);
+        var child = StartSelf(name, arguments, workerHost);
         try
         {
             await child.WaitForOutputAsync("ready", timeout);
@@ -48,6 +50,24 @@ internal static class BenchChild
         EchoStandardError = Console.Error,
         StopCommand = "quit",
     };
+
+    /// <summary>deploy/cluster/NAME, found above the harness or the current directory.</summary>
+    public static string ClusterScript(string name)
+    {
+        foreach (var start in new[] { AppContext.BaseDirectory, Directory.GetCurrentDirectory() })
+        {
+            for (var directory = new DirectoryInfo(start); directory is not null; directory = directory.Parent)
+            {
+                var candidate = Path.Combine(directory.FullName, "deploy", "cluster", name);
+                if (File.Exists(candidate))
+                {
+                    return candidate;
+                }
+            }
+        }
+
+        throw new InvalidOperationException($"deploy/cluster/{name} not found above {AppContext.BaseDirectory} or the current directory");
+    }
 
     private static bool IsDotnetHost(string path) =>
         Path.GetFileNameWithoutExtension(path).Equals("dotnet", StringComparison.OrdinalIgnoreCase);

@@ -12,7 +12,11 @@ namespace Pymar.Hosting.Benchmarks.Infrastructure;
 /// first use and stopped at the end. Every contender's workers run in a child process of their own with the same
 /// number of consumer slots; every contender's client side runs in the harness (MassTransit's in its own child).
 /// </summary>
-internal sealed class BenchContext(BenchmarkOptions options, string prefix, Report report) : IAsyncDisposable
+/// <remarks>
+/// For the cluster scenario, <c>workerHost</c> runs the worker processes inside that worker host of deploy/cluster
+/// (connected to <c>workerBroker</c>), and the run's queues are deleted by their known names.
+/// </remarks>
+internal sealed class BenchContext(BenchmarkOptions options, string prefix, Report report, string? workerHost = null, string? workerBroker = null) : IAsyncDisposable
 {
     private static readonly TimeSpan s_startTimeout = TimeSpan.FromSeconds(60);
     private IHost? _pymarHost;
@@ -42,7 +46,7 @@ internal sealed class BenchContext(BenchmarkOptions options, string prefix, Repo
     /// <summary>The arguments every child process of the harness gets.</summary>
     public string[] ChildArguments(string role, bool classic = false) =>
     [
-        "--role", role, "--broker", options.Broker, "--prefix", classic ? ClassicPrefix : prefix, "--queue-type", classic ? "classic" : "quorum",
+        "--role", role, "--broker", workerBroker ?? options.Broker, "--prefix", classic ? ClassicPrefix : prefix, "--queue-type", classic ? "classic" : "quorum",
         "--slots", options.Slots.ToString(CultureInfo.InvariantCulture),
         "--raw-prefetch", options.RawPrefetch.ToString(CultureInfo.InvariantCulture),
         "--dx", options.IntegralDx.ToString("R", CultureInfo.InvariantCulture),
@@ -77,14 +81,14 @@ internal sealed class BenchContext(BenchmarkOptions options, string prefix, Repo
 
     /// <summary>The Pymar worker process with classic queues.</summary>
     public async Task<ChildProcess> ClassicWorkerAsync() =>
-        _classicWorker ??= await BenchChild.StartSelfReadyAsync("pymar-classic-worker", ChildArguments("pymar-worker", classic: true), s_startTimeout);
+        _classicWorker ??= await BenchChild.StartSelfReadyAsync("pymar-classic-worker", ChildArguments("pymar-worker", classic: true), s_startTimeout, workerHost);
 
     /// <summary>The Pymar worker process: a WorkerService with <c>--slots</c> slots serving every benchmark producer.</summary>
     public async Task<ChildProcess> PymarWorkerAsync() =>
-        _pymarWorker ??= await BenchChild.StartSelfReadyAsync("pymar-worker", ChildArguments("pymar-worker"), s_startTimeout);
+        _pymarWorker ??= await BenchChild.StartSelfReadyAsync("pymar-worker", ChildArguments("pymar-worker"), s_startTimeout, workerHost);
 
     public async Task<ChildProcess> RawWorkerAsync() =>
-        _rawWorker ??= await BenchChild.StartSelfReadyAsync("raw-worker", ChildArguments("raw-worker"), s_startTimeout);
+        _rawWorker ??= await BenchChild.StartSelfReadyAsync("raw-worker", ChildArguments("raw-worker"), s_startTimeout, workerHost);
 
     public async Task<RawRpcClient> RawClientAsync(RawVariant variant)
     {
@@ -176,7 +180,8 @@ internal sealed class BenchContext(BenchmarkOptions options, string prefix, Repo
     private async Task DeleteQueuesAsync()
     {
         string[] known = [prefix, ClassicPrefix];
-        var queues = BrokerCtl.Available
+        var localCtl = BrokerCtl.Available && workerHost is null;
+        var queues = localCtl
             ? (await BrokerCtl.NamesAsync("list_queues")).Where(n => n.StartsWith(prefix, StringComparison.Ordinal)).ToArray()
             :
             [
@@ -185,7 +190,7 @@ internal sealed class BenchContext(BenchmarkOptions options, string prefix, Repo
                 RawRpc.WorkQueue(prefix, RawVariant.Durable),
                 .. MassTransitContender.Queues(prefix),
             ];
-        var exchanges = BrokerCtl.Available
+        var exchanges = localCtl
             ? (await BrokerCtl.NamesAsync("list_exchanges")).Where(n => n.StartsWith(prefix, StringComparison.Ordinal)).ToArray()
             : [.. known.Select(p => p + "control"), .. MassTransitContender.Exchanges(prefix)];
         try

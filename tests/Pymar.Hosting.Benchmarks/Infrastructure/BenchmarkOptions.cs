@@ -17,6 +17,8 @@ internal sealed class BenchmarkOptions
           memory       the producer process's peak working set for 10,000- and 100,000-slice jobs
           sql          SQL data sources: time per slice of a 10^6-row table, keyset, key-range and offset paging, by depth
                        (SQLite, and PostgreSQL at 127.0.0.1:5433 or PYMAR_BENCH_POSTGRES)
+          cluster      latency and throughput on the 3-node cluster of deploy/cluster (workers in host namespaces,
+                       run as root); Pymar vs. raw RPC. In `all` it runs only when the cluster is up, else a note
           all          every scenario
 
         options:
@@ -84,7 +86,18 @@ internal sealed class BenchmarkOptions
 
     public IReadOnlyList<string> Arguments { get; private set; } = [];
 
-    public static readonly string[] Scenarios = ["latency", "throughput", "compute", "wire", "memory", "sql"];
+    public static readonly string[] Scenarios = ["latency", "throughput", "compute", "wire", "memory", "sql", "cluster"];
+
+    /// <summary>These options against another broker, with only Pymar and the raw references (the cluster scenario).</summary>
+    public BenchmarkOptions ForBroker(string broker)
+    {
+        var copy = (BenchmarkOptions)MemberwiseClone();
+        copy.Broker = broker;
+        copy.MassTransit = false;
+        copy.Classic = false;
+        copy.Breakdown = false;
+        return copy;
+    }
 
     public static BenchmarkOptions Parse(string[] args)
     {

@@ -59,7 +59,7 @@ internal static class RpcScenarios
     private static string Arrangement(BenchmarkOptions options) => string.Create(CultureInfo.InvariantCulture,
         $"{(options.WhatIfPrefetch is { } p ? $"EXPERIMENT: Pymar workers consume with prefetch {p} instead of {options.Slots}; " : "")}every contender's workers run in a separate process with {options.Slots} consumer slots and {options.Slots} unacknowledged messages at most (raw: {options.Slots} consumers with prefetch {options.RawPrefetch}), its client in the harness (MassTransit's in a child process of its own, timed there)");
 
-    private static string? Note(string name) => name switch
+    internal static string? Note(string name) => name switch
     {
         Raw => "classic queue, transient messages, no confirms, ack after reply",
         RawDurable => "quorum queue, persistent, confirms on slices and replies",
@@ -89,7 +89,7 @@ internal static class RpcScenarios
         }
     }
 
-    private static async Task<List<Contender>> ContendersAsync(BenchContext context, int slices, bool rate)
+    internal static async Task<List<Contender>> ContendersAsync(BenchContext context, int slices, bool rate)
     {
         var options = context.Options;
         await context.PymarWorkerAsync();

@@ -63,11 +63,12 @@ public sealed class ClusterScope : IAsyncDisposable
     }
 
     /// <summary>The test worker's <c>produce slow-sum</c> in the test's namespace: one job, then <c>answer: …</c> and exit.</summary>
-    public ChildProcess StartSlowSumProducer(int node, int slices, long count, int timeoutSeconds) =>
+    /// <param name="onTimeout">The job's OnTimeout policy (Fail, ComputeLocally); null keeps the default (Fail).</param>
+    public ChildProcess StartSlowSumProducer(int node, int slices, long count, int timeoutSeconds, string? onTimeout = null) =>
         StartHere(
-            $"producer (node {node})",
+            $"producer (node {node}{(onTimeout is null ? "" : ", on timeout " + onTimeout)})",
             ChildPrograms.TestWorker,
-            ["produce", "slow-sum", "--slices", Invariant(slices), "--count", Invariant(count), "--timeout", Invariant(timeoutSeconds)],
+            ["produce", "slow-sum", "--slices", Invariant(slices), "--count", Invariant(count), "--timeout", Invariant(timeoutSeconds), .. onTimeout is null ? Array.Empty<string>() : ["--on-timeout", onTimeout]],
             node);
 
     /// <summary>Kills (SIGKILL) every process of this test that still runs.</summary>
@@ -113,7 +114,7 @@ public sealed class ClusterScope : IAsyncDisposable
     {
         var environment = _cluster.BrokerEnvironment(node);
         environment["Pymar__Broker__QueuePrefix"] = Prefix;
-        environment["Pymar__FallBackToLocal"] = "false";
+        environment["Pymar__ComputeLocallyWhenUnreachable"] = "false";
         foreach (var (key, value) in extra ?? new Dictionary<string, string>())
         {
             environment[key] = value;
