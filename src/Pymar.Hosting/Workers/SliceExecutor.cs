@@ -3,6 +3,7 @@ using System.Globalization;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Pymar.Hosting.Diagnostics;
+using Pymar.Hosting.Events;
 using Pymar.Hosting.Messaging;
 using Pymar.Hosting.Registration;
 using Pymar.Hosting.Transport;
@@ -29,7 +30,11 @@ internal sealed class SliceExecutor(
 
     public long Completed => Interlocked.Read(ref _completed);
 
-    public async Task HandleAsync(SliceDelivery delivery, CancellationToken abort)
+    /// <summary>Where slice started/finished/failed events go; the null publisher unless events are on.</summary>
+    public IPymarEventPublisher Events { get; init; } = NullPymarEventPublisher.Instance;
+
+    /// <summary>Handles one delivery on the pool's slot <paramref name="slot"/> (its task-stream lane).</summary>
+    public async Task HandleAsync(SliceDelivery delivery, int slot, CancellationToken abort)
     {
         SliceRequest request;
         try
@@ -84,6 +89,7 @@ internal sealed class SliceExecutor(
 
         using var activity = PymarTelemetry.StartSlice(request.Producer, request.JobId, request.SliceIndex, request.TraceParent);
         var started = Stopwatch.GetTimestamp();
+        Events.SliceStarted(request.JobId, request.Producer, request.SliceIndex, request.Attempt, slot);
         using var sliceCancellation = CancellationTokenSource.CreateLinkedTokenSource(abort);
         using var tracking = jobs.Track(request.JobId, sliceCancellation);
         byte[] reply;
@@ -100,6 +106,7 @@ internal sealed class SliceExecutor(
             WorkerLog.SliceDone(logger, request.SliceIndex, request.JobId, request.Producer, elapsed);
             PymarTelemetry.SliceDuration.Record(elapsed, producerTag);
             PymarTelemetry.SlicesCompleted.Add(1, producerTag);
+            Events.SliceFinished(request.JobId, request.Producer, request.SliceIndex, request.Attempt, slot, Stopwatch.GetElapsedTime(started));
         }
         catch (OperationCanceledException) when (abort.IsCancellationRequested)
         {
@@ -125,6 +132,7 @@ internal sealed class SliceExecutor(
             WorkerLog.SliceFailed(logger, ex, request.SliceIndex, request.Window, request.JobId, request.Producer);
             PymarTelemetry.SlicesFailed.Add(1, producerTag);
             activity?.SetStatus(ActivityStatusCode.Error, ex.Message);
+            Events.SliceFailed(request.JobId, request.Producer, request.SliceIndex, request.Attempt, slot, Stopwatch.GetElapsedTime(started), $"{ex.GetType().Name}: {ex.Message}");
             reply = MessageCodec.WriteErrorReply(request.JobId, request.SliceIndex, ToRemoteError(ex, request.Attempt));
         }
 
