@@ -1,4 +1,5 @@
 using System.Globalization;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -128,6 +129,12 @@ public static class TestWorkerProgram
             .AddProducer<CrashProducer>()
             .AddDataSource<NumbersDataSource>()
             .UseRabbitMq();
+        if (builder.Configuration.GetValue<bool>("Pymar:Events:Enabled"))
+        {
+            // Opt in (Pymar__Events__Enabled=true): the dashboard's tests watch these processes; the others need no events.
+            pymar.UseRabbitMqEvents();
+        }
+
         if (workers)
         {
             pymar.AddWorkers(options =>
