@@ -87,9 +87,13 @@ internal static class RpcScenarios
         if (median.TryGetValue(PymarEvents, out var withEvents))
         {
             // Events are the dashboard's feed; the issue asks that they cost at most 5 % of throughput.
+            // The rounds alternate, so round i of each ran under the same conditions: the paired ratio is the fairer one.
+            var on = samples.Single(s => s.Name == PymarEvents).Samples;
+            var off = samples.Single(s => s.Name == Pymar).Samples;
+            var paired = Stats.Of([.. on.Zip(off, (a, b) => a / b)]).Median;
             var cost = withEvents / median[Pymar];
             result.Notes.Add(string.Create(CultureInfo.InvariantCulture,
-                $"target: Pymar throughput with events on >= 0.95x events off: {cost:0.00}x, {(cost >= 0.95 ? "met" : "MISSED")}"));
+                $"target: Pymar throughput with events on >= 0.95x events off: {cost:0.00}x (paired {paired:0.00}x), {(paired >= 0.95 ? "met" : "MISSED")}"));
         }
 
         if (median.TryGetValue(RawDurable, out var durable))
