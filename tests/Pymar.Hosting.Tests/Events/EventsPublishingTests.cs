@@ -32,6 +32,10 @@ public sealed class EventsPublishingTests
         var heartbeat = recorder.Events.Last(e => e.Kind == PymarEventKinds.WorkerHeartbeat);
         Assert.Equal(2, heartbeat.SlotsTotal);
         Assert.Equal(["EventsSum"], heartbeat.Producers!);
+
+        // A worker that stops says so (the pump sends what is queued before it stops).
+        await host.StopAsync();
+        Assert.Contains(recorder.Events, e => e.Kind == PymarEventKinds.WorkerStopped);
     }
 
     [Fact]
