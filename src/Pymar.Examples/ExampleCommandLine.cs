@@ -27,7 +27,12 @@ internal sealed class ExampleCommandLine
         Postgres = result.GetValue(symbols.Postgres);
         TextFile = result.GetValue(symbols.TextFile) is { } file ? Path.GetFullPath(file) : null;
         Verbose = result.GetValue(symbols.Verbose);
+        Dashboard = result.GetResult(symbols.Dashboard) is null ? null : result.GetValue(symbols.Dashboard) ?? DefaultDashboardUrl;
+        Timeline = result.GetValue(symbols.Timeline) is { } timeline ? Path.GetFullPath(timeline) : null;
     }
+
+    /// <summary>Where <c>--dashboard</c> serves the page when it names no URL.</summary>
+    public const string DefaultDashboardUrl = "http://127.0.0.1:5140";
 
     /// <summary>The example's name, or <see cref="WorkerCommand"/>.</summary>
     public string Example { get; }
@@ -53,6 +58,12 @@ internal sealed class ExampleCommandLine
 
     public bool Verbose { get; }
 
+    /// <summary>The URL the dashboard listens on (<c>--dashboard [URL]</c>), or null when there is none.</summary>
+    public string? Dashboard { get; }
+
+    /// <summary>Where to write the job's timeline (<c>--timeline PATH</c>), or null.</summary>
+    public string? Timeline { get; }
+
     /// <summary>
     /// The command: the chosen subcommand's action gets the parsed line. <c>--help</c> prints the help instead;
     /// errors are the caller's to print (<see cref="OptionRules.FirstError"/>).
@@ -63,11 +74,11 @@ internal sealed class ExampleCommandLine
         var symbols = new Symbols();
         var root = new Command("Pymar.Examples", "Runs one of Pymar's examples on a generic host and prints its answer, or serves every example's producer as a worker.")
         {
-            new HelpOption(), symbols.Broker, symbols.Workers, symbols.Postgres, symbols.Verbose,
+            new HelpOption(), symbols.Broker, symbols.Workers, symbols.Postgres, symbols.Verbose, symbols.Dashboard,
         };
         foreach (var example in Examples.All)
         {
-            var command = new Command(example.Name, example.Description) { symbols.Slices, symbols.Local, symbols.Timeout, symbols.ProducerOnly };
+            var command = new Command(example.Name, example.Description) { symbols.Slices, symbols.Local, symbols.Timeout, symbols.ProducerOnly, symbols.Timeline };
             if (example.Name == "word-count-sql")
             {
                 command.Add(symbols.TextFile);
@@ -121,6 +132,20 @@ internal sealed class ExampleCommandLine
             Description = "Log at debug level",
             Arity = ArgumentArity.Zero,
             Recursive = true,
+        };
+
+        public Option<string?> Dashboard { get; } = new("--dashboard")
+        {
+            Description = $"Serve the live dashboard in this process at URL (default {DefaultDashboardUrl}); an example keeps serving it after its answer until Ctrl+C",
+            HelpName = "URL",
+            Arity = ArgumentArity.ZeroOrOne,
+            Recursive = true,
+        };
+
+        public Option<string?> Timeline { get; } = new("--timeline")
+        {
+            Description = "Write the job's timeline (its task stream and a per-stage summary) to PATH as one self-contained HTML file",
+            HelpName = "PATH",
         };
 
         public Option<int?> Slices { get; } = new("--slices")

@@ -3,9 +3,17 @@ using System.Globalization;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
 using Microsoft.Extensions.Options;
+using OpenTelemetry.Metrics;
+using OpenTelemetry.Trace;
 using Pymar.CommandLine;
 using Pymar.Hosting;
+using Pymar.Hosting.Dashboard.Timeline;
+using Pymar.Hosting.Diagnostics;
+using Pymar.Hosting.Events;
 using Pymar.Hosting.RabbitMq;
 using Pymar.Hosting.Transport;
 using Pymar.Hosting.Workers;
@@ -53,7 +61,9 @@ public static class ExampleProgram
         if (isWorker)
         {
             var workers = host.Services.GetRequiredService<WorkerService>();
-            await host.RunAsync(cancellationToken).ConfigureAwait(false);
+            await host.StartAsync(cancellationToken).ConfigureAwait(false);
+            await PrintDashboardAsync(line, error).ConfigureAwait(false);
+            await host.WaitForShutdownAsync(cancellationToken).ConfigureAwait(false);
             if (workers.ExecuteTask is { IsFaulted: true } failed)
             {
                 // A service manager must see a worker that could not run (bad credentials, no producer) as failed.
@@ -67,7 +77,34 @@ public static class ExampleProgram
         await host.StartAsync(cancellationToken).ConfigureAwait(false);
         try
         {
-            return await RunExampleAsync(host.Services, example!, line, output, error, cancellationToken).ConfigureAwait(false);
+            await PrintDashboardAsync(line, error).ConfigureAwait(false);
+            var recorder = line.Timeline is null ? null : new PymarEventRecorder();
+            var recording = recorder is null ? null : await host.Services.GetRequiredService<IPymarEventBus>().SubscribeAsync(recorder, cancellationToken).ConfigureAwait(false);
+            int exitCode;
+            try
+            {
+                exitCode = await RunExampleAsync(host.Services, example!, line, output, error, cancellationToken).ConfigureAwait(false);
+                if (recorder is not null)
+                {
+                    await WriteTimelineAsync(recorder, line.Timeline!, error, cancellationToken).ConfigureAwait(false);
+                }
+            }
+            finally
+            {
+                if (recording is not null)
+                {
+                    await recording.DisposeAsync().ConfigureAwait(false);
+                }
+            }
+
+            if (line.Dashboard is not null)
+            {
+                // The dashboard is there to be looked at: it stays up after the answer until Ctrl+C.
+                await error.WriteLineAsync("dashboard: still serving; Ctrl+C to stop").ConfigureAwait(false);
+                await host.WaitForShutdownAsync(cancellationToken).ConfigureAwait(false);
+            }
+
+            return exitCode;
         }
         finally
         {
@@ -109,6 +146,39 @@ public static class ExampleProgram
         return 0;
     }
 
+    private static async Task PrintDashboardAsync(ExampleCommandLine line, TextWriter error)
+    {
+        if (line.Dashboard is { } url)
+        {
+            await error.WriteLineAsync($"dashboard: {url.TrimEnd('/')}{DashboardPath}/").ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>
+    /// Writes the timeline once the job's events are in: the producer's <c>job.finished</c> and every slice's end,
+    /// which remote workers send on their own connections (so they may arrive a little after the answer).
+    /// </summary>
+    private static async Task WriteTimelineAsync(PymarEventRecorder recorder, string path, TextWriter error, CancellationToken cancellationToken)
+    {
+        var deadline = Stopwatch.GetTimestamp() + Stopwatch.Frequency * 5;
+        while (!HasEveryEnd(recorder.Events) && Stopwatch.GetTimestamp() < deadline)
+        {
+            await Task.Delay(TimeSpan.FromMilliseconds(20), cancellationToken).ConfigureAwait(false);
+        }
+
+        await TimelineWriter.WriteAsync(path, recorder.Events, cancellationToken).ConfigureAwait(false);
+        await error.WriteLineAsync($"timeline: {path}").ConfigureAwait(false);
+    }
+
+    private static bool HasEveryEnd(IReadOnlyList<PymarEvent> events)
+    {
+        var ended = events.Where(e => e.Kind is PymarEventKinds.JobFinished or PymarEventKinds.JobFailed
+            && events.Any(s => s.Kind == PymarEventKinds.JobStarted && s.JobId == e.JobId)).ToList();
+        return ended.Count > 0 && ended.All(job =>
+            events.Where(e => e.JobId == job.JobId && e.Kind is PymarEventKinds.SliceFinished or PymarEventKinds.SliceFailed)
+                .Select(e => e.SliceIndex).Distinct().Count() >= (job.Answered ?? job.SliceCount ?? 0));
+    }
+
     private static string Describe(IServiceProvider services)
     {
         var workers = services.GetService<WorkerService>();
@@ -117,9 +187,17 @@ public static class ExampleProgram
             : string.Create(CultureInfo.InvariantCulture, $"{services.GetRequiredService<IOptions<WorkerOptions>>().Value.Concurrency} worker slot(s) in this process");
     }
 
+    private const string DashboardPath = "/pymar";
+
     private static IHost BuildHost(ExampleCommandLine line, bool startWorkers, Action<IServiceCollection>? configureServices)
     {
-        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings
+        // With --dashboard the host is a web application that also serves the page; otherwise a plain generic host.
+        var web = line.Dashboard is null ? null : WebApplication.CreateBuilder(new WebApplicationOptions
+        {
+            Args = [],
+            ContentRootPath = AppContext.BaseDirectory,
+        });
+        IHostApplicationBuilder builder = web as IHostApplicationBuilder ?? Host.CreateApplicationBuilder(new HostApplicationBuilderSettings
         {
             Args = [],
             ContentRootPath = AppContext.BaseDirectory,
@@ -138,6 +216,21 @@ public static class ExampleProgram
         }
 
         var pymar = builder.Services.AddPymar(builder.Configuration).AddExamples().UseRabbitMq();
+
+        // Events (Pymar:Events:Enabled, on unless turned off) travel where the slices do.
+        var inProcess = string.Equals(builder.Configuration["Pymar:Transport"], PymarOptions.InProcessTransport, StringComparison.OrdinalIgnoreCase);
+        _ = inProcess ? pymar.AddEvents() : pymar.UseRabbitMqEvents();
+        if (line.Dashboard is not null || line.Timeline is not null)
+        {
+            pymar.AddEvents(options => options.Enabled = true);
+        }
+
+        if (line.Dashboard is not null)
+        {
+            pymar.AddDashboard();
+        }
+
+        AddOpenTelemetry(builder);
         if (startWorkers)
         {
             pymar.AddWorkers(options =>
@@ -150,7 +243,33 @@ public static class ExampleProgram
         }
 
         configureServices?.Invoke(builder.Services);
-        return builder.Build();
+        if (web is null)
+        {
+            return ((HostApplicationBuilder)builder).Build();
+        }
+
+        web.WebHost.UseUrls(line.Dashboard!);
+        web.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
+        var app = web.Build();
+        app.MapPymarDashboard(DashboardPath);
+        return app;
+    }
+
+    /// <summary>
+    /// Traces and metrics of Pymar.Hosting through OpenTelemetry, exported over OTLP when an endpoint is set
+    /// (<c>OTEL_EXPORTER_OTLP_ENDPOINT</c>, or <c>Otel:Endpoint</c> in appsettings.json); without one nothing is added.
+    /// </summary>
+    private static void AddOpenTelemetry(IHostApplicationBuilder builder)
+    {
+        var endpoint = builder.Configuration["OTEL_EXPORTER_OTLP_ENDPOINT"] is { Length: > 0 } fromEnvironment ? fromEnvironment : builder.Configuration["Otel:Endpoint"];
+        if (string.IsNullOrEmpty(endpoint))
+        {
+            return;
+        }
+
+        builder.Services.AddOpenTelemetry()
+            .WithTracing(tracing => tracing.AddSource(PymarTelemetry.Name).AddOtlpExporter(otlp => otlp.Endpoint = new Uri(endpoint)))
+            .WithMetrics(metrics => metrics.AddMeter(PymarTelemetry.Name).AddOtlpExporter(otlp => otlp.Endpoint = new Uri(endpoint)));
     }
 
     private static Dictionary<string, string?> Overrides(ExampleCommandLine line)

@@ -1,7 +1,10 @@
 using System.Globalization;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using OpenTelemetry;
+using OpenTelemetry.Trace;
 using Pymar.CommandLine;
 using Pymar.Examples;
 using Pymar.Hosting.Workers;
@@ -128,6 +131,20 @@ public static class TestWorkerProgram
             .AddProducer<CrashProducer>()
             .AddDataSource<NumbersDataSource>()
             .UseRabbitMq();
+        if (builder.Configuration.GetValue<bool>("Pymar:Events:Enabled"))
+        {
+            // Opt in (Pymar__Events__Enabled=true): the dashboard's tests watch these processes; the others need no events.
+            pymar.UseRabbitMqEvents();
+        }
+
+        if (Environment.GetEnvironmentVariable("PYMAR_TEST_SPANS") == "1")
+        {
+            // Finished spans as stdout lines, so a test in another process can put one trace together.
+            builder.Services.AddOpenTelemetry().WithTracing(tracing => tracing
+                .AddSource(Pymar.Hosting.Diagnostics.PymarTelemetry.Name)
+                .AddProcessor(new SimpleActivityExportProcessor(new SpanLineExporter())));
+        }
+
         if (workers)
         {
             pymar.AddWorkers(options =>

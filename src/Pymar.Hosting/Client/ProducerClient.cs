@@ -3,6 +3,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Pymar.Hosting.Diagnostics;
+using Pymar.Hosting.Events;
 using Pymar.Hosting.Registration;
 using Pymar.Hosting.Slicing;
 using Pymar.Hosting.Transport;
@@ -26,6 +27,7 @@ public sealed class ProducerClient : IAsyncDisposable, IDisposable
     private readonly TimeProvider _time;
     private readonly LocalRunner _local;
     private readonly ReplyRouter _router;
+    private readonly IPymarEventPublisher _events;
     private int _disposed;
 
     /// <summary>Creates the client; <c>AddPymar(...)</c> registers it.</summary>
@@ -38,6 +40,7 @@ public sealed class ProducerClient : IAsyncDisposable, IDisposable
         _time = services.GetService<TimeProvider>() ?? TimeProvider.System;
         _local = new LocalRunner(services, _registry);
         _router = new ReplyRouter(_transport, _logger);
+        _events = services.GetService<IPymarEventPublisher>() ?? NullPymarEventPublisher.Instance;
     }
 
     /// <summary>
@@ -162,6 +165,7 @@ public sealed class ProducerClient : IAsyncDisposable, IDisposable
         }
 
         SliceJob<TItem, TValue>? job = null;
+        JobEvents? events = null;
         try
         {
             var started = Stopwatch.GetTimestamp();
@@ -178,15 +182,29 @@ public sealed class ProducerClient : IAsyncDisposable, IDisposable
                 new JobPlan<TItem, TValue>(jobId, producer, producerName, source, dataSourceName, windows, replyTo, timeout, options, activity?.Id),
                 _transport,
                 _time,
-                _logger);
+                _logger)
+            { Events = events = JobEvents.For(_events, jobId, producerName, windows.Count) };
             using var routing = _router.Route(jobId, job);
+            events?.Started();
             var result = await job.RunAsync(collectFailures, deadline.Token).ConfigureAwait(false);
+            events?.Finished(result.Value, job.Retries);
             ClientLog.Reduced(_logger, jobId, producerName, windows.Count, Stopwatch.GetElapsedTime(started).TotalMilliseconds);
             return result;
+        }
+        catch (Exception ex) when (events is not null && Fail(events, job?.Completed ?? 0, ex))
+        {
+            throw; // Not reached: Fail returns false, so the exception goes on as it was.
         }
         catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested && deadline.IsCancellationRequested)
         {
             throw new MapTimeoutException(producerName, jobId, timeout!.Value, job?.Completed ?? 0, job?.Total ?? 0);
         }
+    }
+
+    /// <summary>Publishes a job's failure from an exception filter; returns false so the exception is not caught.</summary>
+    private static bool Fail(JobEvents events, int answered, Exception error)
+    {
+        events.Failed(answered, error);
+        return false;
     }
 }

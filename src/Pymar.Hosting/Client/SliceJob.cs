@@ -48,6 +48,12 @@ internal sealed class SliceJob<TItem, TValue> : ISliceJob
 
     public int Total => _plan.Windows.Count;
 
+    /// <summary>How many times slices were published again after a failure.</summary>
+    public int Retries => _attempts.Sum() - _attempts.Length;
+
+    /// <summary>The job's progress events; null when events are off.</summary>
+    public JobEvents? Events { get; init; }
+
     public bool TryPost(SliceReply reply) => _replies.Writer.TryWrite(new Posted(reply, Final: false));
 
     public async Task RepublishMissingAsync(CancellationToken cancellationToken)
@@ -100,6 +106,7 @@ internal sealed class SliceJob<TItem, TValue> : ISliceJob
             Volatile.Write(ref _finished[index], true);
             Completed++;
             _plan.Options.Progress?.Report(new MapProgress(Completed, Total));
+            Events?.Progress(Completed, Retries);
         }
 
         return new MapResult<TValue>(_fold.Value, _fold.HasValue, Total, _failures);

@@ -4,6 +4,7 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
 using Pymar.Hosting;
 using Pymar.Hosting.Diagnostics;
+using Pymar.Hosting.Events;
 using Pymar.Hosting.Registration;
 using Pymar.Hosting.Transport;
 using Pymar.Hosting.Workers;
@@ -158,6 +159,7 @@ public static class PymarServiceCollectionExtensions
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<WorkerOptions>, WorkerOptionsValidator>());
         services.TryAddSingleton(static sp => new WorkerService(sp));
         services.TryAddSingleton<IWorkerPoolState>(static sp => sp.GetRequiredService<WorkerService>());
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IPymarWorkerStatus, WorkerService>(static sp => sp.GetRequiredService<WorkerService>()));
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, WorkerService>(static sp => sp.GetRequiredService<WorkerService>()));
         return services;
     }

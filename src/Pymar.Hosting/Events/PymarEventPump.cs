@@ -6,6 +6,8 @@ namespace Pymar.Hosting.Events;
 /// <summary>Drains the publisher's queue into the event bus, one event at a time; a failed send drops that event.</summary>
 internal sealed class PymarEventPump(ChannelEventPublisher publisher, IPymarEventBus bus, ILogger<PymarEventPump> logger) : BackgroundService
 {
+    private static readonly TimeSpan s_drainGrace = TimeSpan.FromSeconds(2);
+
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         var reader = publisher.Reader;
@@ -30,7 +32,25 @@ internal sealed class PymarEventPump(ChannelEventPublisher publisher, IPymarEven
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
         {
-            // Stopping.
+            // Stopping: send what is queued (such as the worker's worker.stopped) within a short grace, then drop the rest.
+            await DrainAsync(reader).ConfigureAwait(false);
+        }
+    }
+
+    private async Task DrainAsync(System.Threading.Channels.ChannelReader<PymarEvent> reader)
+    {
+        using var grace = new CancellationTokenSource(s_drainGrace);
+        while (!grace.IsCancellationRequested && reader.TryRead(out var pymarEvent))
+        {
+            try
+            {
+                await bus.PublishAsync(pymarEvent, grace.Token).ConfigureAwait(false);
+            }
+            catch (Exception ex)
+            {
+                publisher.CountDropped();
+                EventsLog.SendFailed(logger, pymarEvent.Kind, ex);
+            }
         }
     }
 }

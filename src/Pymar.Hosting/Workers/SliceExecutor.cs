@@ -3,6 +3,7 @@ using System.Globalization;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Pymar.Hosting.Diagnostics;
+using Pymar.Hosting.Events;
 using Pymar.Hosting.Messaging;
 using Pymar.Hosting.Registration;
 using Pymar.Hosting.Transport;
@@ -36,10 +37,15 @@ internal sealed class SliceExecutor(
     /// <summary>Slots held by slices that ignored their cancellation and have not returned yet.</summary>
     public int LostSlots => Volatile.Read(ref _lostSlots);
 
+    /// <summary>Where slice started/finished/failed events go; the null publisher unless events are on.</summary>
+    public IPymarEventPublisher Events { get; init; } = NullPymarEventPublisher.Instance;
+
+    /// <summary>Handles one delivery on the pool's slot <paramref name="slot"/> (its task-stream lane).</summary>
     /// <param name="delivery">The slice message.</param>
+    /// <param name="slot">The pool's slot that runs it.</param>
     /// <param name="abort">Interrupts the slice: the worker is stopping and its drain time ran out.</param>
     /// <param name="stopping">The worker is stopping: a slot held by a lost slice stops waiting for it.</param>
-    public async Task HandleAsync(SliceDelivery delivery, CancellationToken abort, CancellationToken stopping)
+    public async Task HandleAsync(SliceDelivery delivery, int slot, CancellationToken abort, CancellationToken stopping)
     {
         SliceRequest request;
         try
@@ -109,6 +115,7 @@ internal sealed class SliceExecutor(
         using var sliceCancellation = timeout is null
             ? CancellationTokenSource.CreateLinkedTokenSource(abort)
             : CancellationTokenSource.CreateLinkedTokenSource(abort, timeout.Token);
+        Events.SliceStarted(request.JobId, request.Producer, request.SliceIndex, request.Attempt, slot);
         using var tracking = jobs.Track(request.JobId, sliceCancellation);
         Task<byte[]>? computing = null;
         byte[] reply;
@@ -126,6 +133,7 @@ internal sealed class SliceExecutor(
             WorkerLog.SliceDone(logger, request.SliceIndex, request.JobId, request.Producer, elapsed);
             PymarTelemetry.SliceDuration.Record(elapsed, producerTag);
             PymarTelemetry.SlicesCompleted.Add(1, producerTag);
+            Events.SliceFinished(request.JobId, request.Producer, request.SliceIndex, request.Attempt, slot, Stopwatch.GetElapsedTime(started));
         }
         catch (Exception ex) when (ex is OperationCanceledException or SliceLostException && sliceCancellation.IsCancellationRequested)
         {
@@ -158,6 +166,7 @@ internal sealed class SliceExecutor(
             WorkerLog.SliceFailed(logger, ex, request.SliceIndex, request.Window, request.JobId, request.Producer);
             PymarTelemetry.SlicesFailed.Add(1, producerTag);
             activity?.SetStatus(ActivityStatusCode.Error, ex.Message);
+            Events.SliceFailed(request.JobId, request.Producer, request.SliceIndex, request.Attempt, slot, Stopwatch.GetElapsedTime(started), $"{ex.GetType().Name}: {ex.Message}");
             reply = MessageCodec.WriteErrorReply(request.JobId, request.SliceIndex, ToRemoteError(ex, request.Attempt));
         }
 

@@ -5,6 +5,7 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Polly;
 using Pymar.Hosting.Diagnostics;
+using Pymar.Hosting.Events;
 using Pymar.Hosting.Resilience;
 using Pymar.Hosting.Registration;
 using Pymar.Hosting.Transport;
@@ -17,7 +18,7 @@ namespace Pymar.Hosting.Workers;
 /// value and only then acknowledges the slice. On stop it takes no new slice, returns the ones it had not started,
 /// and lets running ones finish within the host's shutdown timeout.
 /// </summary>
-public sealed class WorkerService : BackgroundService, IWorkerPoolState
+public sealed class WorkerService : BackgroundService, IWorkerPoolState, IPymarWorkerStatus
 {
     private static readonly TimeSpan s_abortGrace = TimeSpan.FromSeconds(5);
     private readonly IPymarTransport _transport;
@@ -29,7 +30,9 @@ public sealed class WorkerService : BackgroundService, IWorkerPoolState
     private readonly CancellationTokenSource _abort = new();
     private readonly TaskCompletionSource _consuming = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly ResiliencePipeline _waitForBroker;
+    private readonly IPymarEventPublisher _events;
     private SliceExecutor? _executor;
+    private string[] _producers = [];
     private int _running;
 
     /// <summary>Creates the worker pool; <c>AddWorkers()</c> registers it.</summary>
@@ -41,6 +44,7 @@ public sealed class WorkerService : BackgroundService, IWorkerPoolState
         _options = services.GetRequiredService<IOptions<WorkerOptions>>().Value;
         _logger = services.GetRequiredService<ILogger<WorkerService>>();
         _time = services.GetService<TimeProvider>() ?? TimeProvider.System;
+        _events = services.GetService<IPymarEventPublisher>() ?? NullPymarEventPublisher.Instance;
         WorkerId = string.IsNullOrWhiteSpace(_options.WorkerId) ? $"{Environment.MachineName}/{Environment.ProcessId}" : _options.WorkerId;
         _waitForBroker = Backoff.Forever<TransportUnavailableException>(_time, TimeSpan.FromSeconds(1), (error, delay) => WorkerLog.WaitingForBroker(_logger, WorkerId, error.Message, delay));
     }
@@ -62,6 +66,18 @@ public sealed class WorkerService : BackgroundService, IWorkerPoolState
 
     /// <summary>Completes once the pool consumes its queues.</summary>
     public Task Consuming => _consuming.Task;
+
+    /// <inheritdoc />
+    IReadOnlyList<string> IPymarWorkerStatus.Producers => Volatile.Read(ref _producers);
+
+    /// <inheritdoc />
+    int IPymarWorkerStatus.SlotsTotal => _options.Concurrency;
+
+    /// <inheritdoc />
+    int IPymarWorkerStatus.SlotsBusy => Volatile.Read(ref _running);
+
+    /// <inheritdoc />
+    long IPymarWorkerStatus.SlicesDone => CompletedSlices;
 
     /// <inheritdoc />
     public override async Task StopAsync(CancellationToken cancellationToken)
@@ -90,6 +106,7 @@ public sealed class WorkerService : BackgroundService, IWorkerPoolState
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         var producers = ServedProducers();
+        Volatile.Write(ref _producers, producers);
         var concurrency = _options.Concurrency;
         if (_options.PurgeOnStart)
         {
@@ -99,7 +116,7 @@ public sealed class WorkerService : BackgroundService, IWorkerPoolState
 
         using var compute = new ComputeThreads(concurrency, "pymar-worker");
         var jobs = new JobTracker();
-        _executor = new SliceExecutor(_registry, _services, compute, jobs, _options, WorkerId, _logger, _time);
+        _executor = new SliceExecutor(_registry, _services, compute, jobs, _options, WorkerId, _logger, _time) { Events = _events };
         var jobEnded = await SubscribeJobEndedAsync(jobs, stoppingToken).ConfigureAwait(false);
         var pending = Channel.CreateBounded<SliceDelivery>(new BoundedChannelOptions(concurrency) { SingleReader = false, SingleWriter = false });
 
@@ -112,7 +129,7 @@ public sealed class WorkerService : BackgroundService, IWorkerPoolState
             var runners = new Task[concurrency];
             for (var i = 0; i < concurrency; i++)
             {
-                runners[i] = RunAsync(pending.Reader, _executor, stoppingToken);
+                runners[i] = RunAsync(pending.Reader, _executor, slot: i, stoppingToken);
             }
 
             try
@@ -183,7 +200,7 @@ public sealed class WorkerService : BackgroundService, IWorkerPoolState
     }
 
     /// <summary>One slot of the pool: runs slices one after another; after stop, returns the unstarted ones.</summary>
-    private async Task RunAsync(ChannelReader<SliceDelivery> pending, SliceExecutor executor, CancellationToken stoppingToken)
+    private async Task RunAsync(ChannelReader<SliceDelivery> pending, SliceExecutor executor, int slot, CancellationToken stoppingToken)
     {
         await foreach (var delivery in pending.ReadAllAsync(CancellationToken.None).ConfigureAwait(false))
         {
@@ -196,7 +213,7 @@ public sealed class WorkerService : BackgroundService, IWorkerPoolState
             Interlocked.Increment(ref _running);
             try
             {
-                await executor.HandleAsync(delivery, _abort.Token, stoppingToken).ConfigureAwait(false);
+                await executor.HandleAsync(delivery, slot, _abort.Token, stoppingToken).ConfigureAwait(false);
             }
             catch (Exception ex)
             {

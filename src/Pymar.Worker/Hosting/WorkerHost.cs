@@ -52,7 +52,8 @@ internal static class WorkerHost
 
         builder.Services.AddPymarWorkerService(ServiceName);
 
-        var pymar = builder.Services.AddPymar(builder.Configuration).UseRabbitMq();
+        // Events for the dashboard on the same broker (Pymar:Events:Enabled=false turns them off).
+        var pymar = builder.Services.AddPymar(builder.Configuration).UseRabbitMq().UseRabbitMqEvents();
 
         // The job's own services before its types, so that a startup may also provide a producer or data source itself.
         foreach (var startup in jobs.CreateStartups())

@@ -18,7 +18,7 @@ internal static class ChildRoles
     /// <summary>A Pymar.Hosting worker host: a WorkerService with --slots slots serving every benchmark producer.</summary>
     public static async Task<int> RunPymarWorkerAsync(BenchmarkOptions options)
     {
-        using var host = PymarHosts.Build(options.Broker, options.Prefix!, options.IntegralDx, options.Slots, queueType: options.QueueType, prefetchOverride: options.WhatIfPrefetch);
+        using var host = PymarHosts.Build(options.Broker, options.Prefix!, options.IntegralDx, options.Slots, queueType: options.QueueType, prefetchOverride: options.WhatIfPrefetch, events: options.Events);
         await host.StartAsync();
         await host.Services.GetRequiredService<WorkerService>().Consuming.WaitAsync(TimeSpan.FromSeconds(60));
         await ServeCommandsAsync(host.Services.GetRequiredService<TraceLog>(), host.Services.GetRequiredService<WireCounters>());

@@ -14,11 +14,12 @@ namespace Pymar.Hosting.Benchmarks.Contenders;
 /// <summary>
 /// Generic hosts for Pymar.Hosting over RabbitMQ as a user would build them (AddPymar, AddProducer, UseRabbitMq,
 /// AddWorkers), with the queue prefix of the run, warnings-only logging on stderr, and the counting/tracing
-/// transport decorator registered as <see cref="IPymarTransport"/> around the real <see cref="RabbitMqTransport"/>.
+/// transport decorator registered as <see cref="IPymarTransport"/> around the real <see cref="RabbitMqTransport"/>;
+/// with <c>events</c>, Pymar's events on (off otherwise: no <c>AddEvents</c>, the null publisher).
 /// </summary>
 internal static class PymarHosts
 {
-    public static IHost Build(string broker, string prefix, double dx, int? workerSlots, TraceLog? trace = null, string queueType = "quorum", int? prefetchOverride = null)
+    public static IHost Build(string broker, string prefix, double dx, int? workerSlots, TraceLog? trace = null, string queueType = "quorum", int? prefetchOverride = null, bool events = false)
     {
         var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { Args = [], DisableDefaults = true });
         builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
@@ -35,6 +36,12 @@ internal static class PymarHosts
         builder.Logging.SetMinimumLevel(LogLevel.Warning);
 
         var pymar = builder.Services.AddPymar(builder.Configuration).AddBenchModel(dx).UseRabbitMq();
+        if (events)
+        {
+            // Slice, job and heartbeat events on pymar.events, as a host watched by a dashboard publishes them.
+            pymar.UseRabbitMqEvents();
+        }
+
         if (workerSlots is not null)
         {
             pymar.AddWorkers();

@@ -21,6 +21,8 @@ internal sealed class BenchContext(BenchmarkOptions options, string prefix, Repo
     private static readonly TimeSpan s_startTimeout = TimeSpan.FromSeconds(60);
     private IHost? _pymarHost;
     private IHost? _classicHost;
+    private IHost? _eventsHost;
+    private ChildProcess? _eventsWorker;
     private ChildProcess? _pymarWorker;
     private ChildProcess? _classicWorker;
     private ChildProcess? _rawWorker;
@@ -43,10 +45,14 @@ internal sealed class BenchContext(BenchmarkOptions options, string prefix, Repo
     /// <summary>The queue prefix of the Pymar contender with classic queues (its queues cannot share names with quorum ones).</summary>
     public string ClassicPrefix => prefix + "classic.";
 
+    /// <summary>The queue prefix of the Pymar contender with events on.</summary>
+    public string EventsPrefix => prefix + "events.";
+
     /// <summary>The arguments every child process of the harness gets.</summary>
-    public string[] ChildArguments(string role, bool classic = false) =>
+    public string[] ChildArguments(string role, bool classic = false, bool events = false) =>
     [
-        "--role", role, "--broker", workerBroker ?? options.Broker, "--prefix", classic ? ClassicPrefix : prefix, "--queue-type", classic ? "classic" : "quorum",
+        "--role", role, "--broker", workerBroker ?? options.Broker, "--prefix", classic ? ClassicPrefix : events ? EventsPrefix : prefix, "--queue-type", classic ? "classic" : "quorum",
+        .. events ? new[] { "--events" } : [],
         "--slots", options.Slots.ToString(CultureInfo.InvariantCulture),
         "--raw-prefetch", options.RawPrefetch.ToString(CultureInfo.InvariantCulture),
         "--dx", options.IntegralDx.ToString("R", CultureInfo.InvariantCulture),
@@ -78,6 +84,23 @@ internal sealed class BenchContext(BenchmarkOptions options, string prefix, Repo
 
         return _classicHost;
     }
+
+    /// <summary>The Pymar producer host with events on.</summary>
+    public async Task<IHost> EventsHostAsync()
+    {
+        if (_eventsHost is null)
+        {
+            var host = PymarHosts.Build(options.Broker, EventsPrefix, options.IntegralDx, workerSlots: null, Trace, events: true);
+            await host.StartAsync(Cancellation);
+            _eventsHost = host;
+        }
+
+        return _eventsHost;
+    }
+
+    /// <summary>The Pymar worker process with events on.</summary>
+    public async Task<ChildProcess> EventsWorkerAsync() =>
+        _eventsWorker ??= await BenchChild.StartSelfReadyAsync("pymar-events-worker", ChildArguments("pymar-worker", events: true), s_startTimeout);
 
     /// <summary>The Pymar worker process with classic queues.</summary>
     public async Task<ChildProcess> ClassicWorkerAsync() =>
@@ -116,9 +139,9 @@ internal sealed class BenchContext(BenchmarkOptions options, string prefix, Repo
     }
 
     /// <summary>Runs one trivial Pymar job of <paramref name="slices"/> slices and checks its answer.</summary>
-    public async Task PymarTrivialJobAsync(int slices, bool classic = false)
+    public async Task PymarTrivialJobAsync(int slices, bool classic = false, bool events = false)
     {
-        var host = classic ? await ClassicHostAsync() : await PymarHostAsync();
+        var host = classic ? await ClassicHostAsync() : events ? await EventsHostAsync() : await PymarHostAsync();
         host.Services.GetRequiredService<TrivialJob>().Length = slices;
         var producer = host.Services.GetRequiredService<TrivialProducer>();
         var client = host.Services.GetRequiredService<ProducerClient>();
@@ -146,7 +169,7 @@ internal sealed class BenchContext(BenchmarkOptions options, string prefix, Repo
             await _massTransit.DisposeAsync();
         }
 
-        foreach (var host in new[] { _pymarHost, _classicHost })
+        foreach (var host in new[] { _pymarHost, _classicHost, _eventsHost })
         {
             if (host is not null)
             {
@@ -155,7 +178,7 @@ internal sealed class BenchContext(BenchmarkOptions options, string prefix, Repo
             }
         }
 
-        foreach (var child in new[] { _pymarWorker, _classicWorker, _rawWorker })
+        foreach (var child in new[] { _pymarWorker, _classicWorker, _eventsWorker, _rawWorker })
         {
             if (child is not null)
             {
@@ -179,7 +202,7 @@ internal sealed class BenchContext(BenchmarkOptions options, string prefix, Repo
     /// </summary>
     private async Task DeleteQueuesAsync()
     {
-        string[] known = [prefix, ClassicPrefix];
+        string[] known = [prefix, ClassicPrefix, EventsPrefix];
         var localCtl = BrokerCtl.Available && workerHost is null;
         var queues = localCtl
             ? (await BrokerCtl.NamesAsync("list_queues")).Where(n => n.StartsWith(prefix, StringComparison.Ordinal)).ToArray()

@@ -33,6 +33,7 @@ internal sealed class BenchmarkOptions
           --raw-prefetch N   prefetch per consumer of the raw reference (default 1: unacknowledged = slots, as Pymar)
           --no-masstransit   leave the MassTransit contender out
           --no-classic       leave out the Pymar contender with Pymar:Broker:QueueType=classic
+          --no-events        throughput: leave out the Pymar contender with events on (UseRabbitMqEvents)
           --no-breakdown     skip the traced pass that says where the time goes
           --what-if-prefetch N  an experiment, not Pymar's behaviour: the Pymar workers' transport decorator asks
                              RabbitMQ for prefetch N instead of the pool's concurrency (the pool still runs --slots at once)
@@ -66,6 +67,12 @@ internal sealed class BenchmarkOptions
 
     /// <summary>Also run Pymar with classic queues (Pymar:Broker:QueueType=classic) in latency and throughput.</summary>
     public bool Classic { get; private set; } = true;
+
+    /// <summary>Also run Pymar with events on (UseRabbitMqEvents on workers and producer) in throughput.</summary>
+    public bool EventsContender { get; private set; } = true;
+
+    /// <summary>A child Pymar worker publishes events (UseRabbitMqEvents).</summary>
+    public bool Events { get; private set; }
 
     /// <summary>The queue type a child Pymar worker uses (quorum or classic).</summary>
     public string QueueType { get; private set; } = "quorum";
@@ -120,6 +127,8 @@ internal sealed class BenchmarkOptions
                 case "--no-masstransit": o.MassTransit = false; break;
                 case "--no-breakdown": o.Breakdown = false; break;
                 case "--no-classic": o.Classic = false; break;
+                case "--no-events": o.EventsContender = false; break;
+                case "--events": o.Events = true; break;
                 case "--what-if-prefetch": o.WhatIfPrefetch = Positive(arg, Value(args, ref i)); break;
                 case "--quiet-wait": o.QuietWait = int.Parse(Value(args, ref i), CultureInfo.InvariantCulture); break;
                 case "--queue-type": o.QueueType = Value(args, ref i); break;

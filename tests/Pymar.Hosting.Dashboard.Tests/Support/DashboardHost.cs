@@ -1,5 +1,6 @@
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Pymar.Hosting.Dashboard.State;
@@ -27,12 +28,27 @@ internal sealed class DashboardHost : IAsyncDisposable
     /// <summary>The dashboard's state, to hand it garbage as the RabbitMQ subscription would (the in-process bus carries none).</summary>
     public DashboardState State => _app.Services.GetRequiredService<DashboardState>();
 
-    public static async Task<DashboardHost> StartAsync(Action<PymarDashboardOptions>? configure = null)
+    public static Task<DashboardHost> StartAsync(Action<PymarDashboardOptions>? configure = null) =>
+        StartAsync(configuration: null, pymar => pymar.AddDashboard(configure));
+
+    /// <summary>The dashboard reading the events of the broker in <paramref name="configuration"/> (<c>UseRabbitMqEvents()</c>).</summary>
+    public static Task<DashboardHost> StartOnBrokerAsync(IEnumerable<KeyValuePair<string, string?>> configuration, Action<PymarDashboardOptions>? configure = null) =>
+        StartAsync(configuration, pymar => pymar.UseRabbitMqEvents().AddDashboard(configure));
+
+    private static async Task<DashboardHost> StartAsync(IEnumerable<KeyValuePair<string, string?>>? configuration, Action<IPymarBuilder> configurePymar)
     {
         var builder = WebApplication.CreateBuilder();
         builder.WebHost.UseUrls("http://127.0.0.1:0");
         builder.Logging.SetMinimumLevel(LogLevel.Warning);
-        builder.Services.AddPymar().AddDashboard(configure);
+        if (configuration is null)
+        {
+            configurePymar(builder.Services.AddPymar());
+        }
+        else
+        {
+            builder.Configuration.AddInMemoryCollection(configuration);
+            configurePymar(builder.Services.AddPymar(builder.Configuration));
+        }
         var app = builder.Build();
         app.MapPymarDashboard("/pymar");
         await app.StartAsync();

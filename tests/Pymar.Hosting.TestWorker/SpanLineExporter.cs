@@ -1,0 +1,26 @@
+using System.Diagnostics;
+using OpenTelemetry;
+
+namespace Pymar.Hosting.TestWorker;
+
+/// <summary>
+/// An OpenTelemetry exporter that prints each finished span as one stdout line,
+/// <c>span: {traceId} {spanId} {parentSpanId} {name}</c>, for a test in another process to read
+/// (<c>PYMAR_TEST_SPANS=1</c> turns it on).
+/// </summary>
+internal sealed class SpanLineExporter : BaseExporter<Activity>
+{
+    /// <summary>The start of every span line.</summary>
+    public const string Prefix = "span: ";
+
+    public override ExportResult Export(in Batch<Activity> batch)
+    {
+        foreach (var activity in batch)
+        {
+            Console.Out.WriteLine($"{Prefix}{activity.TraceId.ToHexString()} {activity.SpanId.ToHexString()} {activity.ParentSpanId.ToHexString()} {activity.OperationName}");
+        }
+
+        Console.Out.Flush();
+        return ExportResult.Success;
+    }
+}
