@@ -46,6 +46,11 @@ internal sealed class RabbitMqOptionsValidator : IValidateOptions<RabbitMqOption
             failures.Add($"{Key}:QueueType must be 'quorum' or 'classic' (it is '{options.QueueType}').");
         }
 
+        if (!string.Equals(options.DeliveryMode, "Durable", StringComparison.OrdinalIgnoreCase) && !string.Equals(options.DeliveryMode, "Transient", StringComparison.OrdinalIgnoreCase))
+        {
+            failures.Add($"{Key}:DeliveryMode must be 'Durable' or 'Transient' (it is '{options.DeliveryMode}').");
+        }
+
         if (options.DeliveryLimit < 1)
         {
             failures.Add($"{Key}:DeliveryLimit must be at least 1 (it is {options.DeliveryLimit}).");

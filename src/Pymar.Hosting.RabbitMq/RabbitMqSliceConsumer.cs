@@ -122,16 +122,70 @@ internal sealed class RabbitMqSliceConsumer : ISliceConsumer
         var tags = new List<string>();
         foreach (var producerName in _producerNames)
         {
-            var queue = await _topology.DeclareWorkQueueAsync(channel, producerName, cancellationToken).ConfigureAwait(false);
-            var consumer = new AsyncEventingBasicConsumer(channel);
-            consumer.ReceivedAsync += (_, delivery) => _onSlice(ToDelivery(channel, queue, delivery), delivery.CancellationToken).AsTask();
-            tags.Add(await channel.BasicConsumeAsync(queue, autoAck: false, consumer, cancellationToken).ConfigureAwait(false));
+            tags.Add(await ConsumeAsync(channel, producerName, cancellationToken).ConfigureAwait(false));
         }
 
         // The client may raise the event with its inner channel as the sender: compare with the channel opened here.
         channel.ChannelShutdownAsync += (_, args) => OnChannelShutdownAsync(channel, args);
         _channel = channel;
         _consumerTags = tags;
+    }
+
+    /// <summary>Declares the work queue of <paramref name="producerName"/> and consumes it on <paramref name="channel"/>.</summary>
+    private async Task<string> ConsumeAsync(IChannel channel, string producerName, CancellationToken cancellationToken)
+    {
+        var queue = await _topology.DeclareWorkQueueAsync(channel, producerName, cancellationToken).ConfigureAwait(false);
+        var consumer = new AsyncEventingBasicConsumer(channel);
+        consumer.ReceivedAsync += (_, delivery) => _onSlice(ToDelivery(channel, queue, delivery), delivery.CancellationToken).AsTask();
+        consumer.UnregisteredAsync += (_, args) => OnUnregisteredAsync(channel, producerName, queue, args.ConsumerTags);
+        return await channel.BasicConsumeAsync(queue, autoAck: false, consumer, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// A consumer the broker cancelled (its queue was deleted) is started again on a declared queue; the producer
+    /// asks again for the slices that were in it (as stragglers). A cancel this consumer asked for is not.
+    /// </summary>
+    private Task OnUnregisteredAsync(IChannel channel, string producerName, string queue, string[] consumerTags)
+    {
+        if (_stopped || !channel.IsOpen)
+        {
+            return Task.CompletedTask;
+        }
+
+        RabbitMqLog.ConsumerCancelledByBroker(_logger, queue);
+        _ = Task.Run(async () =>
+        {
+            try
+            {
+                await _reopen.ExecuteAsync(
+                    async (state, cancellationToken) =>
+                    {
+                        await state._lock.WaitAsync(cancellationToken).ConfigureAwait(false);
+                        try
+                        {
+                            if (state._stopped || !ReferenceEquals(channel, state._channel) || !state._consumerTags.Intersect(consumerTags).Any())
+                            {
+                                return;
+                            }
+
+                            state._topology.Forget(queue);
+                            var tag = await state.ConsumeAsync(channel, producerName, cancellationToken).ConfigureAwait(false);
+                            state._consumerTags = [.. state._consumerTags.Except(consumerTags), tag];
+                        }
+                        finally
+                        {
+                            state._lock.Release();
+                        }
+                    },
+                    this,
+                    _stopping.Token).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException) when (_stopping.IsCancellationRequested)
+            {
+                // Disposed meanwhile.
+            }
+        });
+        return Task.CompletedTask;
     }
 
     private RabbitMqDelivery ToDelivery(IChannel channel, string queue, BasicDeliverEventArgs delivery) => new(

@@ -25,12 +25,14 @@ public sealed class RabbitMqTransport : IPymarTransport, IAsyncDisposable, IDisp
     private readonly AsyncLazy<IChannel> _publishChannel;
     private readonly ResiliencePipeline _publishRetry;
     private readonly ResiliencePipeline _reopenRetry;
+    private readonly bool _transient;
     private int _disposed;
 
     internal RabbitMqTransport(RabbitMqOptions options, ILogger<RabbitMqTransport> logger, TimeProvider time)
     {
         _options = options;
         _logger = logger;
+        _transient = string.Equals(options.DeliveryMode, "Transient", StringComparison.OrdinalIgnoreCase);
         _connection = new RabbitMqConnection(BrokerAddress.From(options), options, logger);
         _topology = new RabbitMqTopology(options, logger);
         _publishRetry = RabbitMqRetries.Publish(logger, time);
@@ -38,7 +40,11 @@ public sealed class RabbitMqTransport : IPymarTransport, IAsyncDisposable, IDisp
         _publishChannel = new AsyncLazy<IChannel>(async () =>
         {
             var connection = await _connection.GetAsync(CancellationToken.None).ConfigureAwait(false);
-            var confirmed = new CreateChannelOptions(publisherConfirmationsEnabled: true, publisherConfirmationTrackingEnabled: true);
+            // Durable: the client's default window of outstanding confirms (it delays publishes past half of it).
+            // Transient: no throttling in the client; each job's own publish window bounds the outstanding confirms.
+            var confirmed = _transient
+                ? new CreateChannelOptions(publisherConfirmationsEnabled: true, publisherConfirmationTrackingEnabled: true, outstandingPublisherConfirmationsRateLimiter: null)
+                : new CreateChannelOptions(publisherConfirmationsEnabled: true, publisherConfirmationTrackingEnabled: true);
             return await connection.CreateChannelAsync(confirmed).ConfigureAwait(false);
         });
     }
@@ -72,7 +78,18 @@ public sealed class RabbitMqTransport : IPymarTransport, IAsyncDisposable, IDisp
     {
         var channel = await _publishChannel.GetAsync(cancellationToken).ConfigureAwait(false);
         var queue = await _topology.DeclareWorkQueueAsync(channel, producerName, cancellationToken).ConfigureAwait(false);
-        await PublishConfirmedAsync(channel, queue, RabbitMqMessages.Slice(properties), body, cancellationToken).ConfigureAwait(false);
+        try
+        {
+            await PublishConfirmedAsync(channel, queue, RabbitMqMessages.Slice(properties, persistent: !_transient), body, cancellationToken).ConfigureAwait(false);
+        }
+        catch (PymarException ex) when (ex.InnerException is PublishException { IsReturn: true })
+        {
+            // The work queue is gone (deleted by hand or by a policy): declare it again and publish once more.
+            RabbitMqLog.WorkQueueRecreated(_logger, queue);
+            _topology.Forget(queue);
+            queue = await _topology.DeclareWorkQueueAsync(channel, producerName, cancellationToken).ConfigureAwait(false);
+            await PublishConfirmedAsync(channel, queue, RabbitMqMessages.Slice(properties, persistent: !_transient), body, cancellationToken).ConfigureAwait(false);
+        }
     }
 
     /// <inheritdoc />
