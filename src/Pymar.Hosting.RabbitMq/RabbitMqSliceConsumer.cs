@@ -26,6 +26,7 @@ internal sealed class RabbitMqSliceConsumer : ISliceConsumer
     private IChannel? _channel;
     private List<string> _consumerTags = [];
     private volatile bool _stopped;
+    private bool _sharedAcrossQueues;
 
     private RabbitMqSliceConsumer(
         RabbitMqTransport transport,
@@ -53,12 +54,13 @@ internal sealed class RabbitMqSliceConsumer : ISliceConsumer
         RabbitMqTopology topology,
         IReadOnlyCollection<string> producerNames,
         int prefetch,
+        bool sharedAcrossQueues,
         Func<SliceDelivery, CancellationToken, ValueTask> onSlice,
         ResiliencePipeline reopen,
         ILogger logger,
         CancellationToken cancellationToken)
     {
-        var consumer = new RabbitMqSliceConsumer(transport, connection, topology, producerNames, checked((ushort)prefetch), onSlice, reopen, logger);
+        var consumer = new RabbitMqSliceConsumer(transport, connection, topology, producerNames, checked((ushort)prefetch), onSlice, reopen, logger) { _sharedAcrossQueues = sharedAcrossQueues };
         await consumer.OpenAsync(cancellationToken).ConfigureAwait(false);
         return consumer;
     }
@@ -119,6 +121,13 @@ internal sealed class RabbitMqSliceConsumer : ISliceConsumer
     {
         var channel = await _connection.CreateChannelAsync(cancellationToken: cancellationToken).ConfigureAwait(false);
         await channel.BasicQosAsync(0, _prefetch, global: false, cancellationToken).ConfigureAwait(false);
+        if (_sharedAcrossQueues && _producerNames.Count > 1)
+        {
+            // Classic queues: the same bound for the channel as a whole, so serving N producers does not hold N times
+            // as many slices (both limits apply). Quorum queues refuse a channel-wide prefetch.
+            await channel.BasicQosAsync(0, _prefetch, global: true, cancellationToken).ConfigureAwait(false);
+        }
+
         var tags = new List<string>();
         foreach (var producerName in _producerNames)
         {

@@ -102,7 +102,9 @@ public sealed class RabbitMqTransport : IPymarTransport, IAsyncDisposable, IDisp
         ArgumentNullException.ThrowIfNull(producerNames);
         ArgumentNullException.ThrowIfNull(onSlice);
         var connection = await _connection.GetAsync(cancellationToken).ConfigureAwait(false);
-        return await RabbitMqSliceConsumer.StartAsync(this, connection, _topology, producerNames, prefetch, onSlice, _reopenRetry, _logger, cancellationToken).ConfigureAwait(false);
+        // The pool's free slots plus a small lookahead (see RabbitMqOptions.PrefetchLookahead).
+        var held = prefetch + _options.PrefetchLookahead;
+        return await RabbitMqSliceConsumer.StartAsync(this, connection, _topology, producerNames, held, sharedAcrossQueues: _options.QueueType == "classic", onSlice, _reopenRetry, _logger, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>Publishes a reply on the transport's own channel (for a slice whose delivery channel has closed).</summary>
