@@ -297,7 +297,7 @@ internal sealed class SliceJob<TItem, TValue> : ISliceJob
             }
 
             _answerTimes.Sort();
-            var median = _answerTimes[_answerTimes.Count / 2];
+            var median = _answerTimes[(_answerTimes.Count - 1) / 2];
             var threshold = Math.Max((long)(median * _plan.Options.StragglerMultiple), (long)(_plan.Options.StragglerFloor.TotalSeconds * _time.TimestampFrequency));
             if (now - _lastAnswerAt < threshold)
             {
