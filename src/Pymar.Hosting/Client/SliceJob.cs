@@ -17,6 +17,9 @@ namespace Pymar.Hosting;
 internal sealed class SliceJob<TItem, TValue> : ISliceJob
 {
     private const int MaxPublishesInFlight = 128;
+
+    /// <summary>How many copies of one straggling slice are published at most (a copy may land on the same frozen worker).</summary>
+    private const int MaxCopies = 3;
     private readonly JobPlan<TItem, TValue> _plan;
     private readonly IPymarTransport _transport;
     private readonly ILogger _logger;
@@ -30,10 +33,11 @@ internal sealed class SliceJob<TItem, TValue> : ISliceJob
     private readonly List<SliceFailure> _failures = [];
     private readonly TimeProvider _time;
     private readonly long[] _publishedAt;
-    private readonly bool[] _speculated;
+    private readonly int[] _copies;
     private readonly List<long> _answerTimes = [];
     private readonly Lock _ledger = new();
     private long _lastAnswerAt;
+    private bool _speculating;
 
     public SliceJob(JobPlan<TItem, TValue> plan, IPymarTransport transport, TimeProvider time, ILogger logger)
     {
@@ -42,7 +46,7 @@ internal sealed class SliceJob<TItem, TValue> : ISliceJob
         _logger = logger;
         _time = time;
         _publishedAt = new long[plan.Windows.Count];
-        _speculated = new bool[plan.Windows.Count];
+        _copies = new int[plan.Windows.Count];
         _expiresAtUnixMilliseconds = plan.Timeout is { } timeout ? time.GetUtcNow().Add(timeout).ToUnixTimeMilliseconds() : null;
         _attempts = new int[plan.Windows.Count];
         _finished = new bool[plan.Windows.Count];
@@ -243,7 +247,7 @@ internal sealed class SliceJob<TItem, TValue> : ISliceJob
                 _answerTimes.Add(now - _publishedAt[index]);
             }
 
-            if (_speculated[index] && reply.Error is null && reply.Attempt == Volatile.Read(ref _attempts[index]))
+            if (_copies[index] > 0 && reply.Error is null && reply.Attempt == Volatile.Read(ref _attempts[index]))
             {
                 PymarTelemetry.SpeculationsWon.Add(1, new KeyValuePair<string, object?>("pymar.producer", _plan.ProducerName));
             }
@@ -254,7 +258,7 @@ internal sealed class SliceJob<TItem, TValue> : ISliceJob
     /// Publishes a copy of each straggler: when no slice has been answered for longer than
     /// <see cref="MapOptions.StragglerMultiple"/> times the median publish-to-answer time of the slices answered so
     /// far (and at least <see cref="MapOptions.StragglerFloor"/>), every unanswered slice published longer ago than
-    /// that is published once more. Whichever answer arrives first is folded; the other is dropped as a duplicate.
+    /// that is published once more (a copy that straggles too is copied again, at most three times). Whichever answer arrives first is folded; the other is dropped as a duplicate.
     /// A slice held by a frozen or lost worker, or lost with its queue, is so asked for again.
     /// </summary>
     private async Task WatchStragglersAsync(CancellationToken cancellationToken)
@@ -299,19 +303,25 @@ internal sealed class SliceJob<TItem, TValue> : ISliceJob
             _answerTimes.Sort();
             var median = _answerTimes[(_answerTimes.Count - 1) / 2];
             var threshold = Math.Max((long)(median * _plan.Options.StragglerMultiple), (long)(_plan.Options.StragglerFloor.TotalSeconds * _time.TimestampFrequency));
-            if (now - _lastAnswerAt < threshold)
+            // The job must first stall (no answer for the threshold); once it has, a copy that straggles too is
+            // copied again without waiting for another stall (it may have gone to the same frozen worker).
+            if (!_speculating && now - _lastAnswerAt < threshold)
             {
                 return found;
             }
 
             for (var i = 0; i < Total; i++)
             {
-                if (!Volatile.Read(ref _finished[i]) && !_speculated[i] && _publishedAt[i] != 0 && now - _publishedAt[i] >= threshold && _retrying[i] is null)
+                if (!Volatile.Read(ref _finished[i]) && _copies[i] < MaxCopies && _publishedAt[i] != 0 && now - _publishedAt[i] >= threshold && _retrying[i] is null)
                 {
-                    _speculated[i] = true;
+                    // The copy's own wait starts now; one that also straggles is copied again.
+                    _copies[i]++;
+                    _publishedAt[i] = now;
                     found.Add(i);
                 }
             }
+
+            _speculating |= found.Count > 0;
         }
 
         return found;
