@@ -8,8 +8,9 @@ using RabbitMQ.Client.Exceptions;
 namespace Pymar.Hosting.RabbitMq;
 
 /// <summary>
-/// Carries slices through RabbitMQ: persistent slice messages on one durable quorum queue per producer, published
-/// with confirms; workers consume with manual acknowledgement and a prefetch equal to their concurrency; replies
+/// Carries slices through RabbitMQ: slice messages (transient with pipelined confirms by default, or persistent; see
+/// <see cref="RabbitMqOptions.DeliveryMode"/>) on one durable queue per producer; workers consume with manual
+/// acknowledgement and a prefetch of their concurrency plus <see cref="RabbitMqOptions.PrefetchLookahead"/>; replies
 /// go to an exclusive reply queue per <see cref="ProducerClient"/>, correlated by job id and slice index.
 /// Register it with <c>UseRabbitMq()</c> on the <c>AddPymar</c> builder.
 /// </summary>
