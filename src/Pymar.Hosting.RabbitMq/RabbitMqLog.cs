@@ -37,4 +37,10 @@ internal static partial class RabbitMqLog
 
     [LoggerMessage(3010, LogLevel.Warning, "Closing the connection to RabbitMQ failed: {Reason}")]
     public static partial void DisposeFailed(ILogger logger, string reason);
+
+    [LoggerMessage(3011, LogLevel.Warning, "A slice publish to {Queue} came back unroutable: the queue was deleted; declaring it again and publishing once more")]
+    public static partial void WorkQueueRecreated(ILogger logger, string queue);
+
+    [LoggerMessage(3012, LogLevel.Warning, "RabbitMQ cancelled the consumer of {Queue} (the queue was deleted?); declaring it again and consuming it")]
+    public static partial void ConsumerCancelledByBroker(ILogger logger, string queue);
 }

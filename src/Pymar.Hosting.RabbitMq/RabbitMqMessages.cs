@@ -14,10 +14,10 @@ internal static class RabbitMqMessages
 
     private const string Json = "application/json";
 
-    /// <summary>A slice request: persistent, so a broker restart keeps it.</summary>
-    public static BasicProperties Slice(SliceMessageProperties properties) => new()
+    /// <summary>A slice request: persistent in the durable mode, so a broker restart keeps it; transient otherwise (the producer asks again).</summary>
+    public static BasicProperties Slice(SliceMessageProperties properties, bool persistent) => new()
     {
-        Persistent = true,
+        Persistent = persistent,
         ContentType = Json,
         Type = "pymar.slice",
         CorrelationId = properties.CorrelationId,

@@ -81,6 +81,25 @@ public sealed class RabbitMqOptions
     /// </summary>
     public string QueueType { get; set; } = "quorum";
 
+    /// <summary>
+    /// How slices travel: <c>Durable</c> (the default: persistent slice messages, each publish awaits its
+    /// publisher confirm) or <c>Transient</c> (non-persistent slice messages; confirms are still requested but
+    /// pipelined, with a window of outstanding confirms). In both modes the producer is the ledger: it publishes
+    /// again every unanswered slice after a lost connection, a returned or nacked publish, or a stall, so a
+    /// transient slice lost with a broker restart is asked for again. Transient pays off on classic queues; a
+    /// quorum queue stores every message anyway. A job whose producer dies is lost in every mode.
+    /// </summary>
+    public string DeliveryMode { get; set; } = "Transient";
+
+    /// <summary>
+    /// How many slices a worker may hold beyond its free slots, so that a slot does not wait a round trip to the
+    /// broker for its next slice after each answer. On classic queues the bound (concurrency + lookahead) is also
+    /// set for the worker's channel as a whole, so it holds however many producers the worker serves; quorum queues
+    /// support no channel-wide prefetch, so there the bound is per producer. A slice held by a worker that stalls is
+    /// asked for again by its producer (see <c>MapOptions.SpeculateStragglers</c>). Defaults to 2; 0 to 100.
+    /// </summary>
+    public int PrefetchLookahead { get; set; } = 2;
+
     /// <summary>The largest slice message published or accepted, in bytes. Defaults to 32 MiB (the client's own limit is 64 MiB).</summary>
     public int MaxMessageBytes { get; set; } = 32 * 1024 * 1024;
 }

@@ -46,6 +46,16 @@ internal sealed class RabbitMqOptionsValidator : IValidateOptions<RabbitMqOption
             failures.Add($"{Key}:QueueType must be 'quorum' or 'classic' (it is '{options.QueueType}').");
         }
 
+        if (!string.Equals(options.DeliveryMode, "Durable", StringComparison.OrdinalIgnoreCase) && !string.Equals(options.DeliveryMode, "Transient", StringComparison.OrdinalIgnoreCase))
+        {
+            failures.Add($"{Key}:DeliveryMode must be 'Durable' or 'Transient' (it is '{options.DeliveryMode}').");
+        }
+
+        if (options.PrefetchLookahead is < 0 or > 100)
+        {
+            failures.Add($"{Key}:PrefetchLookahead must be between 0 and 100 (it is {options.PrefetchLookahead}).");
+        }
+
         if (options.DeliveryLimit < 1)
         {
             failures.Add($"{Key}:DeliveryLimit must be at least 1 (it is {options.DeliveryLimit}).");

@@ -26,6 +26,7 @@ internal sealed class RabbitMqSliceConsumer : ISliceConsumer
     private IChannel? _channel;
     private List<string> _consumerTags = [];
     private volatile bool _stopped;
+    private bool _sharedAcrossQueues;
 
     private RabbitMqSliceConsumer(
         RabbitMqTransport transport,
@@ -53,12 +54,13 @@ internal sealed class RabbitMqSliceConsumer : ISliceConsumer
         RabbitMqTopology topology,
         IReadOnlyCollection<string> producerNames,
         int prefetch,
+        bool sharedAcrossQueues,
         Func<SliceDelivery, CancellationToken, ValueTask> onSlice,
         ResiliencePipeline reopen,
         ILogger logger,
         CancellationToken cancellationToken)
     {
-        var consumer = new RabbitMqSliceConsumer(transport, connection, topology, producerNames, checked((ushort)prefetch), onSlice, reopen, logger);
+        var consumer = new RabbitMqSliceConsumer(transport, connection, topology, producerNames, checked((ushort)prefetch), onSlice, reopen, logger) { _sharedAcrossQueues = sharedAcrossQueues };
         await consumer.OpenAsync(cancellationToken).ConfigureAwait(false);
         return consumer;
     }
@@ -119,19 +121,80 @@ internal sealed class RabbitMqSliceConsumer : ISliceConsumer
     {
         var channel = await _connection.CreateChannelAsync(cancellationToken: cancellationToken).ConfigureAwait(false);
         await channel.BasicQosAsync(0, _prefetch, global: false, cancellationToken).ConfigureAwait(false);
+        if (_sharedAcrossQueues && _producerNames.Count > 1)
+        {
+            // Classic queues: the same bound for the channel as a whole, so serving N producers does not hold N times
+            // as many slices (both limits apply). Quorum queues refuse a channel-wide prefetch.
+            await channel.BasicQosAsync(0, _prefetch, global: true, cancellationToken).ConfigureAwait(false);
+        }
+
         var tags = new List<string>();
         foreach (var producerName in _producerNames)
         {
-            var queue = await _topology.DeclareWorkQueueAsync(channel, producerName, cancellationToken).ConfigureAwait(false);
-            var consumer = new AsyncEventingBasicConsumer(channel);
-            consumer.ReceivedAsync += (_, delivery) => _onSlice(ToDelivery(channel, queue, delivery), delivery.CancellationToken).AsTask();
-            tags.Add(await channel.BasicConsumeAsync(queue, autoAck: false, consumer, cancellationToken).ConfigureAwait(false));
+            tags.Add(await ConsumeAsync(channel, producerName, cancellationToken).ConfigureAwait(false));
         }
 
         // The client may raise the event with its inner channel as the sender: compare with the channel opened here.
         channel.ChannelShutdownAsync += (_, args) => OnChannelShutdownAsync(channel, args);
         _channel = channel;
         _consumerTags = tags;
+    }
+
+    /// <summary>Declares the work queue of <paramref name="producerName"/> and consumes it on <paramref name="channel"/>.</summary>
+    private async Task<string> ConsumeAsync(IChannel channel, string producerName, CancellationToken cancellationToken)
+    {
+        var queue = await _topology.DeclareWorkQueueAsync(channel, producerName, cancellationToken).ConfigureAwait(false);
+        var consumer = new AsyncEventingBasicConsumer(channel);
+        consumer.ReceivedAsync += (_, delivery) => _onSlice(ToDelivery(channel, queue, delivery), delivery.CancellationToken).AsTask();
+        consumer.UnregisteredAsync += (_, args) => OnUnregisteredAsync(channel, producerName, queue, args.ConsumerTags);
+        return await channel.BasicConsumeAsync(queue, autoAck: false, consumer, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// A consumer the broker cancelled (its queue was deleted) is started again on a declared queue; the producer
+    /// asks again for the slices that were in it (as stragglers). A cancel this consumer asked for is not.
+    /// </summary>
+    private Task OnUnregisteredAsync(IChannel channel, string producerName, string queue, string[] consumerTags)
+    {
+        if (_stopped || !channel.IsOpen)
+        {
+            return Task.CompletedTask;
+        }
+
+        RabbitMqLog.ConsumerCancelledByBroker(_logger, queue);
+        _ = Task.Run(async () =>
+        {
+            try
+            {
+                await _reopen.ExecuteAsync(
+                    async (state, cancellationToken) =>
+                    {
+                        await state._lock.WaitAsync(cancellationToken).ConfigureAwait(false);
+                        try
+                        {
+                            if (state._stopped || !ReferenceEquals(channel, state._channel) || !state._consumerTags.Intersect(consumerTags).Any())
+                            {
+                                return;
+                            }
+
+                            state._topology.Forget(queue);
+                            var tag = await state.ConsumeAsync(channel, producerName, cancellationToken).ConfigureAwait(false);
+                            state._consumerTags = [.. state._consumerTags.Except(consumerTags), tag];
+                        }
+                        finally
+                        {
+                            state._lock.Release();
+                        }
+                    },
+                    this,
+                    _stopping.Token).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException) when (_stopping.IsCancellationRequested)
+            {
+                // Disposed meanwhile.
+            }
+        });
+        return Task.CompletedTask;
     }
 
     private RabbitMqDelivery ToDelivery(IChannel channel, string queue, BasicDeliverEventArgs delivery) => new(

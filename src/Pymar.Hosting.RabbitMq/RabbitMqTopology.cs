@@ -62,6 +62,13 @@ internal sealed class RabbitMqTopology(RabbitMqOptions options, ILogger logger)
         return queue;
     }
 
+    /// <summary>Forgets that <paramref name="queue"/> was declared, so the next use declares it again (it was deleted).</summary>
+    public void Forget(string queue)
+    {
+        _declared.TryRemove(queue, out _);
+        _declaring.TryRemove(queue, out _);
+    }
+
     private async Task DeclareAsync(IChannel channel, string queue, CancellationToken cancellationToken)
     {
         if (!_declared.ContainsKey(DeadLetterQueue))

@@ -8,8 +8,9 @@ using RabbitMQ.Client.Exceptions;
 namespace Pymar.Hosting.RabbitMq;
 
 /// <summary>
-/// Carries slices through RabbitMQ: persistent slice messages on one durable quorum queue per producer, published
-/// with confirms; workers consume with manual acknowledgement and a prefetch equal to their concurrency; replies
+/// Carries slices through RabbitMQ: slice messages (transient with pipelined confirms by default, or persistent; see
+/// <see cref="RabbitMqOptions.DeliveryMode"/>) on one durable queue per producer; workers consume with manual
+/// acknowledgement and a prefetch of their concurrency plus <see cref="RabbitMqOptions.PrefetchLookahead"/>; replies
 /// go to an exclusive reply queue per <see cref="ProducerClient"/>, correlated by job id and slice index.
 /// Register it with <c>UseRabbitMq()</c> on the <c>AddPymar</c> builder.
 /// </summary>
@@ -25,12 +26,14 @@ public sealed class RabbitMqTransport : IPymarTransport, IAsyncDisposable, IDisp
     private readonly AsyncLazy<IChannel> _publishChannel;
     private readonly ResiliencePipeline _publishRetry;
     private readonly ResiliencePipeline _reopenRetry;
+    private readonly bool _transient;
     private int _disposed;
 
     internal RabbitMqTransport(RabbitMqOptions options, ILogger<RabbitMqTransport> logger, TimeProvider time)
     {
         _options = options;
         _logger = logger;
+        _transient = string.Equals(options.DeliveryMode, "Transient", StringComparison.OrdinalIgnoreCase);
         _connection = new RabbitMqConnection(BrokerAddress.From(options), options, logger);
         _topology = new RabbitMqTopology(options, logger);
         ReplyAddresses = new RabbitMqReplyAddresses(_topology, options, _connection.GetAsync);
@@ -39,7 +42,11 @@ public sealed class RabbitMqTransport : IPymarTransport, IAsyncDisposable, IDisp
         _publishChannel = new AsyncLazy<IChannel>(async () =>
         {
             var connection = await _connection.GetAsync(CancellationToken.None).ConfigureAwait(false);
-            var confirmed = new CreateChannelOptions(publisherConfirmationsEnabled: true, publisherConfirmationTrackingEnabled: true);
+            // Durable: the client's default window of outstanding confirms (it delays publishes past half of it).
+            // Transient: no throttling in the client; each job's own publish window bounds the outstanding confirms.
+            var confirmed = _transient
+                ? new CreateChannelOptions(publisherConfirmationsEnabled: true, publisherConfirmationTrackingEnabled: true, outstandingPublisherConfirmationsRateLimiter: null)
+                : new CreateChannelOptions(publisherConfirmationsEnabled: true, publisherConfirmationTrackingEnabled: true);
             return await connection.CreateChannelAsync(confirmed).ConfigureAwait(false);
         });
     }
@@ -76,7 +83,18 @@ public sealed class RabbitMqTransport : IPymarTransport, IAsyncDisposable, IDisp
     {
         var channel = await _publishChannel.GetAsync(cancellationToken).ConfigureAwait(false);
         var queue = await _topology.DeclareWorkQueueAsync(channel, producerName, cancellationToken).ConfigureAwait(false);
-        await PublishConfirmedAsync(channel, queue, RabbitMqMessages.Slice(properties), body, cancellationToken).ConfigureAwait(false);
+        try
+        {
+            await PublishConfirmedAsync(channel, queue, RabbitMqMessages.Slice(properties, persistent: !_transient), body, cancellationToken).ConfigureAwait(false);
+        }
+        catch (PymarException ex) when (ex.InnerException is PublishException { IsReturn: true })
+        {
+            // The work queue is gone (deleted by hand or by a policy): declare it again and publish once more.
+            RabbitMqLog.WorkQueueRecreated(_logger, queue);
+            _topology.Forget(queue);
+            queue = await _topology.DeclareWorkQueueAsync(channel, producerName, cancellationToken).ConfigureAwait(false);
+            await PublishConfirmedAsync(channel, queue, RabbitMqMessages.Slice(properties, persistent: !_transient), body, cancellationToken).ConfigureAwait(false);
+        }
     }
 
     /// <inheritdoc />
@@ -89,9 +107,11 @@ public sealed class RabbitMqTransport : IPymarTransport, IAsyncDisposable, IDisp
         ArgumentNullException.ThrowIfNull(producerNames);
         ArgumentNullException.ThrowIfNull(onSlice);
         var connection = await _connection.GetAsync(cancellationToken).ConfigureAwait(false);
+        // The pool's free slots plus a small lookahead (see RabbitMqOptions.PrefetchLookahead).
+        var held = prefetch + _options.PrefetchLookahead;
         try
         {
-            return await RabbitMqSliceConsumer.StartAsync(this, connection, _topology, producerNames, prefetch, onSlice, _reopenRetry, _logger, cancellationToken).ConfigureAwait(false);
+            return await RabbitMqSliceConsumer.StartAsync(this, connection, _topology, producerNames, held, sharedAcrossQueues: _options.QueueType == "classic", onSlice, _reopenRetry, _logger, cancellationToken).ConfigureAwait(false);
         }
         catch (Exception ex) when (ConnectionLoss.Is(ex))
         {

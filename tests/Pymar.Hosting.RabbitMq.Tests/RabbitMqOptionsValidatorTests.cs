@@ -22,6 +22,22 @@ public sealed class RabbitMqOptionsValidatorTests
         Assert.True(Validate(new RabbitMqOptions { Uri = $"amqps://ann:{Password}@node1,node2:5671,node3/jobs" }).Succeeded);
     }
 
+    [Theory]
+    [InlineData("Transient")]
+    [InlineData("Durable")]
+    [InlineData("durable")]
+    public void EitherDeliveryModePasses(string mode) =>
+        Assert.True(Validate(new RabbitMqOptions { DeliveryMode = mode }).Succeeded);
+
+    [Fact]
+    public void AnUnknownDeliveryModeAndAnOutOfRangeLookaheadAreNamed()
+    {
+        var message = Failure(new RabbitMqOptions { DeliveryMode = "Persistent", PrefetchLookahead = -1 });
+
+        Assert.Contains("Pymar:Broker:DeliveryMode must be 'Durable' or 'Transient' (it is 'Persistent')", message, StringComparison.Ordinal);
+        Assert.Contains("Pymar:Broker:PrefetchLookahead must be between 0 and 100 (it is -1)", message, StringComparison.Ordinal);
+    }
+
     [Fact]
     public void ABadEntryOfHostsIsNamedByItsIndex()
     {

@@ -94,6 +94,19 @@ public static class TestWorkerProgram
     {
         var client = services.GetRequiredService<ProducerClient>();
         var options = new MapOptions { SliceCount = line.Slices, Timeout = line.Timeout, OnTimeout = line.OnTimeout };
+        if (Environment.GetEnvironmentVariable("PYMAR_TEST_STRAGGLER_FLOOR_MS") is { Length: > 0 } floor)
+        {
+            // The straggler tests: a short floor and multiple so a stopped worker's slices are copied soon.
+            options = new MapOptions
+            {
+                SliceCount = line.Slices,
+                Timeout = line.Timeout,
+                OnTimeout = line.OnTimeout,
+                StragglerFloor = TimeSpan.FromMilliseconds(int.Parse(floor, CultureInfo.InvariantCulture)),
+                StragglerMultiple = double.Parse(Environment.GetEnvironmentVariable("PYMAR_TEST_STRAGGLER_MULTIPLE") ?? "1", CultureInfo.InvariantCulture),
+            };
+        }
+
         if (line.Job == TestWorkerCommandLine.SlowSum)
         {
             var sum = await client.MapAsync(services.GetRequiredService<SlowSumProducer>(), DataSourceFactory<long>.For<NumbersDataSource>(), options);

@@ -37,4 +37,7 @@ internal static partial class ClientLog
 
     [LoggerMessage(2005, LogLevel.Debug, "Job of producer {Producer} computed locally")]
     public static partial void ComputingLocally(ILogger logger, string producer);
+
+    [LoggerMessage(2011, LogLevel.Information, "Slice {SliceIndex} of job {JobId} ({Producer}) is a straggler; publishing a copy (the first answer counts)")]
+    public static partial void Speculating(ILogger logger, int sliceIndex, string jobId, string producer);
 }

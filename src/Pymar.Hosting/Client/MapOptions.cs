@@ -27,6 +27,20 @@ public sealed class MapOptions
     /// <summary>The typical wait before the first retry of a slice; it grows exponentially, with jitter, for each further retry (at most 30 s). Defaults to 200 ms.</summary>
     public TimeSpan RetryBackoff { get; init; } = TimeSpan.FromMilliseconds(200);
 
+    /// <summary>
+    /// Publish a copy of a straggling slice (the first answer counts, the other is dropped as a duplicate): when
+    /// no slice has been answered for <see cref="StragglerMultiple"/> times the median time to answer a slice of
+    /// this job (and at least <see cref="StragglerFloor"/>), each slice unanswered for that long is published once
+    /// more. It needs one answered slice to start. On by default; false turns it off for this call.
+    /// </summary>
+    public bool SpeculateStragglers { get; init; } = true;
+
+    /// <summary>The multiple of the job's median time to answer a slice after which a slice counts as straggling. Defaults to 4.</summary>
+    public double StragglerMultiple { get; init; } = 4;
+
+    /// <summary>The least time without an answer before a slice counts as straggling. Defaults to 5 seconds.</summary>
+    public TimeSpan StragglerFloor { get; init; } = TimeSpan.FromSeconds(5);
+
     /// <summary>Receives the count of answered slices each time one arrives.</summary>
     public IProgress<MapProgress>? Progress { get; init; }
 }

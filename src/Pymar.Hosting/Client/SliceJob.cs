@@ -17,6 +17,9 @@ namespace Pymar.Hosting;
 internal sealed class SliceJob<TItem, TValue> : ISliceJob
 {
     private const int MaxPublishesInFlight = 128;
+
+    /// <summary>How many copies of one straggling slice are published at most (a copy may land on the same frozen worker).</summary>
+    private const int MaxCopies = 3;
     private readonly JobPlan<TItem, TValue> _plan;
     private readonly IPymarTransport _transport;
     private readonly ILogger _logger;
@@ -28,12 +31,22 @@ internal sealed class SliceJob<TItem, TValue> : ISliceJob
     private readonly TaskCompletionSource<SliceReply>?[] _retrying;
     private readonly OrderedFold<TValue> _fold;
     private readonly List<SliceFailure> _failures = [];
+    private readonly TimeProvider _time;
+    private readonly long[] _publishedAt;
+    private readonly int[] _copies;
+    private readonly List<long> _answerTimes = [];
+    private readonly Lock _ledger = new();
+    private long _lastAnswerAt;
+    private bool _speculating;
 
     public SliceJob(JobPlan<TItem, TValue> plan, IPymarTransport transport, TimeProvider time, ILogger logger)
     {
         _plan = plan;
         _transport = transport;
         _logger = logger;
+        _time = time;
+        _publishedAt = new long[plan.Windows.Count];
+        _copies = new int[plan.Windows.Count];
         _expiresAtUnixMilliseconds = plan.Timeout is { } timeout ? time.GetUtcNow().Add(timeout).ToUnixTimeMilliseconds() : null;
         _attempts = new int[plan.Windows.Count];
         _finished = new bool[plan.Windows.Count];
@@ -69,17 +82,50 @@ internal sealed class SliceJob<TItem, TValue> : ISliceJob
 
     public async Task<MapResult<TValue>> RunAsync(bool collectFailures, CancellationToken cancellationToken)
     {
-        await PublishAllAsync(cancellationToken).ConfigureAwait(false);
-        ClientLog.Published(_logger, _plan.JobId, _plan.ProducerName, Total, _plan.Windows[^1].End, _transport.Description);
+        // Replies are folded while later slices are still being published (and confirmed): a publish failure ends
+        // the job through the reply channel.
+        _lastAnswerAt = _time.GetTimestamp();
+        using var ended = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        _ = PublishInBackgroundAsync(ended.Token);
+        if (_plan.Options.SpeculateStragglers)
+        {
+            _ = WatchStragglersAsync(ended.Token);
+        }
+
+        try
+        {
+            return await FoldAsync(collectFailures, cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            await ended.CancelAsync().ConfigureAwait(false);
+        }
+    }
+
+    private async Task<MapResult<TValue>> FoldAsync(bool collectFailures, CancellationToken cancellationToken)
+    {
         while (Completed < Total)
         {
-            var (reply, final) = await _replies.Reader.ReadAsync(cancellationToken).ConfigureAwait(false);
+            Posted posted;
+            try
+            {
+                posted = await _replies.Reader.ReadAsync(cancellationToken).ConfigureAwait(false);
+            }
+            catch (ChannelClosedException ex) when (ex.InnerException is { } publishError)
+            {
+                System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(publishError);
+                throw;
+            }
+
+            var (reply, final) = posted;
             var index = reply.SliceIndex;
             if (index < 0 || index >= Total || _finished[index])
             {
                 ClientLog.IgnoredReply(_logger, index, _plan.JobId, "duplicate or out of range");
                 continue;
             }
+
+            NoteAnswer(index, reply);
 
             if (reply.Error is { } error)
             {
@@ -179,6 +225,115 @@ internal sealed class SliceJob<TItem, TValue> : ISliceJob
         }
     }
 
+    private async Task PublishInBackgroundAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            await PublishAllAsync(cancellationToken).ConfigureAwait(false);
+            ClientLog.Published(_logger, _plan.JobId, _plan.ProducerName, Total, _plan.Windows[^1].End, _transport.Description);
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            // The job ended (or its caller stopped waiting) meanwhile.
+        }
+        catch (Exception ex)
+        {
+            _replies.Writer.TryComplete(ex);
+        }
+    }
+
+    /// <summary>Records when a slice was answered, for the straggler rule; counts a won speculation.</summary>
+    private void NoteAnswer(int index, SliceReply reply)
+    {
+        var now = _time.GetTimestamp();
+        lock (_ledger)
+        {
+            _lastAnswerAt = now;
+            if (_publishedAt[index] != 0)
+            {
+                _answerTimes.Add(now - _publishedAt[index]);
+            }
+
+            if (_copies[index] > 0 && reply.Error is null && reply.Attempt == Volatile.Read(ref _attempts[index]))
+            {
+                PymarTelemetry.SpeculationsWon.Add(1, new KeyValuePair<string, object?>("pymar.producer", _plan.ProducerName));
+            }
+        }
+    }
+
+    /// <summary>
+    /// Publishes a copy of each straggler: when no slice has been answered for longer than
+    /// <see cref="MapOptions.StragglerMultiple"/> times the median publish-to-answer time of the slices answered so
+    /// far (and at least <see cref="MapOptions.StragglerFloor"/>), every unanswered slice published longer ago than
+    /// that is published once more (a copy that straggles too is copied again, at most three times). Whichever answer arrives first is folded; the other is dropped as a duplicate.
+    /// A slice held by a frozen or lost worker, or lost with its queue, is so asked for again.
+    /// </summary>
+    private async Task WatchStragglersAsync(CancellationToken cancellationToken)
+    {
+        var floor = _plan.Options.StragglerFloor;
+        var tick = TimeSpan.FromTicks(Math.Clamp(floor.Ticks / 4, TimeSpan.FromMilliseconds(20).Ticks, TimeSpan.FromSeconds(1).Ticks));
+        try
+        {
+            while (!cancellationToken.IsCancellationRequested)
+            {
+                await Task.Delay(tick, _time, cancellationToken).ConfigureAwait(false);
+                foreach (var index in FindStragglers())
+                {
+                    ClientLog.Speculating(_logger, index, _plan.JobId, _plan.ProducerName);
+                    PymarTelemetry.SlicesSpeculated.Add(1, new KeyValuePair<string, object?>("pymar.producer", _plan.ProducerName));
+                    await PublishAsync(index, Interlocked.Increment(ref _attempts[index]), cancellationToken).ConfigureAwait(false);
+                }
+            }
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            // The job ended.
+        }
+        catch (Exception ex)
+        {
+            // A copy that cannot be published leaves the original in place; the job's timeout still bounds it.
+            ClientLog.RepublishFailed(_logger, ex.Message);
+        }
+    }
+
+    private List<int> FindStragglers()
+    {
+        var found = new List<int>();
+        var now = _time.GetTimestamp();
+        lock (_ledger)
+        {
+            if (_answerTimes.Count == 0)
+            {
+                return found;
+            }
+
+            _answerTimes.Sort();
+            var median = _answerTimes[(_answerTimes.Count - 1) / 2];
+            var threshold = Math.Max((long)(median * _plan.Options.StragglerMultiple), (long)(_plan.Options.StragglerFloor.TotalSeconds * _time.TimestampFrequency));
+            // The job must first stall (no answer for the threshold); once it has, a copy that straggles too is
+            // copied again without waiting for another stall (it may have gone to the same frozen worker).
+            if (!_speculating && now - _lastAnswerAt < threshold)
+            {
+                return found;
+            }
+
+            for (var i = 0; i < Total; i++)
+            {
+                if (!Volatile.Read(ref _finished[i]) && _copies[i] < MaxCopies && _publishedAt[i] != 0 && now - _publishedAt[i] >= threshold && _retrying[i] is null)
+                {
+                    // The copy's own wait starts now; one that also straggles is copied again.
+                    _copies[i]++;
+                    _publishedAt[i] = now;
+                    found.Add(i);
+                }
+            }
+
+            _speculating |= found.Count > 0;
+        }
+
+        return found;
+    }
+
     private async Task PublishAllAsync(CancellationToken cancellationToken)
     {
         // Publishes are pipelined in a sliding window: the broker confirms many at once instead of one round trip
@@ -259,6 +414,14 @@ internal sealed class SliceJob<TItem, TValue> : ISliceJob
 
         var properties = new SliceMessageProperties(request.CorrelationId, _plan.ReplyTo, _plan.Timeout);
         PymarTelemetry.SlicesPublished.Add(1, new KeyValuePair<string, object?>("pymar.producer", _plan.ProducerName));
+        if (attempt == 1)
+        {
+            lock (_ledger)
+            {
+                _publishedAt[index] = _time.GetTimestamp();
+            }
+        }
+
         return _transport.PublishSliceAsync(_plan.ProducerName, body, properties, cancellationToken).AsTask();
     }
 

@@ -32,6 +32,10 @@ public static class PymarTelemetry
 
     internal static Counter<long> SlicesRedelivered { get; } = Meter.CreateCounter<long>("pymar.slices.redelivered", "{slice}", "Slices a worker received that had been delivered before.");
 
+    internal static Counter<long> SlicesSpeculated { get; } = Meter.CreateCounter<long>("pymar.slices.speculated", "{slice}", "Copies of straggling slices published by producers.");
+
+    internal static Counter<long> SpeculationsWon { get; } = Meter.CreateCounter<long>("pymar.slices.speculation_won", "{slice}", "Straggling slices whose copy answered first.");
+
     internal static Histogram<double> SliceDuration { get; } = Meter.CreateHistogram<double>("pymar.slice.duration", "ms", "How long a worker took to compute a slice.");
 
     /// <summary>Starts the producer's span of a job.</summary>

@@ -30,6 +30,12 @@ internal static class PymarHosts
             ["Pymar:Broker:QueueType"] = queueType,
             ["Pymar:Worker:Concurrency"] = (workerSlots ?? 1).ToString(CultureInfo.InvariantCulture),
         });
+        if (Environment.GetEnvironmentVariable("PYMAR_BENCH_DELIVERY_MODE") is { Length: > 0 } deliveryMode)
+        {
+            // Inherited by the worker processes the harness starts, so both sides run the same mode.
+            builder.Configuration["Pymar:Broker:DeliveryMode"] = deliveryMode;
+        }
+
         builder.Logging.ClearProviders();
         builder.Logging.AddSimpleConsole(o => o.SingleLine = true);
         builder.Services.Configure<ConsoleLoggerOptions>(o => o.LogToStandardErrorThreshold = LogLevel.Trace);

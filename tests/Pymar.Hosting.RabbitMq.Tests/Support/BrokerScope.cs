@@ -87,6 +87,18 @@ public sealed class BrokerScope : IAsyncDisposable
     public ChildProcess StartProducer(string name, string job, params string[] args) =>
         Track(ChildProcess.StartDll(name, ChildPrograms.TestWorker, ["produce", job, .. args, "--timeout", "120"], new() { Environment = Environment(BrokerFixture.Uri) }));
 
+    /// <summary>Starts a one-job producer process with more environment variables.</summary>
+    public ChildProcess StartProducer(string name, IReadOnlyDictionary<string, string> extraEnvironment, string job, params string[] args)
+    {
+        var environment = Environment(BrokerFixture.Uri);
+        foreach (var (key, value) in extraEnvironment)
+        {
+            environment[key] = value;
+        }
+
+        return Track(ChildProcess.StartDll(name, ChildPrograms.TestWorker, ["produce", job, .. args, "--timeout", "120"], new() { Environment = environment }));
+    }
+
     /// <summary>Stops (SIGTERM) every process of this test that still runs and waits until they have exited.</summary>
     public async Task StopAllAsync()
     {
