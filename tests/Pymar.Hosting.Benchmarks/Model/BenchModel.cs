@@ -5,7 +5,11 @@ namespace Pymar.Hosting.Benchmarks.Model;
 /// <summary>How many items (= slices) the next trivial job has; set by the producer before each job.</summary>
 internal sealed class TrivialJob
 {
-    public long Length { get; set; } = 4;
+    /// <summary>
+    /// The producer sets it per job; a worker process never learns it, so its source is as long as any job the
+    /// harness runs (workers check each window against their source's length).
+    /// </summary>
+    public long Length { get; set; } = int.MaxValue;
 }
 
 /// <summary>The trivial data source: item i is the number i + 1, so a job of n slices sums to n(n + 1)/2.</summary>

@@ -57,7 +57,8 @@ public sealed class ClusterScope : IAsyncDisposable
             ChildPrograms.TestWorker,
             ["worker", "--workers", Invariant(slots)],
             node,
-            new Dictionary<string, string> { ["PYMAR_TEST_SLICE_MS"] = Invariant(sliceMilliseconds) });
+            // Workers check each window against their data source's length: theirs holds every number a producer asks for.
+            new Dictionary<string, string> { ["PYMAR_TEST_SLICE_MS"] = Invariant(sliceMilliseconds), ["PYMAR_TEST_COUNT"] = "1000000" });
         await worker.WaitForLineAsync("consuming producers", StartDeadline);
         return worker;
     }
