@@ -121,7 +121,7 @@ public sealed class ClusterScope : IAsyncDisposable
             environment[key] = value;
         }
 
-        var process = ChildProcess.Start(name, command, environment, Path.GetDirectoryName(dll)!);
+        var process = ChildProcess.Start(name, command[0], command.Skip(1), new ChildProcessOptions { Environment = environment, WorkingDirectory = Path.GetDirectoryName(dll) });
         lock (_processes)
         {
             _processes.Add(process);
