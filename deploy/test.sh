@@ -62,5 +62,20 @@ if [ "$passed" -eq 0 ] && [ "$status" -eq 0 ]; then
   echo "error: no test ran" >&2
   status=1
 fi
+# Name each failed test and the first lines of its message last, where a truncated CI log still shows them.
+if [ "$failed" -gt 0 ]; then
+  for trx in "$results"/*.trx; do
+    [ -e "$trx" ] || continue
+    python3 - "$trx" <<'PY' || true
+import sys, xml.etree.ElementTree as ET
+ns = {"t": "http://microsoft.com/schemas/VisualStudio/TeamTest/2010"}
+for result in ET.parse(sys.argv[1]).getroot().iterfind(".//t:UnitTestResult[@outcome='Failed']", ns):
+    message = result.findtext(".//t:Message", default="", namespaces=ns).strip().splitlines()
+    print("FAILED " + result.get("testName", "?"))
+    for line in message[:6]:
+        print("    " + line[:300])
+PY
+  done
+fi
 echo "$passed passed, $failed failed, $skipped skipped"
 exit "$status"

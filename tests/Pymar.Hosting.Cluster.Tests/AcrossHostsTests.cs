@@ -52,8 +52,14 @@ public sealed class AcrossHostsTests(ClusterFixture cluster) : IAsyncLifetime
         var addresses = await Task.WhenAll(new[] { "w1", "w2", "w3" }.Select(h => Shell.RunCheckedAsync(ChildPrograms.ClusterScript("host.sh"), [h, "address"], TimeSpan.FromSeconds(30))));
         Assert.Equal(3, addresses.Select(a => a.Trim()).Distinct().Count(a => a.StartsWith(ClusterFixture.Network + ".", StringComparison.Ordinal)));
 
-        // Every work queue is a quorum queue with a member on each of the three nodes.
-        var queues = await cluster.QueuesAsync(1, _scope.Prefix);
+        // Every work queue is a quorum queue with a member on each of the three nodes, and holds no leftover message once
+        // the workers have taken and dropped the copies the producer sent of slices it was slow to hear from (stragglers).
+        var queues = await Eventually.ReadAsync(
+            () => cluster.QueuesAsync(1, _scope.Prefix),
+            found => found.Where(q => q.Name.StartsWith(_scope.Prefix, StringComparison.Ordinal)).All(q => q.Messages == 0),
+            TimeSpan.FromSeconds(30),
+            "the work queues to hold no leftover message",
+            TimeSpan.FromMilliseconds(500));
         foreach (var (_, producer, _, _) in s_jobs)
         {
             var queue = Assert.Single(queues, q => q.Name == _scope.Prefix + producer);
