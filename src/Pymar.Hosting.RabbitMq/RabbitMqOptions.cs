@@ -37,6 +37,12 @@ public sealed class RabbitMqOptions
     /// </summary>
     public TimeSpan Heartbeat { get; set; } = TimeSpan.FromSeconds(60);
 
+    /// <summary>
+    /// How often a worker pool tells producers its slots (for <c>SliceCount.Auto</c>); a producer stops counting a
+    /// worker silent for three intervals, and at once when it says goodbye on stop. Defaults to 5 seconds.
+    /// </summary>
+    public TimeSpan PresenceInterval { get; set; } = TimeSpan.FromSeconds(5);
+
     /// <summary>The virtual host. Defaults to <c>/</c>.</summary>
     public string VirtualHost { get; set; } = "/";
 

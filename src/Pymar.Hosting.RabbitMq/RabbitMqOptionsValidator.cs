@@ -51,6 +51,11 @@ internal sealed class RabbitMqOptionsValidator : IValidateOptions<RabbitMqOption
             failures.Add($"{Key}:DeliveryMode must be 'Durable' or 'Transient' (it is '{options.DeliveryMode}').");
         }
 
+        if (options.PresenceInterval < TimeSpan.FromMilliseconds(100) || options.PresenceInterval > TimeSpan.FromHours(1))
+        {
+            failures.Add($"{Key}:PresenceInterval must be between 00:00:00.1 and 01:00:00 (it is {options.PresenceInterval}).");
+        }
+
         if (options.PrefetchLookahead is < 0 or > 100)
         {
             failures.Add($"{Key}:PrefetchLookahead must be between 0 and 100 (it is {options.PrefetchLookahead}).");

@@ -14,7 +14,7 @@ namespace Pymar.Hosting.RabbitMq;
 /// go to an exclusive reply queue per <see cref="ProducerClient"/>, correlated by job id and slice index.
 /// Register it with <c>UseRabbitMq()</c> on the <c>AddPymar</c> builder.
 /// </summary>
-public sealed class RabbitMqTransport : IPymarTransport, IAsyncDisposable, IDisposable
+public sealed class RabbitMqTransport : IPymarTransport, IWorkerPresence, IAsyncDisposable, IDisposable
 {
     /// <summary>The name that <c>Pymar:Transport</c> uses to choose this transport.</summary>
     public const string Name = "RabbitMq";
@@ -27,6 +27,7 @@ public sealed class RabbitMqTransport : IPymarTransport, IAsyncDisposable, IDisp
     private readonly ResiliencePipeline _publishRetry;
     private readonly ResiliencePipeline _reopenRetry;
     private readonly bool _transient;
+    private readonly RabbitMqPresence _presence;
     private int _disposed;
 
     internal RabbitMqTransport(RabbitMqOptions options, ILogger<RabbitMqTransport> logger, TimeProvider time)
@@ -39,6 +40,7 @@ public sealed class RabbitMqTransport : IPymarTransport, IAsyncDisposable, IDisp
         ReplyAddresses = new RabbitMqReplyAddresses(_topology, options, _connection.GetAsync);
         _publishRetry = RabbitMqRetries.Publish(logger, time);
         _reopenRetry = RabbitMqRetries.Reopen(logger, time);
+        _presence = new RabbitMqPresence(options, _connection, logger, time);
         _publishChannel = new AsyncLazy<IChannel>(async () =>
         {
             var connection = await _connection.GetAsync(CancellationToken.None).ConfigureAwait(false);
@@ -164,6 +166,14 @@ public sealed class RabbitMqTransport : IPymarTransport, IAsyncDisposable, IDisp
     }
 
     /// <inheritdoc />
+    ValueTask<IAsyncDisposable> IWorkerPresence.AnnounceAsync(WorkerAnnouncement announcement, CancellationToken cancellationToken) =>
+        _presence.AnnounceAsync(announcement, cancellationToken);
+
+    /// <inheritdoc />
+    ValueTask<LiveSlots> IWorkerPresence.GetLiveSlotsAsync(string producerName, CancellationToken cancellationToken) =>
+        _presence.GetLiveSlotsAsync(producerName, cancellationToken);
+
+    /// <inheritdoc />
     public async ValueTask<long> PurgeAsync(IReadOnlyCollection<string> producerNames, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(producerNames);
@@ -203,6 +213,7 @@ public sealed class RabbitMqTransport : IPymarTransport, IAsyncDisposable, IDisp
             await channel.CloseQuietlyAsync().ConfigureAwait(false);
         }
 
+        await _presence.DisposeAsync().ConfigureAwait(false);
         await ReplyAddresses.DisposeAsync().ConfigureAwait(false);
         await _connection.DisposeAsync().ConfigureAwait(false);
     }

@@ -40,4 +40,10 @@ internal static partial class ClientLog
 
     [LoggerMessage(2011, LogLevel.Information, "Slice {SliceIndex} of job {JobId} ({Producer}) is a straggler; publishing a copy (the first answer counts)")]
     public static partial void Speculating(ILogger logger, int sliceIndex, string jobId, string producer);
+
+    [LoggerMessage(2030, LogLevel.Information, "Job {JobId} of producer {Producer} cut into {SliceCount} slice(s): {LiveSlots} live slot(s) on {Workers} worker(s) × balance {Balance}, bounded by {Length} item(s) at {MinItems} or more per slice")]
+    public static partial void AutoSliceCount(ILogger logger, string jobId, string producer, int sliceCount, int liveSlots, int workers, int balance, long length, int minItems);
+
+    [LoggerMessage(2031, LogLevel.Information, "Job {JobId} of producer {Producer} cut into {SliceCount} slice(s): no live worker seen, so the fallback {Fallback}, bounded by {Length} item(s) at {MinItems} or more per slice")]
+    public static partial void AutoSliceCountWithoutWorkers(ILogger logger, string jobId, string producer, int sliceCount, int fallback, long length, int minItems);
 }

@@ -6,8 +6,11 @@ public sealed class MapOptions
     /// <summary>The settings used when a call passes none.</summary>
     public static MapOptions Default { get; } = new();
 
-    /// <summary>How many slices to cut the job into; null uses the producer's <see cref="Producer.DefaultSliceCount"/>.</summary>
-    public int? SliceCount { get; init; }
+    /// <summary>
+    /// How many slices to cut the job into: a number (<c>SliceCount = 8</c>) or <see cref="Pymar.Hosting.SliceCount.Auto"/>,
+    /// which sizes the job to the live worker slots; null uses the producer's <see cref="Producer.DefaultSliceCount"/>.
+    /// </summary>
+    public SliceCount? SliceCount { get; init; }
 
     /// <summary>How long to wait for all partial values; null uses <see cref="PymarOptions.DefaultTimeout"/> (none by default).</summary>
     public TimeSpan? Timeout { get; init; }

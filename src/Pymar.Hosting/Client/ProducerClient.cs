@@ -117,11 +117,12 @@ public sealed class ProducerClient : IAsyncDisposable, IDisposable
         ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
         options ??= MapOptions.Default;
         var producerName = _registry.GetProducer(producer.GetType()).Name;
-        var sliceCount = options.SliceCount ?? producer.DefaultSliceCount;
-        if (sliceCount < 1)
+        var sliceCount = options.SliceCount ?? producer.DefaultSliceCount switch
         {
-            throw new ArgumentOutOfRangeException(nameof(options), sliceCount, $"The slice count of producer '{producerName}' must be at least 1.");
-        }
+            0 => SliceCount.Auto,
+            > 0 and var count => SliceCount.Fixed(count),
+            var count => throw new ArgumentOutOfRangeException(nameof(producer), count, $"The DefaultSliceCount of producer '{producerName}' must be at least 1, or 0 for SliceCount.Auto."),
+        };
 
         if (options.ComputeLocally ?? _options.ComputeLocally)
         {
@@ -151,7 +152,7 @@ public sealed class ProducerClient : IAsyncDisposable, IDisposable
         Producer<TItem, TValue> producer,
         string producerName,
         DataSourceFactory<TItem> source,
-        int sliceCount,
+        SliceCount sliceCount,
         MapOptions options,
         bool collectFailures,
         CancellationToken cancellationToken)
@@ -169,7 +170,8 @@ public sealed class ProducerClient : IAsyncDisposable, IDisposable
         try
         {
             var started = Stopwatch.GetTimestamp();
-            var windows = Slicer.Cut(source.Within(await _local.UseSourceAsync(source, s => s.GetLengthAsync(deadline.Token)).ConfigureAwait(false)), sliceCount);
+            var range = source.Within(await _local.UseSourceAsync(source, s => s.GetLengthAsync(deadline.Token)).ConfigureAwait(false));
+            var windows = Slicer.Cut(range, await ChooseSliceCountAsync(jobId, producerName, sliceCount, range.Limit, deadline.Token).ConfigureAwait(false));
             if (windows.Count == 0)
             {
                 return new MapResult<TValue>(producer.Reduce([]), hasValue: true, 0, []);
@@ -199,6 +201,30 @@ public sealed class ProducerClient : IAsyncDisposable, IDisposable
         {
             throw new MapTimeoutException(producerName, jobId, timeout!.Value, job?.Completed ?? 0, job?.Total ?? 0);
         }
+    }
+
+    /// <summary>A fixed count as it is; <see cref="SliceCount.Auto"/> from the live worker slots the transport sees.</summary>
+    private async ValueTask<int> ChooseSliceCountAsync(string jobId, string producerName, SliceCount requested, long length, CancellationToken cancellationToken)
+    {
+        if (requested.Value is { } count)
+        {
+            return count;
+        }
+
+        var live = _transport is IWorkerPresence presence
+            ? await presence.GetLiveSlotsAsync(producerName, cancellationToken).ConfigureAwait(false)
+            : default;
+        var chosen = AutoSliceCount.Choose(live.Slots, _options.AutoSliceBalance, length, _options.AutoSliceMinItems, _options.AutoSliceFallback);
+        if (live.Slots > 0)
+        {
+            ClientLog.AutoSliceCount(_logger, jobId, producerName, chosen, live.Slots, live.Workers, _options.AutoSliceBalance, length, _options.AutoSliceMinItems);
+        }
+        else
+        {
+            ClientLog.AutoSliceCountWithoutWorkers(_logger, jobId, producerName, chosen, _options.AutoSliceFallback, length, _options.AutoSliceMinItems);
+        }
+
+        return chosen;
     }
 
     /// <summary>Publishes a job's failure from an exception filter; returns false so the exception is not caught.</summary>

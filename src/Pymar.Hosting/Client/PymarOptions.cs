@@ -31,4 +31,19 @@ public sealed class PymarOptions
 
     /// <summary>How long a job waits for its partial values when its call does not say; null waits without limit.</summary>
     public TimeSpan? DefaultTimeout { get; set; }
+
+    /// <summary>
+    /// How many slices <see cref="SliceCount.Auto"/> cuts per live worker slot (key <c>Pymar:AutoSliceBalance</c>):
+    /// more slices even out slow and fast slots, fewer save per-slice overhead. Defaults to 4.
+    /// </summary>
+    public int AutoSliceBalance { get; set; } = 4;
+
+    /// <summary>The fewest items <see cref="SliceCount.Auto"/> puts in one slice (key <c>Pymar:AutoSliceMinItems</c>). Defaults to 1.</summary>
+    public int AutoSliceMinItems { get; set; } = 1;
+
+    /// <summary>
+    /// How many slices <see cref="SliceCount.Auto"/> cuts when no live worker serves the producer (key
+    /// <c>Pymar:AutoSliceFallback</c>); the slices wait in the queue for a worker. Defaults to 4.
+    /// </summary>
+    public int AutoSliceFallback { get; set; } = 4;
 }

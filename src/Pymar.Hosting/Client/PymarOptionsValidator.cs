@@ -30,6 +30,19 @@ internal sealed class PymarOptionsValidator(IConfiguration? configuration) : IVa
             failures.Add($"{PymarOptions.SectionName}:DefaultTimeout must be positive (it is {timeout}).");
         }
 
+        foreach (var (key, value) in new[]
+        {
+            (nameof(PymarOptions.AutoSliceBalance), options.AutoSliceBalance),
+            (nameof(PymarOptions.AutoSliceMinItems), options.AutoSliceMinItems),
+            (nameof(PymarOptions.AutoSliceFallback), options.AutoSliceFallback),
+        })
+        {
+            if (value < 1)
+            {
+                failures.Add($"{PymarOptions.SectionName}:{key} must be at least 1 (it is {value}).");
+            }
+        }
+
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
     }
 }

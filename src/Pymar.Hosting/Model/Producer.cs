@@ -10,10 +10,11 @@ public abstract class Producer
     }
 
     /// <summary>
-    /// How many slices a job is cut into when the call does not say (Pymar's <c>WORKERS_NUMBER</c>). Best equal to
-    /// the number of worker slots; any positive number gives the same answer. Defaults to 4.
+    /// How many slices a job is cut into when the call does not say (Pymar's <c>WORKERS_NUMBER</c>); any positive
+    /// number gives the same answer. Defaults to 0, which means <see cref="SliceCount.Auto"/>: each job is sized to
+    /// the worker slots live when it starts.
     /// </summary>
-    public virtual int DefaultSliceCount => 4;
+    public virtual int DefaultSliceCount => 0;
 
     /// <summary>
     /// How many times a slice that failed on a worker is tried again before its job fails, when the call does not

@@ -14,6 +14,7 @@ public sealed class InProcessBroker
     private readonly ConcurrentDictionary<string, Func<ReadOnlyMemory<byte>, ValueTask>> _inboxes = new(StringComparer.Ordinal);
     private readonly ConcurrentQueue<DeadLetter> _deadLetters = new();
     private readonly ConcurrentDictionary<Guid, Func<string, ValueTask>> _jobEndedSubscribers = new();
+    private readonly ConcurrentDictionary<Guid, WorkerAnnouncement> _workers = new();
 
     /// <summary>Messages rejected without requeue, with the reason given.</summary>
     public IReadOnlyCollection<DeadLetter> DeadLetters => _deadLetters;
@@ -57,6 +58,16 @@ public sealed class InProcessBroker
             await subscriber(jobId).ConfigureAwait(false);
         }
     }
+
+    /// <summary>Counts a worker pool of this process as live until the result is disposed.</summary>
+    internal IDisposable AddWorker(WorkerAnnouncement announcement)
+    {
+        var id = Guid.NewGuid();
+        _workers[id] = announcement;
+        return new Subscription(() => _workers.TryRemove(id, out _));
+    }
+
+    internal LiveSlots LiveSlots(string producerName) => Transport.LiveSlots.Serving(_workers.Values, producerName);
 
     internal void DeadLetter(string queue, InProcessMessage message, string? reason) =>
         _deadLetters.Enqueue(new DeadLetter(queue, message.Body, reason));

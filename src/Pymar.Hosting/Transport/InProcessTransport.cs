@@ -4,7 +4,7 @@ namespace Pymar.Hosting.Transport;
 /// The embedded default transport: slices and replies travel as serialized bytes through an
 /// <see cref="InProcessBroker"/> in this process, with the same acknowledgement rules as a broker.
 /// </summary>
-public sealed class InProcessTransport : IPymarTransport
+public sealed class InProcessTransport : IPymarTransport, IWorkerPresence
 {
     private readonly InProcessBroker _broker;
 
@@ -68,6 +68,17 @@ public sealed class InProcessTransport : IPymarTransport
         ArgumentNullException.ThrowIfNull(producerNames);
         return ValueTask.FromResult(producerNames.Sum(_broker.Purge));
     }
+
+    /// <inheritdoc />
+    ValueTask<IAsyncDisposable> IWorkerPresence.AnnounceAsync(WorkerAnnouncement announcement, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(announcement);
+        return ValueTask.FromResult<IAsyncDisposable>((Subscription)_broker.AddWorker(announcement));
+    }
+
+    /// <inheritdoc />
+    ValueTask<LiveSlots> IWorkerPresence.GetLiveSlotsAsync(string producerName, CancellationToken cancellationToken) =>
+        ValueTask.FromResult(_broker.LiveSlots(producerName));
 
     private sealed class Inbox(InProcessBroker broker, string address) : IReplyInbox
     {

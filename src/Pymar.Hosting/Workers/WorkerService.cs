@@ -123,6 +123,7 @@ public sealed class WorkerService : BackgroundService, IWorkerPoolState, IPymarW
         var consumer = await ConsumeAsync(producers, concurrency, pending.Writer, stoppingToken).ConfigureAwait(false);
         await using (consumer.ConfigureAwait(false))
         {
+            var presence = await AnnounceAsync(producers, concurrency, stoppingToken).ConfigureAwait(false);
             WorkerLog.Consuming(_logger, WorkerId, string.Join(", ", producers), _transport.Description, concurrency);
             IsConsuming = true;
             _consuming.TrySetResult();
@@ -142,6 +143,7 @@ public sealed class WorkerService : BackgroundService, IWorkerPoolState, IPymarW
 
             IsConsuming = false;
             WorkerLog.Stopping(_logger, WorkerId, Volatile.Read(ref _running));
+            await presence.DisposeAsync().ConfigureAwait(false);
             await jobEnded.DisposeAsync().ConfigureAwait(false);
             await consumer.PauseAsync(CancellationToken.None).ConfigureAwait(false);
             pending.Writer.TryComplete();
@@ -182,6 +184,12 @@ public sealed class WorkerService : BackgroundService, IWorkerPoolState, IPymarW
         RetryWhileUnavailableAsync(
             ct => _transport.ConsumeSlicesAsync(producers, concurrency, (delivery, token) => HandOverAsync(pending, delivery, token), ct),
             stoppingToken);
+
+    /// <summary>Tells producers this pool's slots (for <see cref="SliceCount.Auto"/>) until the result is disposed.</summary>
+    private async Task<IAsyncDisposable> AnnounceAsync(string[] producers, int concurrency, CancellationToken stoppingToken) =>
+        _transport is IWorkerPresence presence
+            ? await RetryWhileUnavailableAsync(ct => presence.AnnounceAsync(new WorkerAnnouncement(WorkerId, producers, concurrency), ct), stoppingToken).ConfigureAwait(false)
+            : new Subscription(static () => { });
 
     /// <summary>Workers may start before the broker: wait for it with a growing delay, logging each attempt.</summary>
     private Task<T> RetryWhileUnavailableAsync<T>(Func<CancellationToken, ValueTask<T>> start, CancellationToken stoppingToken) =>

@@ -165,6 +165,9 @@ public sealed class BrokerScope : IAsyncDisposable
 
         // The fanout exchange that tells workers a job ended.
         await _broker.DeleteExchangeAsync(Prefix + "control");
+
+        // The exchange worker pools announce their slots on.
+        await _broker.DeleteExchangeAsync(Prefix + "presence");
     }
 
     private bool IsPerProcessQueue(string queue) =>
