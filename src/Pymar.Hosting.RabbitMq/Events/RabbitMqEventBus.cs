@@ -1,3 +1,5 @@
+using System.Buffers;
+using System.Text.Json;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Pymar.Hosting.Events;
@@ -8,7 +10,9 @@ using RabbitMQ.Client.Exceptions;
 namespace Pymar.Hosting.RabbitMq.Events;
 
 /// <summary>
-/// Pymar's events on the durable topic exchange <c>pymar.events</c>, routed by kind (<c>slice.finished</c> …). Messages
+/// Pymar's events on the durable topic exchange <c>pymar.events</c>: one event routed by its kind
+/// (<c>slice.finished</c> …), or several that gathered in the publisher's queue as one batch message (a JSON array, see
+/// <see cref="PymarEventCodec.DecodeMessage"/>) routed by <see cref="BatchRoutingKey"/>; a reader binds <c>#</c>. Messages
 /// are transient and unconfirmed; each subscriber reads through its own exclusive, auto-deleted, length-capped queue, so a
 /// slow dashboard loses old events rather than filling the broker. It has its own connection, apart from the slices'.
 /// </summary>
@@ -17,12 +21,18 @@ internal sealed class RabbitMqEventBus : IPymarEventBus, IAsyncDisposable
     /// <summary>The exchange's name.</summary>
     public const string ExchangeName = "pymar.events";
 
+    /// <summary>The routing key of a batch of events.</summary>
+    public const string BatchRoutingKey = "batch";
+
     private static readonly BasicProperties s_properties = new() { ContentType = "application/json", DeliveryMode = DeliveryModes.Transient };
     private static readonly TimeSpan s_retryDelay = TimeSpan.FromSeconds(2);
 
     private readonly RabbitMqConnection _connection;
     private readonly ILogger _logger;
     private readonly SemaphoreSlim _publishLock = new(1, 1);
+    private readonly ArrayBufferWriter<byte> _batch = new(PymarEventCodec.MaxBytes);
+    private readonly ArrayBufferWriter<byte> _scratch = new(1024);
+    private readonly Utf8JsonWriter _writer = new(Stream.Null);
     private IChannel? _publishChannel;
     private int _disposed;
 
@@ -41,6 +51,41 @@ internal sealed class RabbitMqEventBus : IPymarEventBus, IAsyncDisposable
         {
             var channel = _publishChannel is { IsOpen: true } open ? open : await OpenPublishChannelAsync(cancellationToken).ConfigureAwait(false);
             await channel.BasicPublishAsync(ExchangeName, pymarEvent.Kind, mandatory: false, s_properties, body, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is AlreadyClosedException or OperationInterruptedException or IOException or InvalidOperationException)
+        {
+            _publishChannel = null;
+            throw;
+        }
+        finally
+        {
+            _publishLock.Release();
+        }
+    }
+
+    public async ValueTask PublishBatchAsync(IReadOnlyList<PymarEvent> events, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(events);
+        if (events.Count <= 1)
+        {
+            if (events.Count == 1)
+            {
+                await PublishAsync(events[0], cancellationToken).ConfigureAwait(false);
+            }
+
+            return;
+        }
+
+        await _publishLock.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            var channel = _publishChannel is { IsOpen: true } open ? open : await OpenPublishChannelAsync(cancellationToken).ConfigureAwait(false);
+            for (var start = 0; start < events.Count;)
+            {
+                // Encoded under the lock: the buffers are the bus's, reused from batch to batch.
+                start += PymarEventCodec.EncodeBatch(events, start, _batch, _scratch, _writer);
+                await channel.BasicPublishAsync(ExchangeName, BatchRoutingKey, mandatory: false, s_properties, _batch.WrittenMemory, cancellationToken).ConfigureAwait(false);
+            }
         }
         catch (Exception ex) when (ex is AlreadyClosedException or OperationInterruptedException or IOException or InvalidOperationException)
         {
@@ -75,6 +120,7 @@ internal sealed class RabbitMqEventBus : IPymarEventBus, IAsyncDisposable
         }
 
         await _connection.DisposeAsync().ConfigureAwait(false);
+        await _writer.DisposeAsync().ConfigureAwait(false);
         _publishLock.Dispose();
     }
 
@@ -197,11 +243,13 @@ internal sealed class RabbitMqEventBus : IPymarEventBus, IAsyncDisposable
 
         private void Deliver(ReadOnlySpan<byte> body)
         {
-            if (PymarEventCodec.TryDecode(body, out var reason) is { } pymarEvent)
+            var events = PymarEventCodec.DecodeMessage(body, out var malformed, out var reason);
+            for (var i = 0; i < events.Count; i++)
             {
-                handler.OnEvent(pymarEvent);
+                handler.OnEvent(events[i]);
             }
-            else
+
+            for (var i = 0; i < malformed; i++)
             {
                 handler.OnMalformed(reason ?? "not an event");
             }

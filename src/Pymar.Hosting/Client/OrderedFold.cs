@@ -5,10 +5,15 @@ namespace Pymar.Hosting;
 /// contiguous prefix is folded as soon as it is complete, and only partials that arrive ahead of a missing slice
 /// are held until the gap closes. A slice given twice counts once; a failed slice is skipped in its place.
 /// </summary>
+/// <remarks>
+/// With <paramref name="arrivalOrder"/> (the benchmark's measure of what ordering costs, never Pymar's semantics) each
+/// partial is folded as it arrives, whatever its slice.
+/// </remarks>
 /// <typeparam name="TValue">The type of the partial values.</typeparam>
-internal sealed class OrderedFold<TValue>(Func<IEnumerable<TValue>, TValue> reduce, int slices)
+internal sealed class OrderedFold<TValue>(Func<IEnumerable<TValue>, TValue> reduce, int slices, bool arrivalOrder = false)
 {
     private readonly Dictionary<int, (bool HasValue, TValue Value)> _ahead = [];
+    private readonly bool[]? _seen = arrivalOrder ? new bool[slices] : null;
     private TValue _value = default!;
     private int _next;
 
@@ -34,6 +39,19 @@ internal sealed class OrderedFold<TValue>(Func<IEnumerable<TValue>, TValue> redu
     {
         ArgumentOutOfRangeException.ThrowIfNegative(index);
         ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual(index, slices);
+        if (_seen is not null)
+        {
+            if (_seen[index])
+            {
+                return false;
+            }
+
+            _seen[index] = true;
+            Fold(partial);
+            _next++;
+            return true;
+        }
+
         if (index < _next || !_ahead.TryAdd(index, partial))
         {
             return false;
@@ -41,15 +59,19 @@ internal sealed class OrderedFold<TValue>(Func<IEnumerable<TValue>, TValue> redu
 
         while (_ahead.Remove(_next, out var next))
         {
-            if (next.HasValue)
-            {
-                _value = HasValue ? reduce([_value, next.Value]) : next.Value;
-                HasValue = true;
-            }
-
+            Fold(next);
             _next++;
         }
 
         return true;
+    }
+
+    private void Fold((bool HasValue, TValue Value) partial)
+    {
+        if (partial.HasValue)
+        {
+            _value = HasValue ? reduce([_value, partial.Value]) : partial.Value;
+            HasValue = true;
+        }
     }
 }

@@ -51,7 +51,7 @@ internal sealed class SliceJob<TItem, TValue> : ISliceJob
         _attempts = new int[plan.Windows.Count];
         _finished = new bool[plan.Windows.Count];
         _retrying = new TaskCompletionSource<SliceReply>?[plan.Windows.Count];
-        _fold = new OrderedFold<TValue>(plan.Producer.Reduce, plan.Windows.Count);
+        _fold = new OrderedFold<TValue>(plan.Producer.Reduce, plan.Windows.Count, plan.Options.FoldInArrivalOrder);
         Array.Fill(_attempts, 1);
         _retry = Backoff.Retries<SliceReply>(time, plan.RetryCount, plan.Options.RetryBackoff, static reply => reply.Error is not null, (failed, retry, delay) =>
             ClientLog.Retrying(_logger, failed.SliceIndex, _plan.JobId, _plan.ProducerName, retry + 1, delay, failed.Error!.Message));

@@ -69,9 +69,9 @@ internal sealed class ChannelEventPublisher : IPymarEventPublisher
         return true;
     }
 
-    public void CountDropped()
+    public void CountDropped(int count = 1)
     {
-        Interlocked.Increment(ref _dropped);
-        s_dropped.Add(1);
+        Interlocked.Add(ref _dropped, count);
+        s_dropped.Add(count);
     }
 }

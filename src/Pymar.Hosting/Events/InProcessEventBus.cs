@@ -17,6 +17,21 @@ internal sealed class InProcessEventBus : IPymarEventBus
         return ValueTask.CompletedTask;
     }
 
+    public ValueTask PublishBatchAsync(IReadOnlyList<PymarEvent> events, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(events);
+        var handlers = Volatile.Read(ref _handlers);
+        for (var i = 0; i < events.Count; i++)
+        {
+            foreach (var handler in handlers)
+            {
+                handler.OnEvent(events[i]);
+            }
+        }
+
+        return ValueTask.CompletedTask;
+    }
+
     public ValueTask<IAsyncDisposable> SubscribeAsync(IPymarEventHandler handler, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(handler);

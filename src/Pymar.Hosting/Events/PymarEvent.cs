@@ -3,7 +3,8 @@ namespace Pymar.Hosting.Events;
 /// <summary>
 /// One small, transient event about the work: a worker's heartbeat, a slice started or ended, a job's progress.
 /// <see cref="Kind"/> (one of <see cref="PymarEventKinds"/>) says which; the members that do not apply to a kind are
-/// null. On RabbitMQ it travels as camel-case JSON on the topic exchange <c>pymar.events</c>, routed by its kind.
+/// null. On RabbitMQ it travels as camel-case JSON on the topic exchange <c>pymar.events</c>, alone (routed by its
+/// kind) or with the others that gathered in its publisher's queue, as one batch (a JSON array, routed by <c>batch</c>).
 /// </summary>
 /// <example>
 /// A slice's end as it travels:

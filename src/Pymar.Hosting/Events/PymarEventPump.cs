@@ -1,56 +1,85 @@
+using System.Threading.Channels;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 
 namespace Pymar.Hosting.Events;
 
-/// <summary>Drains the publisher's queue into the event bus, one event at a time; a failed send drops that event.</summary>
+/// <summary>
+/// Drains the publisher's queue into the event bus in batches: once an event is queued it waits
+/// <see cref="Linger"/> for more to gather, then sends up to <see cref="MaxBatch"/> at once
+/// (<see cref="IPymarEventBus.PublishBatchAsync"/>: one message on RabbitMQ instead of one per event). A slice's two
+/// events thus cost the worker a share of one message. A failed send drops that batch.
+/// </summary>
 internal sealed class PymarEventPump(ChannelEventPublisher publisher, IPymarEventBus bus, ILogger<PymarEventPump> logger) : BackgroundService
 {
+    /// <summary>The most events sent at once (the bus may cut a batch further to keep a message small).</summary>
+    internal const int MaxBatch = 256;
+
+    /// <summary>How long the pump lets events gather after the first; the dashboard is that much later, at most.</summary>
+    internal static readonly TimeSpan Linger = TimeSpan.FromMilliseconds(50);
+
     private static readonly TimeSpan s_drainGrace = TimeSpan.FromSeconds(2);
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         var reader = publisher.Reader;
+        var batch = new List<PymarEvent>(MaxBatch);
         try
         {
             while (await reader.WaitToReadAsync(stoppingToken).ConfigureAwait(false))
             {
-                while (reader.TryRead(out var pymarEvent))
+                if (reader.Count < MaxBatch)
                 {
-                    try
-                    {
-                        await bus.PublishAsync(pymarEvent, stoppingToken).ConfigureAwait(false);
-                    }
-                    catch (Exception ex) when (ex is not OperationCanceledException || !stoppingToken.IsCancellationRequested)
-                    {
-                        // Events are best effort: a broker that is down costs events, never a slice.
-                        publisher.CountDropped();
-                        EventsLog.SendFailed(logger, pymarEvent.Kind, ex);
-                    }
+                    await Task.Delay(Linger, stoppingToken).ConfigureAwait(false);
+                }
+
+                while (Take(reader, batch))
+                {
+                    await SendAsync(batch, stoppingToken).ConfigureAwait(false);
                 }
             }
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
         {
             // Stopping: send what is queued (such as the worker's worker.stopped) within a short grace, then drop the rest.
-            await DrainAsync(reader).ConfigureAwait(false);
+            using var grace = new CancellationTokenSource(s_drainGrace);
+            try
+            {
+                while (!grace.IsCancellationRequested && Take(reader, batch))
+                {
+                    await SendAsync(batch, grace.Token).ConfigureAwait(false);
+                }
+            }
+            catch (OperationCanceledException) when (grace.IsCancellationRequested)
+            {
+                publisher.CountDropped(batch.Count);
+            }
         }
     }
 
-    private async Task DrainAsync(System.Threading.Channels.ChannelReader<PymarEvent> reader)
+    /// <summary>Fills <paramref name="batch"/> (cleared first) from the queue; false when nothing was queued.</summary>
+    private static bool Take(ChannelReader<PymarEvent> reader, List<PymarEvent> batch)
     {
-        using var grace = new CancellationTokenSource(s_drainGrace);
-        while (!grace.IsCancellationRequested && reader.TryRead(out var pymarEvent))
+        batch.Clear();
+        while (batch.Count < MaxBatch && reader.TryRead(out var pymarEvent))
         {
-            try
-            {
-                await bus.PublishAsync(pymarEvent, grace.Token).ConfigureAwait(false);
-            }
-            catch (Exception ex)
-            {
-                publisher.CountDropped();
-                EventsLog.SendFailed(logger, pymarEvent.Kind, ex);
-            }
+            batch.Add(pymarEvent);
+        }
+
+        return batch.Count > 0;
+    }
+
+    private async Task SendAsync(List<PymarEvent> batch, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await bus.PublishBatchAsync(batch, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+        {
+            // Events are best effort: a broker that is down costs events, never a slice.
+            publisher.CountDropped(batch.Count);
+            EventsLog.SendFailed(logger, batch.Count, batch[0].Kind, ex);
         }
     }
 }

@@ -27,4 +27,53 @@ public sealed class PymarEventCodecTests
         Assert.Null(PymarEventCodec.TryDecode(Encoding.UTF8.GetBytes(body), out var reason));
         Assert.False(string.IsNullOrEmpty(reason));
     }
+
+    [Fact]
+    public void AMessageOfOneEventDecodesAsBefore()
+    {
+        var sent = Slice(7);
+
+        Assert.Equal([sent], PymarEventCodec.DecodeMessage(PymarEventCodec.Encode(sent), out var malformed, out var reason));
+        Assert.Equal((0, null), (malformed, reason));
+    }
+
+    [Fact]
+    public void ElementsOfABatchThatAreNotEventsAreCountedAndTheOthersRead()
+    {
+        var body = "[{\"kind\":\"slice.started\",\"sliceIndex\":1},{\"kind\":\"worker.exploded\"},null,{\"kind\":\"slice.finished\",\"sliceIndex\":1}]";
+
+        var events = PymarEventCodec.DecodeMessage(Encoding.UTF8.GetBytes(body), out var malformed, out var reason);
+
+        Assert.Equal([PymarEventKinds.SliceStarted, PymarEventKinds.SliceFinished], events.Select(e => e.Kind));
+        Assert.Equal(2, malformed);
+        Assert.False(string.IsNullOrEmpty(reason));
+    }
+
+    [Theory]
+    [InlineData("not json at all")]
+    [InlineData("{\"kind\":\"worker.exploded\"}")]
+    [InlineData("[1,2,3]")]
+    [InlineData("[{\"time\":\"2026-01-01T00:00:00Z\"}]")]
+    [InlineData("[{\"kind\":\"slice.finished\"}")]
+    public void GarbageIsOneMalformedMessage(string body)
+    {
+        Assert.Empty(PymarEventCodec.DecodeMessage(Encoding.UTF8.GetBytes(body), out var malformed, out var reason));
+        Assert.Equal(1, malformed);
+        Assert.False(string.IsNullOrEmpty(reason));
+    }
+
+    private static PymarEvent Slice(int index) => new()
+    {
+        Kind = PymarEventKinds.SliceFinished,
+        Time = DateTimeOffset.UnixEpoch.AddSeconds(index),
+        Worker = "node1/4711",
+        Host = "node1",
+        ProcessId = 4711,
+        JobId = "9f3c2a7e5b1d4c6f8a0e2b4d6f8a0c2e",
+        Producer = "SquaredSum",
+        SliceIndex = index,
+        Attempt = 1,
+        Slot = index % 2,
+        DurationMs = 0.25 * index,
+    };
 }

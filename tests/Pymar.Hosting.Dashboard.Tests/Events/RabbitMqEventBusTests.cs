@@ -59,6 +59,31 @@ public sealed class RabbitMqEventBusTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task ABatchTravelsAsOneMessageAndReachesASubscriberAsItsEventsInOrder()
+    {
+        var bus = Host.Services.GetRequiredService<IPymarEventBus>();
+        var recorder = new PymarEventRecorder();
+        var jobId = Guid.NewGuid().ToString("N");
+        var sent = Enumerable.Range(0, 600).Select(i => new PymarEvent
+        {
+            Kind = i % 2 == 0 ? PymarEventKinds.SliceStarted : PymarEventKinds.SliceFinished,
+            Time = DateTimeOffset.UnixEpoch.AddMilliseconds(i),
+            Worker = "node1/4711",
+            JobId = jobId,
+            SliceIndex = i / 2,
+            Attempt = 1,
+            DurationMs = i % 2 == 0 ? null : 1.5,
+        }).ToList();
+        await using (await bus.SubscribeAsync(recorder))
+        {
+            await bus.PublishBatchAsync(sent);
+            await Eventually.TrueAsync(() => recorder.ForJob(jobId).Count == sent.Count, s_timeout, "the batch's 600 events");
+        }
+
+        Assert.Equal(sent, recorder.ForJob(jobId));
+    }
+
+    [Fact]
     public async Task GarbageOnTheExchangeIsCountedAndEventsAfterItStillArrive()
     {
         var bus = Host.Services.GetRequiredService<IPymarEventBus>();

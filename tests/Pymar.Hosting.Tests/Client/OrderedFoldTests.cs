@@ -19,6 +19,22 @@ public sealed class OrderedFoldTests
     }
 
     [Fact]
+    public void InArrivalOrderPartialsAreFoldedAsTheyComeAndADuplicateOrAFailureStillCountsOnce()
+    {
+        // The benchmark's switch (what ordering costs), not Pymar's semantics.
+        var fold = new OrderedFold<string>(string.Concat, 4, arrivalOrder: true);
+
+        Assert.True(fold.Add(2, "c"));
+        Assert.True(fold.Add(3, "d"));
+        Assert.False(fold.Add(2, "C"));
+        Assert.True(fold.Skip(0));
+        Assert.Equal(("cd", 0, false), (fold.Value, fold.Held, fold.IsComplete));
+        Assert.True(fold.Add(1, "b"));
+
+        Assert.Equal(("cdb", true), (fold.Value, fold.IsComplete));
+    }
+
+    [Fact]
     public void TheContiguousPrefixIsFoldedAtOnceAndNothingIsHeldWhenPartialsArriveInOrder()
     {
         var fold = Fold(3);
