@@ -14,6 +14,7 @@ public sealed class InProcessBroker
     private readonly ConcurrentDictionary<string, Func<ReadOnlyMemory<byte>, ValueTask>> _inboxes = new(StringComparer.Ordinal);
     private readonly ConcurrentQueue<DeadLetter> _deadLetters = new();
     private readonly ConcurrentDictionary<Guid, Func<string, ValueTask>> _jobEndedSubscribers = new();
+    private readonly ConcurrentDictionary<Guid, Func<string, int, ValueTask>> _sliceCancelledSubscribers = new();
 
     /// <summary>Messages rejected without requeue, with the reason given.</summary>
     public IReadOnlyCollection<DeadLetter> DeadLetters => _deadLetters;
@@ -55,6 +56,21 @@ public sealed class InProcessBroker
         foreach (var subscriber in _jobEndedSubscribers.Values)
         {
             await subscriber(jobId).ConfigureAwait(false);
+        }
+    }
+
+    internal IDisposable SubscribeSliceCancelled(Func<string, int, ValueTask> onSliceCancelled)
+    {
+        var id = Guid.NewGuid();
+        _sliceCancelledSubscribers[id] = onSliceCancelled;
+        return new Subscription(() => _sliceCancelledSubscribers.TryRemove(id, out _));
+    }
+
+    internal async ValueTask PublishSliceCancelledAsync(string jobId, int sliceIndex)
+    {
+        foreach (var subscriber in _sliceCancelledSubscribers.Values)
+        {
+            await subscriber(jobId, sliceIndex).ConfigureAwait(false);
         }
     }
 
