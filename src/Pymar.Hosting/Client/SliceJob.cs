@@ -20,6 +20,9 @@ internal sealed class SliceJob<TItem, TValue> : ISliceJob
 
     /// <summary>How many copies of one straggling slice are published at most (a copy may land on the same frozen worker).</summary>
     private const int MaxCopies = 3;
+
+    /// <summary>The least wait before a copy that straggles too is copied again.</summary>
+    private static readonly TimeSpan MinCopyWait = TimeSpan.FromMilliseconds(100);
     private readonly JobPlan<TItem, TValue> _plan;
     private readonly IPymarTransport _transport;
     private readonly ILogger _logger;
@@ -316,7 +319,8 @@ internal sealed class SliceJob<TItem, TValue> : ISliceJob
     /// started longer ago than the threshold (so a worker has held it at least that long: this catches a frozen
     /// worker while the others still have work, before they run dry), or when no slice at all has been answered for
     /// the threshold and it was published longer ago than that (a lost slice, or the last ones). A copy that
-    /// straggles too is copied again, at most three times. Whichever answer arrives first is folded, the workers
+    /// straggles too (a later publish started a median slice time ago, and it is still unanswered: it may have gone
+    /// to the same frozen worker) is copied again, at most three times. Whichever answer arrives first is folded, the workers
     /// are told to drop the other copies, and a late answer is dropped as a duplicate.
     /// </summary>
     private async Task WatchStragglersAsync(CancellationToken cancellationToken)
@@ -372,11 +376,16 @@ internal sealed class SliceJob<TItem, TValue> : ISliceJob
             var median = _answerTimes[(_answerTimes.Count - 1) / 2];
             var threshold = Math.Max((long)(median * _plan.Options.StragglerMultiple), (long)(_plan.Options.StragglerFloor.TotalSeconds * _time.TimestampFrequency));
 
+            // A copy is of a slice already known to straggle, and may itself have gone to the frozen worker (which
+            // still has room in its prefetch): it is copied again once a later publish started a median slice time
+            // ago without it being answered.
+            var copyThreshold = Math.Max(median, (long)(MinCopyWait.TotalSeconds * _time.TimestampFrequency));
+
             // Cheap first: a slice cannot have been held longer than it has been published.
             var any = false;
             for (var i = 0; i < Total && !any; i++)
             {
-                any = IsCandidate(i) && now - _publishedAt[i] >= threshold;
+                any = IsCandidate(i) && now - _publishedAt[i] >= (_copies[i] > 0 ? Math.Min(copyThreshold, threshold) : threshold);
             }
 
             if (!any)
@@ -406,8 +415,9 @@ internal sealed class SliceJob<TItem, TValue> : ISliceJob
             var stalled = _speculating || now - _lastAnswerAt >= threshold;
             for (var i = 0; i < Total; i++)
             {
-                if (IsCandidate(i) && now - _publishedAt[i] >= threshold
-                    && (stalled || (heldSince[_sequence[i]] != long.MaxValue && now - heldSince[_sequence[i]] >= threshold)))
+                var held = _copies[i] > 0 ? copyThreshold : threshold;
+                if (IsCandidate(i) && ((stalled && now - _publishedAt[i] >= threshold)
+                    || (now - _publishedAt[i] >= held && heldSince[_sequence[i]] != long.MaxValue && now - heldSince[_sequence[i]] >= held)))
                 {
                     // The copy's own wait starts now; one that also straggles is copied again.
                     _copies[i]++;

@@ -44,15 +44,30 @@ internal sealed class RawComputeWorker : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        // After a stall the broker may have closed the channel or the connection already.
+        try
+        {
+            if (_channel is not null)
+            {
+                await _channel.CloseAsync();
+            }
+
+            if (_connection is not null)
+            {
+                await _connection.CloseAsync();
+            }
+        }
+        catch (RabbitMQ.Client.Exceptions.AlreadyClosedException)
+        {
+        }
+
         if (_channel is not null)
         {
-            await _channel.CloseAsync();
             await _channel.DisposeAsync();
         }
 
         if (_connection is not null)
         {
-            await _connection.CloseAsync();
             await _connection.DisposeAsync();
         }
     }
@@ -109,15 +124,30 @@ internal sealed class RawComputeClient : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        // After a stall the broker may have closed the channel or the connection already.
+        try
+        {
+            if (_channel is not null)
+            {
+                await _channel.CloseAsync();
+            }
+
+            if (_connection is not null)
+            {
+                await _connection.CloseAsync();
+            }
+        }
+        catch (RabbitMQ.Client.Exceptions.AlreadyClosedException)
+        {
+        }
+
         if (_channel is not null)
         {
-            await _channel.CloseAsync();
             await _channel.DisposeAsync();
         }
 
         if (_connection is not null)
         {
-            await _connection.CloseAsync();
             await _connection.DisposeAsync();
         }
     }
