@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Diagnostics.Metrics;
 using Microsoft.Extensions.DependencyInjection;
 using Pymar.Hosting.Diagnostics;
+using Pymar.Hosting.Events;
 using Pymar.Hosting.Tests.Support;
 
 namespace Pymar.Hosting.Tests.Client;
@@ -19,8 +20,10 @@ public sealed class StragglerCopyTests
         using var host = await TestHosts.StartAsync(p =>
         {
             p.Services.AddSingleton(gate);
-            p.AddProducer<StuckOnceProducer>(ProducerName).AddDataSource<NumbersDataSource>().AddWorkers(o => o.Concurrency = 3);
+            p.AddProducer<StuckOnceProducer>(ProducerName).AddDataSource<NumbersDataSource>().AddWorkers(o => o.Concurrency = 3).AddEvents();
         });
+        var recorder = new PymarEventRecorder();
+        await using var subscription = await host.Services.GetRequiredService<IPymarEventBus>().SubscribeAsync(recorder);
 
         var options = new MapOptions { SliceCount = 3, StragglerFloor = TimeSpan.FromMilliseconds(200), StragglerMultiple = 1 };
         var sum = await host.Services.GetRequiredService<ProducerClient>().MapAsync(new StuckOnceProducer(gate), DataSourceFactory<long>.For<NumbersDataSource>(), options);
@@ -32,6 +35,11 @@ public sealed class StragglerCopyTests
         Assert.True(counts["pymar.slices.speculated"] >= 1, "A copy of the stuck slice should have been published.");
         Assert.True(counts["pymar.slices.speculation_won"] >= 1, "The copy's answer should have counted as a won speculation.");
         Assert.Equal(0, counts["pymar.slices.failed"]);
+
+        // The job's end reports its copies as speculative, not as retries.
+        await Eventually.HoldsAsync(() => recorder.Events.Any(e => e.Kind == PymarEventKinds.JobFinished && e.Producer == ProducerName), TimeSpan.FromSeconds(10), "the job's end");
+        var finished = Assert.Single(recorder.Events, e => e.Kind == PymarEventKinds.JobFinished && e.Producer == ProducerName);
+        Assert.Equal((counts["pymar.slices.speculated"], 0), ((long)(finished.Speculative ?? -1), finished.Retries ?? -1));
     }
 
     /// <summary>Shared by the producer instances of one test: the stuck copy and the slice that waits for it.</summary>
