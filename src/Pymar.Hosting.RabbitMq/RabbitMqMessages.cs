@@ -28,7 +28,16 @@ internal static class RabbitMqMessages
     public static BasicProperties Reply(string correlationId) => new() { ContentType = Json, Type = "pymar.reply", CorrelationId = correlationId };
 
     /// <summary>The news that a job ended, fanned out to every worker.</summary>
-    public static BasicProperties JobEnded() => new() { Type = "pymar.job-ended" };
+    public static BasicProperties JobEnded() => new() { Type = JobEndedType };
+
+    /// <summary>The news that one slice of a running job is answered (a straggler's copy won), fanned out to every worker.</summary>
+    public static BasicProperties SliceCancelled() => new() { Type = SliceCancelledType };
+
+    /// <summary>The type of <see cref="JobEnded"/> messages (the body is the job id).</summary>
+    public const string JobEndedType = "pymar.job-ended";
+
+    /// <summary>The type of <see cref="SliceCancelled"/> messages (the body is the slice's correlation id, <c>job:slice</c>).</summary>
+    public const string SliceCancelledType = "pymar.slice-cancelled";
 
     /// <summary>A rejected slice on its way to the dead-letter queue, with the reason and its queue in headers.</summary>
     public static BasicProperties DeadLetter(string queue, string reason, string? correlationId) => new()

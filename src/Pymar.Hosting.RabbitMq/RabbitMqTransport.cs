@@ -14,7 +14,7 @@ namespace Pymar.Hosting.RabbitMq;
 /// go to an exclusive reply queue per <see cref="ProducerClient"/>, correlated by job id and slice index.
 /// Register it with <c>UseRabbitMq()</c> on the <c>AddPymar</c> builder.
 /// </summary>
-public sealed class RabbitMqTransport : IPymarTransport, IWorkerPresence, IAsyncDisposable, IDisposable
+public sealed class RabbitMqTransport : IPymarTransport, IWorkerPresence, ISliceCancellation, IAsyncDisposable, IDisposable
 {
     /// <summary>The name that <c>Pymar:Transport</c> uses to choose this transport.</summary>
     public const string Name = "RabbitMq";
@@ -137,7 +137,24 @@ public sealed class RabbitMqTransport : IPymarTransport, IWorkerPresence, IAsync
     }
 
     /// <inheritdoc />
-    public async ValueTask<IAsyncDisposable> SubscribeJobEndedAsync(Func<string, ValueTask> onJobEnded, CancellationToken cancellationToken = default)
+    public ValueTask<IAsyncDisposable> SubscribeJobEndedAsync(Func<string, ValueTask> onJobEnded, CancellationToken cancellationToken = default) =>
+        SubscribeControlAsync(onJobEnded, static (_, _) => ValueTask.CompletedTask, cancellationToken);
+
+    /// <inheritdoc />
+    async ValueTask ISliceCancellation.PublishSliceCancelledAsync(string jobId, int sliceIndex, CancellationToken cancellationToken)
+    {
+        var channel = await _publishChannel.GetAsync(cancellationToken).ConfigureAwait(false);
+        var exchange = await _topology.DeclareControlExchangeAsync(channel, cancellationToken).ConfigureAwait(false);
+        var body = System.Text.Encoding.UTF8.GetBytes(Messaging.Correlation.Create(jobId, sliceIndex));
+        await channel.BasicPublishAsync(exchange, string.Empty, mandatory: false, RabbitMqMessages.SliceCancelled(), body, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <inheritdoc />
+    ValueTask<IAsyncDisposable> ISliceCancellation.SubscribeControlAsync(Func<string, ValueTask> onJobEnded, Func<string, int, ValueTask> onSliceCancelled, CancellationToken cancellationToken) =>
+        SubscribeControlAsync(onJobEnded, onSliceCancelled, cancellationToken);
+
+    /// <summary>One exclusive queue on the control exchange: ended jobs and cancelled slices, told apart by message type.</summary>
+    private async ValueTask<IAsyncDisposable> SubscribeControlAsync(Func<string, ValueTask> onJobEnded, Func<string, int, ValueTask> onSliceCancelled, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(onJobEnded);
         var connection = await _connection.GetAsync(cancellationToken).ConfigureAwait(false);
@@ -150,7 +167,21 @@ public sealed class RabbitMqTransport : IPymarTransport, IWorkerPresence, IAsync
             await channel.QueueDeclareAsync(queue, durable: false, exclusive: true, autoDelete: true, arguments: null, cancellationToken: cancellationToken).ConfigureAwait(false);
             await channel.QueueBindAsync(queue, exchange, string.Empty, arguments: null, cancellationToken: cancellationToken).ConfigureAwait(false);
             var consumer = new AsyncEventingBasicConsumer(channel);
-            consumer.ReceivedAsync += async (_, delivery) => await onJobEnded(System.Text.Encoding.UTF8.GetString(delivery.Body.Span)).ConfigureAwait(false);
+            consumer.ReceivedAsync += async (_, delivery) =>
+            {
+                var text = System.Text.Encoding.UTF8.GetString(delivery.Body.Span);
+                if (delivery.BasicProperties.Type == RabbitMqMessages.SliceCancelledType)
+                {
+                    if (Messaging.Correlation.TryParse(text, out var jobId, out var sliceIndex))
+                    {
+                        await onSliceCancelled(jobId, sliceIndex).ConfigureAwait(false);
+                    }
+                }
+                else
+                {
+                    await onJobEnded(text).ConfigureAwait(false);
+                }
+            };
             await channel.BasicConsumeAsync(queue, autoAck: true, consumer, cancellationToken).ConfigureAwait(false);
             return new ChannelLease(channel);
         }

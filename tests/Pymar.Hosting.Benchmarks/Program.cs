@@ -38,6 +38,7 @@ internal static class Program
             null => await RunHarnessAsync(options),
             "pymar-worker" => await ChildRoles.RunPymarWorkerAsync(options),
             "raw-worker" => await ChildRoles.RunRawWorkerAsync(options),
+            "raw-compute-worker" => await ChildRoles.RunRawComputeWorkerAsync(options),
             "memory-producer" => await ChildRoles.RunMemoryProducerAsync(options),
             _ => 2,
         };
@@ -76,6 +77,7 @@ internal static class Program
                     "memory" => MemoryScenario.RunAsync(context),
                     "sql" => SqlPagingScenario.RunAsync(context),
                     "cluster" => ClusterScenario.RunAsync(context, asked: options.Scenario == "cluster"),
+                    "stragglers" => StragglersScenario.RunAsync(context, asked: options.Scenario == "stragglers"),
                     _ => throw new InvalidOperationException(scenario),
                 });
                 var load = $"{loadBefore} -> {Quiet.LoadAverage()}";

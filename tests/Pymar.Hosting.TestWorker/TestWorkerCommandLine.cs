@@ -30,6 +30,12 @@ internal sealed class TestWorkerCommandLine
 
     public long? Count { get; private init; }
 
+    /// <summary>
+    /// produce: after each answer, read a line on stdin: <c>again</c> runs the job once more in the same process
+    /// (so a late answer of the previous job still reaches its producer), anything else ends.
+    /// </summary>
+    public bool Repeat { get; private init; }
+
     /// <summary>produce: the job's <see cref="MapOptions.OnTimeout"/>.</summary>
     public TimeoutBehavior OnTimeout { get; private init; }
 
@@ -41,6 +47,7 @@ internal sealed class TestWorkerCommandLine
         var timeout = new Option<TimeSpan?>("--timeout") { Description = "The job's timeout in seconds", CustomParser = OptionRules.PositiveSeconds };
         var onTimeout = new Option<TimeoutBehavior>("--on-timeout") { Description = "The job's OnTimeout policy: Fail or ComputeLocally", DefaultValueFactory = _ => TimeoutBehavior.Fail };
         var count = new Option<int?>("--count") { Description = "How many numbers slow-sum adds (1 .. N)", CustomParser = OptionRules.PositiveInt };
+        var repeat = new Option<bool>("--repeat") { Description = "After each answer, run the job again when stdin says 'again'" };
         var job = new Argument<string>("JOB")
         {
             Description = "slow-sum (each slice waits PYMAR_TEST_SLICE_MS ms on its worker), crash (3 slices, the middle one kills its worker), no-crash, or an example",
@@ -59,7 +66,7 @@ internal sealed class TestWorkerCommandLine
 
         var worker = new Command("worker", "Serves every registered producer until SIGTERM / SIGINT") { workers };
         worker.SetAction(result => run(new TestWorkerCommandLine { IsWorker = true, Workers = result.GetValue(workers) }));
-        var produce = new Command("produce", "Runs one job and prints 'answer: …'") { job, slices, timeout, count, onTimeout };
+        var produce = new Command("produce", "Runs one job and prints 'answer: …' and 'elapsed ms: …'") { job, slices, timeout, count, onTimeout, repeat };
         produce.SetAction(result => run(new TestWorkerCommandLine
         {
             Job = result.GetValue(job),
@@ -67,6 +74,7 @@ internal sealed class TestWorkerCommandLine
             Timeout = result.GetValue(timeout),
             Count = result.GetValue(count),
             OnTimeout = result.GetValue(onTimeout),
+            Repeat = result.GetValue(repeat),
         }));
         return new RootCommand("A worker pool or a one-job producer for the broker integration tests") { worker, produce };
     }

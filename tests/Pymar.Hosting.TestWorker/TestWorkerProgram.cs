@@ -64,8 +64,16 @@ public static class TestWorkerProgram
         {
             host = BuildHost(line, workers: false);
             await host.StartAsync();
-            var answer = await RunJobAsync(host.Services, line);
-            await Console.Out.WriteLineAsync($"answer: {answer}");
+            do
+            {
+                var clock = System.Diagnostics.Stopwatch.StartNew();
+                var answer = await RunJobAsync(host.Services, line);
+                var elapsed = clock.Elapsed.TotalMilliseconds;
+                await Console.Out.WriteLineAsync($"answer: {answer}");
+                await Console.Out.WriteLineAsync(string.Create(CultureInfo.InvariantCulture, $"elapsed ms: {elapsed:0}"));
+            }
+            while (line.Repeat && await Console.In.ReadLineAsync() == "again");
+
             return 0;
         }
         catch (Exception ex)

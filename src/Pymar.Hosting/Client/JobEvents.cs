@@ -14,6 +14,7 @@ internal sealed class JobEvents(IPymarEventPublisher publisher, string jobId, st
     private static readonly TimeSpan ProgressInterval = TimeSpan.FromMilliseconds(100);
     private readonly long _started = Stopwatch.GetTimestamp();
     private long _lastProgress;
+    private int _speculative;
 
     /// <summary>Makes the job's events, or null when the publisher is off (then nothing is built per job).</summary>
     public static JobEvents? For(IPymarEventPublisher publisher, string jobId, string producer, int sliceCount) =>
@@ -25,9 +26,13 @@ internal sealed class JobEvents(IPymarEventPublisher publisher, string jobId, st
         _lastProgress = Stopwatch.GetTimestamp();
     }
 
+    /// <summary>Called as each copy of a straggler is published, with the job's count of copies so far.</summary>
+    public void Speculated(int speculative) => Volatile.Write(ref _speculative, speculative);
+
     /// <summary>Called as each answer arrives; publishes the latest count now and then, and always the last one.</summary>
-    public void Progress(int answered, int retries)
+    public void Progress(int answered, int retries, int speculative)
     {
+        Volatile.Write(ref _speculative, speculative);
         var now = Stopwatch.GetTimestamp();
         if (answered < sliceCount && Stopwatch.GetElapsedTime(_lastProgress, now) < ProgressInterval)
         {
@@ -35,7 +40,7 @@ internal sealed class JobEvents(IPymarEventPublisher publisher, string jobId, st
         }
 
         _lastProgress = now;
-        publisher.JobProgress(jobId, producer, sliceCount, answered, retries, speculative: 0, Stopwatch.GetElapsedTime(_started, now));
+        publisher.JobProgress(jobId, producer, sliceCount, answered, retries, speculative, Stopwatch.GetElapsedTime(_started, now));
     }
 
     public void Finished<TValue>(TValue answer, int retries)
@@ -50,7 +55,7 @@ internal sealed class JobEvents(IPymarEventPublisher publisher, string jobId, st
             size = 0;
         }
 
-        publisher.JobFinished(jobId, producer, sliceCount, retries, speculative: 0, Stopwatch.GetElapsedTime(_started), size);
+        publisher.JobFinished(jobId, producer, sliceCount, retries, Volatile.Read(ref _speculative), Stopwatch.GetElapsedTime(_started), size);
     }
 
     public void Failed(int answered, Exception error) =>

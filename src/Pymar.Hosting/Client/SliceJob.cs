@@ -20,6 +20,9 @@ internal sealed class SliceJob<TItem, TValue> : ISliceJob
 
     /// <summary>How many copies of one straggling slice are published at most (a copy may land on the same frozen worker).</summary>
     private const int MaxCopies = 3;
+
+    /// <summary>The least wait before a copy that straggles too is copied again.</summary>
+    private static readonly TimeSpan MinCopyWait = TimeSpan.FromMilliseconds(100);
     private readonly JobPlan<TItem, TValue> _plan;
     private readonly IPymarTransport _transport;
     private readonly ILogger _logger;
@@ -33,11 +36,16 @@ internal sealed class SliceJob<TItem, TValue> : ISliceJob
     private readonly List<SliceFailure> _failures = [];
     private readonly TimeProvider _time;
     private readonly long[] _publishedAt;
+    private readonly long[] _sequence;
     private readonly int[] _copies;
+    private readonly int[] _firstCopyAttempt;
     private readonly List<long> _answerTimes = [];
+    private readonly List<(long Sequence, long StartedAt)> _answerStarts = [];
     private readonly Lock _ledger = new();
+    private long _nextSequence;
     private long _lastAnswerAt;
     private bool _speculating;
+    private int _speculated;
 
     public SliceJob(JobPlan<TItem, TValue> plan, IPymarTransport transport, TimeProvider time, ILogger logger)
     {
@@ -46,7 +54,9 @@ internal sealed class SliceJob<TItem, TValue> : ISliceJob
         _logger = logger;
         _time = time;
         _publishedAt = new long[plan.Windows.Count];
+        _sequence = new long[plan.Windows.Count];
         _copies = new int[plan.Windows.Count];
+        _firstCopyAttempt = new int[plan.Windows.Count];
         _expiresAtUnixMilliseconds = plan.Timeout is { } timeout ? time.GetUtcNow().Add(timeout).ToUnixTimeMilliseconds() : null;
         _attempts = new int[plan.Windows.Count];
         _finished = new bool[plan.Windows.Count];
@@ -61,8 +71,11 @@ internal sealed class SliceJob<TItem, TValue> : ISliceJob
 
     public int Total => _plan.Windows.Count;
 
-    /// <summary>How many times slices were published again after a failure.</summary>
-    public int Retries => _attempts.Sum() - _attempts.Length;
+    /// <summary>How many times slices were published again after a failure (copies of stragglers not counted).</summary>
+    public int Retries => _attempts.Sum() - _attempts.Length - Speculated;
+
+    /// <summary>How many copies of straggling slices were published.</summary>
+    public int Speculated => Volatile.Read(ref _speculated);
 
     /// <summary>The job's progress events; null when events are off.</summary>
     public JobEvents? Events { get; init; }
@@ -151,8 +164,15 @@ internal sealed class SliceJob<TItem, TValue> : ISliceJob
 
             Volatile.Write(ref _finished[index], true);
             Completed++;
+            if (Volatile.Read(ref _copies[index]) > 0 && Completed < Total)
+            {
+                // Another copy of this slice may be running or waiting on some worker: tell the workers to drop it.
+                // (The end of the job tells them anyway, so the last slice needs no notice of its own.)
+                _ = CancelOtherCopiesAsync(index);
+            }
+
             _plan.Options.Progress?.Report(new MapProgress(Completed, Total));
-            Events?.Progress(Completed, Retries);
+            Events?.Progress(Completed, Retries, Speculated);
         }
 
         return new MapResult<TValue>(_fold.Value, _fold.HasValue, Total, _failures);
@@ -242,36 +262,71 @@ internal sealed class SliceJob<TItem, TValue> : ISliceJob
         }
     }
 
-    /// <summary>Records when a slice was answered, for the straggler rule; counts a won speculation.</summary>
+    /// <summary>
+    /// Records when a slice was answered and how long its worker computed it, for the straggler rule; counts a won
+    /// speculation (the answer came from a copy).
+    /// </summary>
     private void NoteAnswer(int index, SliceReply reply)
     {
         var now = _time.GetTimestamp();
         lock (_ledger)
         {
             _lastAnswerAt = now;
-            if (_publishedAt[index] != 0)
+            var computed = reply.ComputeMilliseconds is { } ms && ms >= 0 ? (long)(ms / 1000 * _time.TimestampFrequency) : (long?)null;
+            if (computed is { } compute)
             {
+                _answerTimes.Add(compute);
+            }
+            else if (_publishedAt[index] != 0)
+            {
+                // An older worker does not say: the time from publish to answer, which also counts the queue.
                 _answerTimes.Add(now - _publishedAt[index]);
             }
 
-            if (_copies[index] > 0 && reply.Error is null && reply.Attempt == Volatile.Read(ref _attempts[index]))
+            // The slice that answered left the queue after every slice published before it, so those were taken
+            // by some worker no later than when this one started.
+            _answerStarts.Add((_sequence[index], now - (computed ?? 0)));
+            if (_firstCopyAttempt[index] > 0 && reply.Error is null && reply.Attempt >= _firstCopyAttempt[index])
             {
                 PymarTelemetry.SpeculationsWon.Add(1, new KeyValuePair<string, object?>("pymar.producer", _plan.ProducerName));
             }
         }
     }
 
+    /// <summary>Tells the workers to cancel or drop the other copies of an answered slice; best effort.</summary>
+    private async Task CancelOtherCopiesAsync(int index)
+    {
+        if (_transport is not ISliceCancellation control)
+        {
+            return;
+        }
+
+        try
+        {
+            await control.PublishSliceCancelledAsync(_plan.JobId, index, CancellationToken.None).ConfigureAwait(false);
+        }
+        catch (Exception ex)
+        {
+            // The losing copy then runs out; its answer is dropped as a duplicate.
+            ClientLog.JobEndedNotSent(_logger, _plan.JobId, ex.Message);
+        }
+    }
+
     /// <summary>
-    /// Publishes a copy of each straggler: when no slice has been answered for longer than
-    /// <see cref="MapOptions.StragglerMultiple"/> times the median publish-to-answer time of the slices answered so
-    /// far (and at least <see cref="MapOptions.StragglerFloor"/>), every unanswered slice published longer ago than
-    /// that is published once more (a copy that straggles too is copied again, at most three times). Whichever answer arrives first is folded; the other is dropped as a duplicate.
-    /// A slice held by a frozen or lost worker, or lost with its queue, is so asked for again.
+    /// Publishes a copy of each straggler. The threshold is <see cref="MapOptions.StragglerMultiple"/> times the
+    /// median time workers took to compute the slices answered so far, and at least
+    /// <see cref="MapOptions.StragglerFloor"/>. An unanswered slice is a straggler when a slice published after it
+    /// started longer ago than the threshold (so a worker has held it at least that long: this catches a frozen
+    /// worker while the others still have work, before they run dry), or when no slice at all has been answered for
+    /// the threshold and it was published longer ago than that (a lost slice, or the last ones). A copy that
+    /// straggles too (a later publish started a median slice time ago, and it is still unanswered: it may have gone
+    /// to the same frozen worker) is copied again, at most three times. Whichever answer arrives first is folded, the workers
+    /// are told to drop the other copies, and a late answer is dropped as a duplicate.
     /// </summary>
     private async Task WatchStragglersAsync(CancellationToken cancellationToken)
     {
         var floor = _plan.Options.StragglerFloor;
-        var tick = TimeSpan.FromTicks(Math.Clamp(floor.Ticks / 4, TimeSpan.FromMilliseconds(20).Ticks, TimeSpan.FromSeconds(1).Ticks));
+        var tick = TimeSpan.FromTicks(Math.Clamp(floor.Ticks / 10, TimeSpan.FromMilliseconds(20).Ticks, TimeSpan.FromMilliseconds(250).Ticks));
         try
         {
             while (!cancellationToken.IsCancellationRequested)
@@ -281,7 +336,17 @@ internal sealed class SliceJob<TItem, TValue> : ISliceJob
                 {
                     ClientLog.Speculating(_logger, index, _plan.JobId, _plan.ProducerName);
                     PymarTelemetry.SlicesSpeculated.Add(1, new KeyValuePair<string, object?>("pymar.producer", _plan.ProducerName));
-                    await PublishAsync(index, Interlocked.Increment(ref _attempts[index]), cancellationToken).ConfigureAwait(false);
+                    var attempt = Interlocked.Increment(ref _attempts[index]);
+                    lock (_ledger)
+                    {
+                        if (_firstCopyAttempt[index] == 0)
+                        {
+                            _firstCopyAttempt[index] = attempt;
+                        }
+                    }
+
+                    Events?.Speculated(Interlocked.Increment(ref _speculated));
+                    await PublishAsync(index, attempt, cancellationToken).ConfigureAwait(false);
                 }
             }
         }
@@ -310,29 +375,67 @@ internal sealed class SliceJob<TItem, TValue> : ISliceJob
             _answerTimes.Sort();
             var median = _answerTimes[(_answerTimes.Count - 1) / 2];
             var threshold = Math.Max((long)(median * _plan.Options.StragglerMultiple), (long)(_plan.Options.StragglerFloor.TotalSeconds * _time.TimestampFrequency));
-            // The job must first stall (no answer for the threshold); once it has, a copy that straggles too is
-            // copied again without waiting for another stall (it may have gone to the same frozen worker).
-            if (!_speculating && now - _lastAnswerAt < threshold)
+
+            // A copy is of a slice already known to straggle, and may itself have gone to the frozen worker (which
+            // still has room in its prefetch): it is copied again once a later publish started a median slice time
+            // ago without it being answered.
+            var copyThreshold = Math.Max(median, (long)(MinCopyWait.TotalSeconds * _time.TimestampFrequency));
+
+            // Cheap first: a slice cannot have been held longer than it has been published.
+            var any = false;
+            for (var i = 0; i < Total && !any; i++)
+            {
+                any = IsCandidate(i) && now - _publishedAt[i] >= (_copies[i] > 0 ? Math.Min(copyThreshold, threshold) : threshold);
+            }
+
+            if (!any)
             {
                 return found;
             }
 
+            // Since when each publish is known to have left the queue: the earliest start of a later publish answered.
+            var heldSince = new long[_nextSequence + 1];
+            Array.Fill(heldSince, long.MaxValue);
+            foreach (var (sequence, startedAt) in _answerStarts)
+            {
+                var before = (int)sequence - 1;
+                if (before >= 0 && startedAt < heldSince[before])
+                {
+                    heldSince[before] = startedAt;
+                }
+            }
+
+            for (var k = heldSince.Length - 2; k >= 0; k--)
+            {
+                heldSince[k] = Math.Min(heldSince[k], heldSince[k + 1]);
+            }
+
+            // The job stalled (no answer for the threshold): then, and from then on, anything published that long ago
+            // is copied, and a copy that straggles too is copied again (it may have gone to the same frozen worker).
+            var stalled = _speculating || now - _lastAnswerAt >= threshold;
             for (var i = 0; i < Total; i++)
             {
-                if (!Volatile.Read(ref _finished[i]) && _copies[i] < MaxCopies && _publishedAt[i] != 0 && now - _publishedAt[i] >= threshold && _retrying[i] is null)
+                var held = _copies[i] > 0 ? copyThreshold : threshold;
+                if (IsCandidate(i) && ((stalled && now - _publishedAt[i] >= threshold)
+                    || (now - _publishedAt[i] >= held && heldSince[_sequence[i]] != long.MaxValue && now - heldSince[_sequence[i]] >= held)))
                 {
                     // The copy's own wait starts now; one that also straggles is copied again.
                     _copies[i]++;
                     _publishedAt[i] = now;
+                    _sequence[i] = _nextSequence++;
                     found.Add(i);
                 }
             }
 
-            _speculating |= found.Count > 0;
+            _speculating |= found.Count > 0 && stalled;
         }
 
         return found;
     }
+
+    /// <summary>Unanswered, published, not being retried after an error, and not copied too often yet.</summary>
+    private bool IsCandidate(int i) =>
+        !Volatile.Read(ref _finished[i]) && _copies[i] < MaxCopies && _publishedAt[i] != 0 && _retrying[i] is null;
 
     private async Task PublishAllAsync(CancellationToken cancellationToken)
     {
@@ -419,6 +522,7 @@ internal sealed class SliceJob<TItem, TValue> : ISliceJob
             lock (_ledger)
             {
                 _publishedAt[index] = _time.GetTimestamp();
+                _sequence[index] = _nextSequence++;
             }
         }
 

@@ -14,8 +14,8 @@ internal static class MessageCodec
         JsonSerializer.SerializeToUtf8Bytes(request, PymarJsonContext.Default.SliceRequest);
 
     /// <summary>Writes a reply carrying a partial value already serialized as JSON.</summary>
-    public static byte[] WriteValueReply(string jobId, int sliceIndex, int attempt, string workerId, byte[] valueJson) =>
-        WriteReply(new SliceReply { JobId = jobId, SliceIndex = sliceIndex, Attempt = attempt, WorkerId = workerId, Value = JsonPayload.Raw(valueJson) });
+    public static byte[] WriteValueReply(string jobId, int sliceIndex, int attempt, string workerId, byte[] valueJson, double? computeMilliseconds = null) =>
+        WriteReply(new SliceReply { JobId = jobId, SliceIndex = sliceIndex, Attempt = attempt, WorkerId = workerId, Value = JsonPayload.Raw(valueJson), ComputeMilliseconds = computeMilliseconds });
 
     /// <summary>Writes a reply carrying an error.</summary>
     public static byte[] WriteErrorReply(string jobId, int sliceIndex, RemoteError error) =>

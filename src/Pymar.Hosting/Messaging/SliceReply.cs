@@ -20,6 +20,14 @@ internal sealed class SliceReply
     [JsonPropertyName("worker")]
     public string WorkerId { get; set; } = "";
 
+    /// <summary>
+    /// How long the worker computed the slice, in milliseconds (absent from older workers): the producer's straggler
+    /// rule compares slices by it, since the time from publish to answer also counts the wait in the queue.
+    /// </summary>
+    [JsonPropertyName("ms")]
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public double? ComputeMilliseconds { get; set; }
+
     [JsonPropertyName("value")]
     public JsonPayload? Value { get; set; }
 

@@ -15,6 +15,7 @@ public sealed class InProcessBroker
     private readonly ConcurrentQueue<DeadLetter> _deadLetters = new();
     private readonly ConcurrentDictionary<Guid, Func<string, ValueTask>> _jobEndedSubscribers = new();
     private readonly ConcurrentDictionary<Guid, WorkerAnnouncement> _workers = new();
+    private readonly ConcurrentDictionary<Guid, Func<string, int, ValueTask>> _sliceCancelledSubscribers = new();
 
     /// <summary>Messages rejected without requeue, with the reason given.</summary>
     public IReadOnlyCollection<DeadLetter> DeadLetters => _deadLetters;
@@ -68,6 +69,21 @@ public sealed class InProcessBroker
     }
 
     internal LiveSlots LiveSlots(string producerName) => Transport.LiveSlots.Serving(_workers.Values, producerName);
+
+    internal IDisposable SubscribeSliceCancelled(Func<string, int, ValueTask> onSliceCancelled)
+    {
+        var id = Guid.NewGuid();
+        _sliceCancelledSubscribers[id] = onSliceCancelled;
+        return new Subscription(() => _sliceCancelledSubscribers.TryRemove(id, out _));
+    }
+
+    internal async ValueTask PublishSliceCancelledAsync(string jobId, int sliceIndex)
+    {
+        foreach (var subscriber in _sliceCancelledSubscribers.Values)
+        {
+            await subscriber(jobId, sliceIndex).ConfigureAwait(false);
+        }
+    }
 
     internal void DeadLetter(string queue, InProcessMessage message, string? reason) =>
         _deadLetters.Enqueue(new DeadLetter(queue, message.Body, reason));

@@ -4,7 +4,7 @@ namespace Pymar.Hosting.Transport;
 /// The embedded default transport: slices and replies travel as serialized bytes through an
 /// <see cref="InProcessBroker"/> in this process, with the same acknowledgement rules as a broker.
 /// </summary>
-public sealed class InProcessTransport : IPymarTransport, IWorkerPresence
+public sealed class InProcessTransport : IPymarTransport, IWorkerPresence, ISliceCancellation
 {
     private readonly InProcessBroker _broker;
 
@@ -61,6 +61,22 @@ public sealed class InProcessTransport : IPymarTransport, IWorkerPresence
     /// <inheritdoc />
     public ValueTask<IAsyncDisposable> SubscribeJobEndedAsync(Func<string, ValueTask> onJobEnded, CancellationToken cancellationToken = default) =>
         ValueTask.FromResult<IAsyncDisposable>((Subscription)_broker.SubscribeJobEnded(onJobEnded));
+
+    /// <inheritdoc />
+    ValueTask ISliceCancellation.PublishSliceCancelledAsync(string jobId, int sliceIndex, CancellationToken cancellationToken) =>
+        _broker.PublishSliceCancelledAsync(jobId, sliceIndex);
+
+    /// <inheritdoc />
+    ValueTask<IAsyncDisposable> ISliceCancellation.SubscribeControlAsync(Func<string, ValueTask> onJobEnded, Func<string, int, ValueTask> onSliceCancelled, CancellationToken cancellationToken)
+    {
+        var ended = _broker.SubscribeJobEnded(onJobEnded);
+        var cancelled = _broker.SubscribeSliceCancelled(onSliceCancelled);
+        return ValueTask.FromResult<IAsyncDisposable>(new Subscription(() =>
+        {
+            ended.Dispose();
+            cancelled.Dispose();
+        }));
+    }
 
     /// <inheritdoc />
     public ValueTask<long> PurgeAsync(IReadOnlyCollection<string> producerNames, CancellationToken cancellationToken = default)

@@ -4,7 +4,8 @@ namespace Pymar.Hosting.Workers;
 
 /// <summary>
 /// What a worker knows about jobs: the ones that have ended (their slices are dropped instead of computed, and
-/// slices of theirs that are running are cancelled) and the length of each data source a running job reads, counted
+/// slices of theirs that are running are cancelled), single slices answered by another copy (cancelled or dropped
+/// the same way), and the length of each data source a running job reads, counted
 /// once per job and forgotten when the job ends.
 /// </summary>
 internal sealed class JobTracker
@@ -13,11 +14,41 @@ internal sealed class JobTracker
     private const int MaxLengths = 10_000;
     private readonly ConcurrentDictionary<string, byte> _ended = new(StringComparer.Ordinal);
     private readonly ConcurrentQueue<string> _endedOrder = new();
+    private readonly ConcurrentDictionary<(string JobId, int SliceIndex), byte> _cancelled = new();
+    private readonly ConcurrentQueue<(string JobId, int SliceIndex)> _cancelledOrder = new();
     private readonly ConcurrentDictionary<RunningSlice, byte> _running = new();
     private readonly ConcurrentDictionary<(string JobId, string Source), Task<long>> _lengths = new();
     private readonly ConcurrentQueue<(string JobId, string Source)> _lengthsOrder = new();
 
     public bool HasEnded(string jobId) => _ended.ContainsKey(jobId);
+
+    /// <summary>True when the slice's job has ended or another copy of the slice has answered.</summary>
+    public bool IsDone(string jobId, int sliceIndex) => _ended.ContainsKey(jobId) || _cancelled.ContainsKey((jobId, sliceIndex));
+
+    /// <summary>
+    /// Another copy of slice <paramref name="sliceIndex"/> of job <paramref name="jobId"/> has answered: a copy
+    /// running here is cancelled, and one that arrives later is dropped.
+    /// </summary>
+    public void CancelSlice(string jobId, int sliceIndex)
+    {
+        var key = (jobId, sliceIndex);
+        if (_cancelled.TryAdd(key, 0))
+        {
+            _cancelledOrder.Enqueue(key);
+            while (_cancelledOrder.Count > MaxRemembered && _cancelledOrder.TryDequeue(out var oldest))
+            {
+                _cancelled.TryRemove(oldest, out _);
+            }
+        }
+
+        foreach (var slice in _running.Keys)
+        {
+            if (slice.SliceIndex == sliceIndex && slice.JobId == jobId)
+            {
+                slice.Cancel();
+            }
+        }
+    }
 
     public void MarkEnded(string jobId)
     {
@@ -108,12 +139,15 @@ internal sealed class JobTracker
         }
     }
 
-    /// <summary>Tracks a running slice until the result is disposed; it is cancelled if its job ends meanwhile.</summary>
-    public IDisposable Track(string jobId, CancellationTokenSource cancellation)
+    /// <summary>
+    /// Tracks a running slice until the result is disposed; it is cancelled if its job ends or another copy of it
+    /// answers meanwhile.
+    /// </summary>
+    public IDisposable Track(string jobId, int sliceIndex, CancellationTokenSource cancellation)
     {
-        var slice = new RunningSlice(this, jobId, cancellation);
+        var slice = new RunningSlice(this, jobId, sliceIndex, cancellation);
         _running[slice] = 0;
-        if (HasEnded(jobId))
+        if (IsDone(jobId, sliceIndex))
         {
             slice.Cancel();
         }
@@ -121,9 +155,11 @@ internal sealed class JobTracker
         return slice;
     }
 
-    private sealed class RunningSlice(JobTracker tracker, string jobId, CancellationTokenSource cancellation) : IDisposable
+    private sealed class RunningSlice(JobTracker tracker, string jobId, int sliceIndex, CancellationTokenSource cancellation) : IDisposable
     {
         public string JobId => jobId;
+
+        public int SliceIndex => sliceIndex;
 
         public void Cancel()
         {

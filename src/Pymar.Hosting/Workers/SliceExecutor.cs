@@ -61,9 +61,10 @@ internal sealed class SliceExecutor(
         }
 
         using var scope = logger.BeginScope(new SliceLogScope(request.JobId, request.SliceIndex, request.Producer));
-        if (jobs.HasEnded(request.JobId))
+        if (jobs.IsDone(request.JobId, request.SliceIndex))
         {
-            WorkerLog.SliceDropped(logger, request.SliceIndex, request.JobId, request.Producer, "its job has ended");
+            WorkerLog.SliceDropped(logger, request.SliceIndex, request.JobId, request.Producer,
+                jobs.HasEnded(request.JobId) ? "its job has ended" : "another copy of it has answered");
             await delivery.AckAsync(CancellationToken.None).ConfigureAwait(false);
             return;
         }
@@ -116,7 +117,7 @@ internal sealed class SliceExecutor(
             ? CancellationTokenSource.CreateLinkedTokenSource(abort)
             : CancellationTokenSource.CreateLinkedTokenSource(abort, timeout.Token);
         Events.SliceStarted(request.JobId, request.Producer, request.SliceIndex, request.Attempt, slot);
-        using var tracking = jobs.Track(request.JobId, sliceCancellation);
+        using var tracking = jobs.Track(request.JobId, request.SliceIndex, sliceCancellation);
         Task<byte[]>? computing = null;
         byte[] reply;
         try
@@ -126,7 +127,7 @@ internal sealed class SliceExecutor(
             {
                 computing = runner.RunAsync(request, sliceScope.ServiceProvider, registry, compute, jobs, sliceCancellation.Token).AsTask();
                 var value = await WithGraceAsync(computing, sliceCancellation.Token).ConfigureAwait(false);
-                reply = MessageCodec.WriteValueReply(request.JobId, request.SliceIndex, request.Attempt, workerId, value);
+                reply = MessageCodec.WriteValueReply(request.JobId, request.SliceIndex, request.Attempt, workerId, value, Stopwatch.GetElapsedTime(started).TotalMilliseconds);
             }
 
             var elapsed = Stopwatch.GetElapsedTime(started).TotalMilliseconds;
@@ -220,7 +221,7 @@ internal sealed class SliceExecutor(
         }
     }
 
-    /// <summary>Settles a cancelled slice by why it was cancelled: the worker stops, its deadline passed, or its job ended.</summary>
+    /// <summary>Settles a cancelled slice by why it was cancelled: the worker stops, its deadline passed, or its job ended (or another copy answered).</summary>
     private async Task SettleCancelledAsync(SliceDelivery delivery, SliceRequest request, bool aborted, string? deadline)
     {
         if (aborted)
@@ -236,7 +237,9 @@ internal sealed class SliceExecutor(
         }
         else
         {
-            WorkerLog.SliceDropped(logger, request.SliceIndex, request.JobId, request.Producer, "its job ended while it ran");
+            // Not a failure: nobody waits for this answer any more.
+            WorkerLog.SliceDropped(logger, request.SliceIndex, request.JobId, request.Producer,
+                jobs.HasEnded(request.JobId) ? "its job ended while it ran" : "another copy of it answered while it ran");
             await delivery.AckAsync(CancellationToken.None).ConfigureAwait(false);
         }
     }

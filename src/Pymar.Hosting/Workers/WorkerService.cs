@@ -167,16 +167,28 @@ public sealed class WorkerService : BackgroundService, IWorkerPoolState, IPymarW
         WorkerLog.Stopped(_logger, WorkerId, _executor.Completed);
     }
 
-    /// <summary>Listens for ended jobs, so their slices are dropped or cancelled.</summary>
+    /// <summary>Listens for ended jobs and answered slices, so their slices are dropped or cancelled.</summary>
     private Task<IAsyncDisposable> SubscribeJobEndedAsync(JobTracker jobs, CancellationToken stoppingToken) =>
         RetryWhileUnavailableAsync(
-            ct => _transport.SubscribeJobEndedAsync(
-                jobId =>
+            ct =>
+            {
+                ValueTask OnJobEnded(string jobId)
                 {
                     jobs.MarkEnded(jobId);
                     return ValueTask.CompletedTask;
-                },
-                ct),
+                }
+
+                return _transport is ISliceCancellation control
+                    ? control.SubscribeControlAsync(
+                        OnJobEnded,
+                        (jobId, sliceIndex) =>
+                        {
+                            jobs.CancelSlice(jobId, sliceIndex);
+                            return ValueTask.CompletedTask;
+                        },
+                        ct)
+                    : _transport.SubscribeJobEndedAsync(OnJobEnded, ct);
+            },
             stoppingToken);
 
     /// <summary>Starts consuming the served producers' queues.</summary>

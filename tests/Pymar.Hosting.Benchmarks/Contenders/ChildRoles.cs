@@ -36,6 +36,15 @@ internal static class ChildRoles
         return 0;
     }
 
+    /// <summary>The raw reference's compute worker of the stragglers scenario (one consumer).</summary>
+    public static async Task<int> RunRawComputeWorkerAsync(BenchmarkOptions options)
+    {
+        await using var worker = new RawComputeWorker();
+        await worker.StartAsync(options.Broker, options.Prefix!, options.IntegralDx);
+        await ServeCommandsAsync(new TraceLog(), new WireCounters());
+        return 0;
+    }
+
     /// <summary>
     /// A fresh producer process for the memory scenario: runs one trivial job of --slices slices against the
     /// running Pymar worker and prints <c>done</c>, the time in nanoseconds, the peak working set, the bytes

@@ -19,6 +19,10 @@ internal sealed class BenchmarkOptions
                        (SQLite, and PostgreSQL at 127.0.0.1:5433 or PYMAR_BENCH_POSTGRES)
           cluster      latency and throughput on the 3-node cluster of deploy/cluster (workers in host namespaces,
                        run as root); Pymar vs. raw RPC. In `all` it runs only when the cluster is up, else a note
+          stragglers   the compute job (4 slices, fast path) on two worker processes of one slot, one of them stopped
+                       (SIGSTOP) inside a slice: Pymar (default straggler options) vs. raw RPC vs. MassTransit, each
+                       run with a time limit (60 s; 20 s quick) and reported as "did not finish" past it. Skipped by
+                       `all --quick` (the stall it measures lasts seconds by design); `stragglers --quick` runs it small
           all          every scenario
 
         options:
@@ -93,7 +97,7 @@ internal sealed class BenchmarkOptions
 
     public IReadOnlyList<string> Arguments { get; private set; } = [];
 
-    public static readonly string[] Scenarios = ["latency", "throughput", "compute", "wire", "memory", "sql", "cluster"];
+    public static readonly string[] Scenarios = ["latency", "throughput", "compute", "wire", "memory", "sql", "cluster", "stragglers"];
 
     /// <summary>These options against another broker, with only Pymar and the raw references (the cluster scenario).</summary>
     public BenchmarkOptions ForBroker(string broker)
@@ -179,6 +183,9 @@ internal sealed class BenchmarkOptions
     public int QuietWaitSeconds => QuietWait ?? (Quick ? 0 : 300);
 
     public int InMemoryItems => Quick ? 100_000 : 10_000_000;
+
+    /// <summary>stragglers: how long a stalled job may run before it is reported as not finished.</summary>
+    public TimeSpan StragglerLimit => Quick ? TimeSpan.FromSeconds(20) : TimeSpan.FromSeconds(60);
 
     private static string Value(string[] args, ref int i) =>
         i + 1 < args.Length ? args[++i] : throw new FormatException($"{args[i]} needs a value");

@@ -11,7 +11,7 @@ namespace Pymar.Hosting.Benchmarks.Infrastructure;
 /// correlation id the messages carry. With tracing and worker-side counting off it adds a counter increment per
 /// published slice and nothing per delivery. <c>prefetchOverride</c> is for the --what-if-prefetch experiment only.
 /// </summary>
-internal sealed class TracingTransport(IPymarTransport inner, TraceLog trace, WireCounters counters, string queuePrefix, int? prefetchOverride = null) : IPymarTransport
+internal sealed class TracingTransport(IPymarTransport inner, TraceLog trace, WireCounters counters, string queuePrefix, int? prefetchOverride = null) : IPymarTransport, ISliceCancellation
 {
     public string Description => inner.Description;
 
@@ -38,6 +38,13 @@ internal sealed class TracingTransport(IPymarTransport inner, TraceLog trace, Wi
 
     public ValueTask<IAsyncDisposable> SubscribeJobEndedAsync(Func<string, ValueTask> onJobEnded, CancellationToken cancellationToken = default) =>
         inner.SubscribeJobEndedAsync(onJobEnded, cancellationToken);
+
+    // A straggler's losing copy is cancelled through the real transport, as without this decorator.
+    ValueTask ISliceCancellation.PublishSliceCancelledAsync(string jobId, int sliceIndex, CancellationToken cancellationToken) =>
+        inner is ISliceCancellation control ? control.PublishSliceCancelledAsync(jobId, sliceIndex, cancellationToken) : ValueTask.CompletedTask;
+
+    ValueTask<IAsyncDisposable> ISliceCancellation.SubscribeControlAsync(Func<string, ValueTask> onJobEnded, Func<string, int, ValueTask> onSliceCancelled, CancellationToken cancellationToken) =>
+        inner is ISliceCancellation control ? control.SubscribeControlAsync(onJobEnded, onSliceCancelled, cancellationToken) : inner.SubscribeJobEndedAsync(onJobEnded, cancellationToken);
 
     public ValueTask PublishSliceAsync(string producerName, ReadOnlyMemory<byte> body, SliceMessageProperties properties, CancellationToken cancellationToken = default)
     {

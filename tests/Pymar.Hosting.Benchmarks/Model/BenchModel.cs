@@ -118,7 +118,7 @@ internal sealed class SquaresProducer : Producer<long, Int128>
 internal static class BenchModel
 {
     /// <summary>The producer names, which name their work queues.</summary>
-    public static readonly string[] ProducerNames = [nameof(TrivialProducer), nameof(IntegralProducer), nameof(FastIntegralProducer), nameof(SquaresProducer)];
+    public static readonly string[] ProducerNames = [nameof(TrivialProducer), nameof(IntegralProducer), nameof(FastIntegralProducer), nameof(SquaresProducer), nameof(StallIntegralProducer)];
 
     public static IPymarBuilder AddBenchModel(this IPymarBuilder builder, double dx)
     {
@@ -129,6 +129,7 @@ internal static class BenchModel
             .AddProducer<IntegralProducer>()
             .AddProducer<FastIntegralProducer>()
             .AddProducer<SquaresProducer>()
+            .AddProducer<StallIntegralProducer>()
             .AddDataSource<TrivialSource>()
             .AddDataSource<IntegralSource>();
     }
