@@ -127,10 +127,11 @@ public sealed class WorkerService : BackgroundService, IWorkerPoolState, IPymarW
             WorkerLog.Consuming(_logger, WorkerId, string.Join(", ", producers), _transport.Description, concurrency);
             IsConsuming = true;
             _consuming.TrySetResult();
+            var paused = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
             var runners = new Task[concurrency];
             for (var i = 0; i < concurrency; i++)
             {
-                runners[i] = RunAsync(pending.Reader, _executor, slot: i, stoppingToken);
+                runners[i] = RunAsync(pending.Reader, _executor, slot: i, paused.Task, stoppingToken);
             }
 
             try
@@ -143,9 +144,19 @@ public sealed class WorkerService : BackgroundService, IWorkerPoolState, IPymarW
 
             IsConsuming = false;
             WorkerLog.Stopping(_logger, WorkerId, Volatile.Read(ref _running));
+            // Stop consuming first: until the broker has the cancel, a slice handed over now is returned and would come
+            // straight back to this consumer, each round counting as a delivery.
+            try
+            {
+                await consumer.PauseAsync(CancellationToken.None).ConfigureAwait(false);
+            }
+            finally
+            {
+                paused.TrySetResult();
+            }
+
             await presence.DisposeAsync().ConfigureAwait(false);
             await jobEnded.DisposeAsync().ConfigureAwait(false);
-            await consumer.PauseAsync(CancellationToken.None).ConfigureAwait(false);
             pending.Writer.TryComplete();
 
             // Slices handed over but not started go back now, not when a busy slot would have reached them.
@@ -220,12 +231,14 @@ public sealed class WorkerService : BackgroundService, IWorkerPoolState, IPymarW
     }
 
     /// <summary>One slot of the pool: runs slices one after another; after stop, returns the unstarted ones.</summary>
-    private async Task RunAsync(ChannelReader<SliceDelivery> pending, SliceExecutor executor, int slot, CancellationToken stoppingToken)
+    private async Task RunAsync(ChannelReader<SliceDelivery> pending, SliceExecutor executor, int slot, Task consumerPaused, CancellationToken stoppingToken)
     {
         await foreach (var delivery in pending.ReadAllAsync(CancellationToken.None).ConfigureAwait(false))
         {
             if (stoppingToken.IsCancellationRequested)
             {
+                // Returned only once the consumer is cancelled, or the broker would hand it straight back to this worker.
+                await consumerPaused.ConfigureAwait(false);
                 await delivery.RejectAsync(requeue: true, "worker stopping", CancellationToken.None).ConfigureAwait(false);
                 continue;
             }

@@ -42,35 +42,7 @@ internal sealed class RawComputeWorker : IAsyncDisposable
         await _channel.BasicConsumeAsync(WorkQueue(prefix), autoAck: false, consumer);
     }
 
-    public async ValueTask DisposeAsync()
-    {
-        // After a stall the broker may have closed the channel or the connection already.
-        try
-        {
-            if (_channel is not null)
-            {
-                await _channel.CloseAsync();
-            }
-
-            if (_connection is not null)
-            {
-                await _connection.CloseAsync();
-            }
-        }
-        catch (RabbitMQ.Client.Exceptions.AlreadyClosedException)
-        {
-        }
-
-        if (_channel is not null)
-        {
-            await _channel.DisposeAsync();
-        }
-
-        if (_connection is not null)
-        {
-            await _connection.DisposeAsync();
-        }
-    }
+    public ValueTask DisposeAsync() => RawComputeConnection.CloseAsync(_channel, _connection);
 }
 
 /// <summary>The raw reference's client for the stragglers scenario: publishes one request per window, sums the answers.</summary>
@@ -122,33 +94,39 @@ internal sealed class RawComputeClient : IAsyncDisposable
         return await _done.Task.WaitAsync(cancellationToken);
     }
 
-    public async ValueTask DisposeAsync()
+    public ValueTask DisposeAsync() => RawComputeConnection.CloseAsync(_channel, _connection);
+}
+
+/// <summary>Closes a raw compute contender's channel and connection, which the broker may have closed already after a stall.</summary>
+internal static class RawComputeConnection
+{
+    public static async ValueTask CloseAsync(IChannel? channel, IConnection? connection)
     {
-        // After a stall the broker may have closed the channel or the connection already.
         try
         {
-            if (_channel is not null)
+            if (channel is not null)
             {
-                await _channel.CloseAsync();
+                await channel.CloseAsync();
             }
 
-            if (_connection is not null)
+            if (connection is not null)
             {
-                await _connection.CloseAsync();
+                await connection.CloseAsync();
             }
         }
         catch (RabbitMQ.Client.Exceptions.AlreadyClosedException)
         {
+            // Closed by the broker already.
         }
 
-        if (_channel is not null)
+        if (channel is not null)
         {
-            await _channel.DisposeAsync();
+            await channel.DisposeAsync();
         }
 
-        if (_connection is not null)
+        if (connection is not null)
         {
-            await _connection.DisposeAsync();
+            await connection.DisposeAsync();
         }
     }
 }

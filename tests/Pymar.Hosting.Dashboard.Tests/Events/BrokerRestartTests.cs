@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Pymar.Hosting.Dashboard.State;
@@ -32,18 +31,18 @@ public sealed class BrokerRestartTests
 
         try
         {
-            await BeatUntilAsync(bus, state, id, done: 1);
+            await BrokerFaults.BeatUntilAsync(bus, state, id, done: 1, s_timeout);
 
-            await CtlAsync("stop_app");
-            await CtlAsync("start_app");
+            await BrokerFaults.CtlAsync("ctl-chaos.sh", "stop_app");
+            await BrokerFaults.CtlAsync("ctl-chaos.sh", "start_app");
 
-            await BeatUntilAsync(bus, state, id, done: 2);
+            await BrokerFaults.BeatUntilAsync(bus, state, id, done: 2, s_timeout);
             Assert.Equal("ok", state.Snapshot().Workers.Single(w => w.Id == id).State);
         }
         finally
         {
             // Whatever happened, leave the broker running for the tests that come after.
-            await CtlAsync("start_app");
+            await BrokerFaults.CtlAsync("ctl-chaos.sh", "start_app");
             await worker.StopAsync();
             await dashboard.StopAsync();
         }
@@ -54,37 +53,5 @@ public sealed class BrokerRestartTests
         var builder = Host.CreateApplicationBuilder();
         configure(builder.Services.AddPymar().UseRabbitMqEvents(o => o.Uri = ChaosBrokerLock.Uri));
         return builder.Build();
-    }
-
-    // Heartbeats sent while the broker is down or the connection is recovering are lost (events are transient), so
-    // keep sending until one reaches the dashboard: that shows both ends reconnected and the dashboard subscribed again.
-    private static async Task BeatUntilAsync(IPymarEventBus bus, DashboardState state, string id, long done)
-    {
-        var clock = Stopwatch.StartNew();
-        while (!state.Snapshot().Workers.Any(w => w.Id == id && w.SlicesDone == done))
-        {
-            Assert.True(clock.Elapsed < s_timeout, $"Waited {s_timeout.TotalSeconds:0} s for heartbeat {done} of {id} to reach the dashboard.");
-            try
-            {
-                await bus.PublishAsync(SimulatedWork.Heartbeat(id, DateTimeOffset.UtcNow, 0, done, 1));
-            }
-            catch (Exception ex) when (ex is not OperationCanceledException)
-            {
-                // The broker is down or the connection is still recovering.
-            }
-
-            await Task.Delay(200);
-        }
-    }
-
-    private static async Task CtlAsync(string command)
-    {
-        var info = new ProcessStartInfo(Path.Combine(RepositoryPaths.Root, "deploy", "rabbitmq", "ctl-chaos.sh")) { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
-        info.ArgumentList.Add(command);
-        using var ctl = Process.Start(info)!;
-        var output = ctl.StandardOutput.ReadToEndAsync();
-        var error = ctl.StandardError.ReadToEndAsync();
-        await ctl.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(90));
-        Assert.True(ctl.ExitCode == 0, $"ctl-chaos.sh {command} exited {ctl.ExitCode}: {await output}{await error}");
     }
 }

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Pymar.Hosting.Dashboard.State;
@@ -29,11 +28,11 @@ public sealed class ConnectionLossTests
         var bus = worker.Services.GetRequiredService<IPymarEventBus>();
         var id = "reconnect-" + Guid.NewGuid().ToString("N")[..8] + "/1";
 
-        await BeatUntilAsync(bus, state, id, done: 1);
+        await BrokerFaults.BeatUntilAsync(bus, state, id, done: 1, s_timeout);
         var closed = await CloseThisProcessConnectionsAsync();
         Assert.True(closed >= 2, $"closed {closed} connections; expected the dashboard's and the worker's");
 
-        await BeatUntilAsync(bus, state, id, done: 2);
+        await BrokerFaults.BeatUntilAsync(bus, state, id, done: 2, s_timeout);
         Assert.Equal("ok", state.Snapshot().Workers.Single(w => w.Id == id).State);
 
         await worker.StopAsync();
@@ -47,53 +46,17 @@ public sealed class ConnectionLossTests
         return builder.Build();
     }
 
-    // A heartbeat sent while the connection is still recovering is lost (events are transient), so keep sending until one arrives.
-    private static async Task BeatUntilAsync(IPymarEventBus bus, DashboardState state, string id, long done)
-    {
-        var clock = Stopwatch.StartNew();
-        while (!state.Snapshot().Workers.Any(w => w.Id == id && w.SlicesDone == done))
-        {
-            Assert.True(clock.Elapsed < s_timeout, $"Waited {s_timeout.TotalSeconds:0} s for heartbeat {done} of {id} to reach the dashboard.");
-            try
-            {
-                await bus.PublishAsync(SimulatedWork.Heartbeat(id, DateTimeOffset.UtcNow, 0, done, 1));
-            }
-            catch (Exception ex) when (ex is not OperationCanceledException)
-            {
-                // Still reconnecting.
-            }
-
-            await Task.Delay(200);
-        }
-    }
-
     /// <summary>Has the broker close every connection this process opened (their client-provided name ends in its pid).</summary>
     private static async Task<int> CloseThisProcessConnectionsAsync()
     {
         var marker = $"/{Environment.ProcessId}\"";
-        var list = await CtlAsync("list_connections", "-q", "pid", "client_properties");
+        var list = await BrokerFaults.CtlAsync("ctl.sh", "list_connections", "-q", "pid", "client_properties");
         var pids = list.Split('\n').Where(line => line.Contains(marker, StringComparison.Ordinal)).Select(line => line.Split('\t')[0].Trim()).ToList();
         foreach (var pid in pids)
         {
-            await CtlAsync("close_connection", pid, "dashboard test: connection lost");
+            await BrokerFaults.CtlAsync("ctl.sh", "close_connection", pid, "dashboard test: connection lost");
         }
 
         return pids.Count;
-    }
-
-    private static async Task<string> CtlAsync(params string[] arguments)
-    {
-        var info = new ProcessStartInfo(Path.Combine(RepositoryPaths.Root, "deploy", "rabbitmq", "ctl.sh")) { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var argument in arguments)
-        {
-            info.ArgumentList.Add(argument);
-        }
-
-        using var ctl = Process.Start(info)!;
-        var output = ctl.StandardOutput.ReadToEndAsync();
-        var error = ctl.StandardError.ReadToEndAsync();
-        await ctl.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(90));
-        Assert.True(ctl.ExitCode == 0, $"ctl.sh {string.Join(' ', arguments)} exited {ctl.ExitCode}: {await output}{await error}");
-        return await output;
     }
 }

@@ -16,7 +16,7 @@ public sealed class StragglerCopyTests
     public async Task AStuckSliceIsCopiedAndWhenTheCopyAnswersTheStuckOneIsCancelledWhileTheJobStillRuns()
     {
         var gate = new Gate();
-        using var counts = new Counters(ProducerName);
+        using var counts = new PymarCounters(ProducerName);
         using var host = await TestHosts.StartAsync(p =>
         {
             p.Services.AddSingleton(gate);
@@ -82,37 +82,5 @@ public sealed class StragglerCopyTests
 
             return base.ComputeSlice(slice);
         }
-    }
-
-    private sealed class Counters : IDisposable
-    {
-        private readonly ConcurrentDictionary<string, long> _counts = new();
-        private readonly MeterListener _listener = new();
-
-        public Counters(string producerName)
-        {
-            _listener.InstrumentPublished = (instrument, listener) =>
-            {
-                if (instrument.Meter.Name == PymarTelemetry.Name)
-                {
-                    listener.EnableMeasurementEvents(instrument);
-                }
-            };
-            _listener.SetMeasurementEventCallback<long>((instrument, value, tags, _) =>
-            {
-                foreach (var tag in tags)
-                {
-                    if (tag.Key == "pymar.producer" && Equals(tag.Value, producerName))
-                    {
-                        _counts.AddOrUpdate(instrument.Name, value, (_, total) => total + value);
-                    }
-                }
-            });
-            _listener.Start();
-        }
-
-        public long this[string counter] => _counts.GetValueOrDefault(counter);
-
-        public void Dispose() => _listener.Dispose();
     }
 }

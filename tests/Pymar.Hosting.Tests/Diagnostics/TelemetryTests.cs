@@ -28,7 +28,7 @@ public sealed class TelemetryTests
             },
         };
         ActivitySource.AddActivityListener(activityListener);
-        using var counts = new Counters(producerName);
+        using var counts = new PymarCounters(producerName);
         using var host = await TestHosts.StartAsync(p => p.AddProducer<SumProducer>(producerName).AddDataSource<NumbersDataSource>().AddWorkers(o => o.Concurrency = 2));
 
         var sum = await host.Services.GetRequiredService<ProducerClient>().MapAsync(new SumProducer(), DataSourceFactory<long>.For<NumbersDataSource>(), new MapOptions { SliceCount = 5 });
@@ -47,7 +47,7 @@ public sealed class TelemetryTests
     public async Task ASliceAnsweredWithAnErrorCountsAsFailed()
     {
         const string producerName = "TelemetryThrowing";
-        using var counts = new Counters(producerName);
+        using var counts = new PymarCounters(producerName);
         using var host = await TestHosts.StartAsync(p => p.AddProducer<ThrowingProducer>(producerName).AddDataSource<NumbersDataSource>().AddWorkers(o => o.Concurrency = 2));
 
         var result = await host.Services.GetRequiredService<ProducerClient>().MapWithFailuresAsync(new ThrowingProducer(), DataSourceFactory<long>.For<NumbersDataSource>(), new MapOptions { SliceCount = 10 });
@@ -60,7 +60,7 @@ public sealed class TelemetryTests
     public async Task ASliceDeliveredAgainCountsAsRedelivered()
     {
         const string producerName = "TelemetryRedelivered";
-        using var counts = new Counters(producerName);
+        using var counts = new PymarCounters(producerName);
         var broker = new InProcessBroker();
         var producer = new Workers.WorkerServiceTests.StuckOnceProducer();
         void Configure(IPymarBuilder p)
@@ -84,38 +84,5 @@ public sealed class TelemetryTests
 
         Assert.Equal(5050, await job);
         Assert.Equal(1, counts["pymar.slices.redelivered"]);
-    }
-
-    /// <summary>Sums Pymar's counters for one producer while it is alive.</summary>
-    private sealed class Counters : IDisposable
-    {
-        private readonly ConcurrentDictionary<string, long> _counts = new();
-        private readonly MeterListener _listener = new();
-
-        public Counters(string producerName)
-        {
-            _listener.InstrumentPublished = (instrument, listener) =>
-            {
-                if (instrument.Meter.Name == PymarTelemetry.Name)
-                {
-                    listener.EnableMeasurementEvents(instrument);
-                }
-            };
-            _listener.SetMeasurementEventCallback<long>((instrument, value, tags, _) =>
-            {
-                foreach (var tag in tags)
-                {
-                    if (tag.Key == "pymar.producer" && Equals(tag.Value, producerName))
-                    {
-                        _counts.AddOrUpdate(instrument.Name, value, (_, total) => total + value);
-                    }
-                }
-            });
-            _listener.Start();
-        }
-
-        public long this[string counter] => _counts.GetValueOrDefault(counter);
-
-        public void Dispose() => _listener.Dispose();
     }
 }
