@@ -3,13 +3,15 @@ namespace Pymar.Hosting.RabbitMq;
 /// <summary>
 /// Hands a worker's budget of held slices (its slots plus the lookahead) out across the work queues it serves, one
 /// credit at a time to the queue that has the fewest so far. Queues with waiting messages come first, each up to its
-/// depth; the rest is spread over every queue so that a new job's first slice is picked up at once. Ties go to the
-/// queue that holds more credits now (fewer consumers move), and, when more queues wait than there are credits, to
-/// the next queues in turn (<c>rotation</c>), so none starves.
+/// depth; the rest is spread over the recently active queues (waiting messages or a delivery lately), so that back to
+/// back jobs of one producer keep the whole budget on its queue. A queue that is not active gets no credit while some
+/// queue is (the depth poll watches it); only when none is active is the rest spread over every queue, so that a new
+/// job's first slice is picked up at once. Ties go to the queue that holds more credits now (fewer consumers move),
+/// and, when more queues wait than there are credits, to the next queues in turn (<c>rotation</c>), so none starves.
 /// </summary>
 /// <example>
 /// Budget 4, depths [10, 0, 3], current [0, 4, 0]: the waiting queues 0 and 2 get 2 each, queue 1 none → [2, 0, 2].
-/// Budget 4, depths [0, 0, 0]: [2, 1, 1].
+/// Budget 4, depths [0, 0, 0], queue 0 active: [4, 0, 0]. Budget 4, depths [0, 0, 0], none active: [2, 1, 1].
 /// </example>
 internal static class PrefetchShares
 {
@@ -17,15 +19,17 @@ internal static class PrefetchShares
     /// <param name="budget">Slices the worker may hold at once, at least 1.</param>
     /// <param name="depths">Messages waiting in each queue (0 when unknown).</param>
     /// <param name="current">The credits each queue has now.</param>
+    /// <param name="active">Whether each queue was recently active (a queue with waiting messages is, whatever this says).</param>
     /// <param name="rotation">Which queue comes first among equals when more queues wait than there are credits.</param>
-    public static int[] Allocate(int budget, IReadOnlyList<long> depths, IReadOnlyList<int> current, int rotation)
+    public static int[] Allocate(int budget, IReadOnlyList<long> depths, IReadOnlyList<int> current, IReadOnlyList<bool> active, int rotation)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(budget, 1);
         ArgumentNullException.ThrowIfNull(depths);
         ArgumentNullException.ThrowIfNull(current);
-        if (depths.Count != current.Count)
+        ArgumentNullException.ThrowIfNull(active);
+        if (depths.Count != current.Count || depths.Count != active.Count)
         {
-            throw new ArgumentException("One depth and one current share per queue.", nameof(current));
+            throw new ArgumentException("One depth, one current share and one activity per queue.", nameof(current));
         }
 
         var count = depths.Count;
@@ -39,9 +43,10 @@ internal static class PrefetchShares
         var rotate = waiting > budget;
         var left = budget;
 
-        // Queues with waiting messages first, each up to its depth; then every queue.
+        // Queues with waiting messages first, each up to its depth; then the active queues, or every queue when none is.
         left = Fill(shares, left, i => depths[i] > 0 && shares[i] < depths[i], current, rotate, rotation);
-        Fill(shares, left, _ => true, current, rotate: false, rotation);
+        var anyActive = Enumerable.Range(0, count).Any(i => active[i] || depths[i] > 0);
+        Fill(shares, left, i => !anyActive || active[i] || depths[i] > 0, current, rotate: false, rotation);
         return shares;
     }
 

@@ -17,17 +17,24 @@ namespace Pymar.Hosting.RabbitMq;
 /// One queue, or classic queues (with a channel-wide prefetch), take one consumer per queue with the whole budget
 /// (slots + lookahead). Several quorum queues refuse a channel-wide prefetch, so there the budget is handed out as
 /// credits: each credit is a consumer with a prefetch of 1 on some queue, and the worker never has more credits
-/// plus slices still held by cancelled consumers than its budget, however many queues it serves. Every
-/// <see cref="s_rebalancePeriod"/> the credits move to the queues with waiting messages (<see cref="PrefetchShares"/>);
-/// a credit moves by cancelling its consumer (its unacknowledged slice stays on the channel and still counts until
-/// it is settled) and consuming on the other queue once the budget has room.
+/// plus slices still held by cancelled consumers than its budget, however many queues it serves. The credits go to
+/// the recently active queues (waiting messages or a delivery in the last <see cref="s_activeWindow"/>), by depth
+/// (<see cref="PrefetchShares"/>), so back to back jobs of one producer keep the whole budget on its queue; the
+/// other queues have no consumer and are watched by a depth poll every <see cref="s_watchPeriod"/> (a new job there
+/// is picked up within about that long). Only when no queue is active are the credits spread over every queue. The
+/// first delivery from a queue that was not active moves the credits at once. A credit moves by cancelling its
+/// consumer, idle ones first (an unacknowledged slice stays on the channel and still counts until it is settled),
+/// and consuming on the other queue once the budget has room.
 /// </remarks>
 internal sealed class RabbitMqSliceConsumer : ISliceConsumer
 {
     private static readonly TimeSpan s_rebalancePeriod = TimeSpan.FromMilliseconds(250);
 
-    // An idle worker that has fewer credits than queues looks for new jobs more often.
-    private static readonly TimeSpan s_idleRebalancePeriod = TimeSpan.FromMilliseconds(100);
+    // A worker with queues that have no credit looks for new jobs on them more often.
+    private static readonly TimeSpan s_watchPeriod = TimeSpan.FromMilliseconds(100);
+
+    // A queue with waiting messages or a delivery this recently is active: it keeps its credits, the others get none.
+    private static readonly TimeSpan s_activeWindow = TimeSpan.FromSeconds(2);
 
     private readonly RabbitMqTransport _transport;
     private readonly IConnection _connection;
@@ -53,6 +60,10 @@ internal sealed class RabbitMqSliceConsumer : ISliceConsumer
     private readonly Channel<bool> _wake = Channel.CreateBounded<bool>(new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropWrite });
     private string[] _queues = [];
     private int[]? _targets;
+    private long[] _depths = [];
+    private long[] _lastActive = [];
+    private int _recompute;
+    private volatile bool _watching;
     private int _orphaned;
     private int _rotation;
     private IChannel? _inspect;
@@ -229,17 +240,27 @@ internal sealed class RabbitMqSliceConsumer : ISliceConsumer
         channel.ChannelShutdownAsync += (_, args) => OnChannelShutdownAsync(channel, args);
         _channel = channel;
         _queues = queues;
-        _targets ??= PrefetchShares.Allocate(_prefetch, new long[queues.Length], new int[queues.Length], rotation: 0);
+        if (_targets is null)
+        {
+            _depths = new long[queues.Length];
+            _lastActive = Enumerable.Repeat(long.MinValue / 2, queues.Length).ToArray();
+            _targets = PrefetchShares.Allocate(_prefetch, _depths, new int[queues.Length], new bool[queues.Length], rotation: 0);
+        }
+
         await ApplyAsync(_targets, cancellationToken).ConfigureAwait(false);
     }
 
-    /// <summary>Every period (or sooner when a cancelled consumer's slice is settled) moves the credits.</summary>
+    /// <summary>
+    /// Every period reads the depths and moves the credits; woken sooner when a cancelled consumer's slice is settled
+    /// (room for the credits already decided) or when a queue that was not active delivers (the credits are decided
+    /// again from the last depths, without waiting for a poll).
+    /// </summary>
     private async Task RebalanceLoopAsync()
     {
         var stopping = _stopping.Token;
         while (!_stopped)
         {
-            var period = Held == 0 && _credits.Count < _queues.Length ? s_idleRebalancePeriod : s_rebalancePeriod;
+            var period = _watching ? s_watchPeriod : s_rebalancePeriod;
             bool woken;
             using (var wait = CancellationTokenSource.CreateLinkedTokenSource(stopping))
             {
@@ -265,7 +286,7 @@ internal sealed class RabbitMqSliceConsumer : ISliceConsumer
 
             try
             {
-                // Woken: a slice of a cancelled consumer was settled, room for the credits already decided.
+                var recompute = Interlocked.Exchange(ref _recompute, 0) == 1;
                 var depths = woken ? null : await DepthsAsync(stopping).ConfigureAwait(false);
                 await _lock.WaitAsync(stopping).ConfigureAwait(false);
                 try
@@ -277,7 +298,22 @@ internal sealed class RabbitMqSliceConsumer : ISliceConsumer
 
                     if (depths is not null)
                     {
-                        _targets = PrefetchShares.Allocate(_prefetch, depths, CreditsPerQueue(), _rotation++);
+                        var now = Environment.TickCount64;
+                        for (var q = 0; q < depths.Length; q++)
+                        {
+                            if (depths[q] > 0)
+                            {
+                                Volatile.Write(ref _lastActive[q], now);
+                            }
+                        }
+
+                        _depths = depths;
+                        _targets = PrefetchShares.Allocate(_prefetch, depths, CreditsPerQueue(), Active(), _rotation++);
+                    }
+                    else if (recompute)
+                    {
+                        // A queue that was not active delivered: decide again from the last depths at once.
+                        _targets = PrefetchShares.Allocate(_prefetch, _depths, CreditsPerQueue(), Active(), _rotation);
                     }
 
                     await ApplyAsync(_targets, stopping).ConfigureAwait(false);
@@ -322,6 +358,26 @@ internal sealed class RabbitMqSliceConsumer : ISliceConsumer
         }
 
         return depths;
+    }
+
+    /// <summary>Which queues had waiting messages or a delivery within <see cref="s_activeWindow"/>.</summary>
+    private bool[] Active()
+    {
+        var now = Environment.TickCount64;
+        var window = (long)s_activeWindow.TotalMilliseconds;
+        return [.. _lastActive.Select((_, q) => now - Volatile.Read(ref _lastActive[q]) <= window)];
+    }
+
+    /// <summary>Notes a delivery from queue <paramref name="q"/>; one that was not active wakes the rebalance to move credits to it.</summary>
+    private void DeliveredFrom(int q)
+    {
+        var now = Environment.TickCount64;
+        var before = Interlocked.Exchange(ref _lastActive[q], now);
+        if (now - before > (long)s_activeWindow.TotalMilliseconds)
+        {
+            Volatile.Write(ref _recompute, 1);
+            _wake.Writer.TryWrite(true);
+        }
     }
 
     private int[] CreditsPerQueue()
@@ -404,6 +460,7 @@ internal sealed class RabbitMqSliceConsumer : ISliceConsumer
             }
         }
 
+        _watching = counts.Contains(0);
         if (moved && _logger.IsEnabled(LogLevel.Debug))
         {
             var shares = string.Join(", ", _queues.Select((queue, i) => queue + "=" + counts[i].ToString(CultureInfo.InvariantCulture)));
@@ -421,6 +478,7 @@ internal sealed class RabbitMqSliceConsumer : ISliceConsumer
         {
             credit.Delivered(ref _orphaned);
             NoteHeld(Interlocked.Increment(ref _held));
+            DeliveredFrom(credit.QueueIndex);
             return _onSlice(ToDelivery(channel, queue, delivery, () => Settled(credit)), delivery.CancellationToken).AsTask();
         };
         consumer.UnregisteredAsync += (_, _) => OnCreditUnregisteredAsync(channel, credit, queue);

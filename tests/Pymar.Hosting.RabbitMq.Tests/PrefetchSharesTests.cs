@@ -6,13 +6,25 @@ public sealed class PrefetchSharesTests
     [Theory]
     [InlineData(4, new long[] { 0, 0, 0 }, new[] { 0, 0, 0 }, new[] { 2, 1, 1 })]
     [InlineData(4, new long[] { 10, 0, 3 }, new[] { 0, 4, 0 }, new[] { 2, 0, 2 })]
-    [InlineData(4, new long[] { 1, 0, 0 }, new[] { 4, 0, 0 }, new[] { 2, 1, 1 })]
+    [InlineData(4, new long[] { 1, 0, 0 }, new[] { 4, 0, 0 }, new[] { 4, 0, 0 })]
+    [InlineData(4, new long[] { 1, 0, 0 }, new[] { 1, 2, 1 }, new[] { 4, 0, 0 })]
     [InlineData(4, new long[] { 100, 0, 0 }, new[] { 1, 1, 2 }, new[] { 4, 0, 0 })]
+    [InlineData(4, new long[] { 1, 0, 1 }, new[] { 0, 0, 0 }, new[] { 2, 0, 2 })]
     [InlineData(3, new long[] { 5, 5 }, new[] { 1, 2 }, new[] { 1, 2 })]
     [InlineData(3, new long[] { 5, 5 }, new[] { 2, 1 }, new[] { 2, 1 })]
     [InlineData(1, new long[] { 0 }, new[] { 1 }, new[] { 1 })]
-    public void CreditsGoToWaitingQueuesUpToTheirDepthThenEvenlyAndStayWhereTheyAreOnATie(int budget, long[] depths, int[] current, int[] expected) =>
-        Assert.Equal(expected, PrefetchShares.Allocate(budget, depths, current, rotation: 0));
+    public void WithNoQueueActiveCreditsGoToWaitingQueuesUpToTheirDepthThenEvenlyAndStayWhereTheyAreOnATie(int budget, long[] depths, int[] current, int[] expected) =>
+        Assert.Equal(expected, PrefetchShares.Allocate(budget, depths, current, new bool[depths.Length], rotation: 0));
+
+    [Theory]
+    [InlineData(4, new long[] { 0, 0, 0, 0 }, new[] { 1, 1, 1, 1 }, new[] { true, false, false, false }, new[] { 4, 0, 0, 0 })]
+    [InlineData(4, new long[] { 0, 0, 0, 0 }, new[] { 4, 0, 0, 0 }, new[] { true, false, true, false }, new[] { 2, 0, 2, 0 })]
+    [InlineData(4, new long[] { 0, 3, 0, 0 }, new[] { 4, 0, 0, 0 }, new[] { true, false, false, false }, new[] { 1, 3, 0, 0 })]
+    [InlineData(4, new long[] { 0, 1, 0, 0 }, new[] { 4, 0, 0, 0 }, new[] { true, false, false, false }, new[] { 2, 2, 0, 0 })]
+    [InlineData(4, new long[] { 9, 0, 0, 0 }, new[] { 1, 1, 1, 1 }, new[] { false, true, false, false }, new[] { 4, 0, 0, 0 })]
+    [InlineData(3, new long[] { 0, 0 }, new[] { 0, 3 }, new[] { true, true }, new[] { 1, 2 })]
+    public void WhileSomeQueueIsActiveTheQueuesThatAreNotGetNoCredit(int budget, long[] depths, int[] current, bool[] active, int[] expected) =>
+        Assert.Equal(expected, PrefetchShares.Allocate(budget, depths, current, active, rotation: 0));
 
     [Fact]
     public void TheSharesAlwaysSumToTheBudgetWhateverTheNumberOfQueues()
@@ -24,11 +36,18 @@ public sealed class PrefetchSharesTests
             var queues = random.Next(1, 40);
             var depths = Enumerable.Range(0, queues).Select(_ => random.Next(3) == 0 ? 0L : random.Next(0, 200)).ToArray();
             var current = Enumerable.Range(0, queues).Select(_ => random.Next(0, 3)).ToArray();
+            var active = Enumerable.Range(0, queues).Select(_ => random.Next(4) == 0).ToArray();
 
-            var shares = PrefetchShares.Allocate(budget, depths, current, random.Next());
+            var shares = PrefetchShares.Allocate(budget, depths, current, active, random.Next());
 
             Assert.Equal(budget, shares.Sum());
             Assert.All(shares, s => Assert.InRange(s, 0, budget));
+
+            // While some queue is active or waiting, a queue that is neither gets nothing.
+            if (Enumerable.Range(0, queues).Any(i => active[i] || depths[i] > 0))
+            {
+                Assert.All(Enumerable.Range(0, queues).Where(i => !active[i] && depths[i] == 0), i => Assert.Equal(0, shares[i]));
+            }
 
             // A queue with waiting messages gets no fewer credits than an empty one, unless it is full up to its depth.
             for (var i = 0; i < queues; i++)
@@ -53,7 +72,7 @@ public sealed class PrefetchSharesTests
         var served = new bool[6];
         for (var rotation = 0; rotation < 6; rotation++)
         {
-            current = PrefetchShares.Allocate(3, depths, current, rotation);
+            current = PrefetchShares.Allocate(3, depths, current, new bool[6], rotation);
             Assert.Equal(3, current.Sum());
             Assert.All(current, s => Assert.InRange(s, 0, 1));
             for (var i = 0; i < 6; i++)
@@ -66,5 +85,5 @@ public sealed class PrefetchSharesTests
     }
 
     [Fact]
-    public void NoQueueGetsNothing() => Assert.Empty(PrefetchShares.Allocate(4, [], [], rotation: 0));
+    public void NoQueueGetsNothing() => Assert.Empty(PrefetchShares.Allocate(4, [], [], [], rotation: 0));
 }
