@@ -95,8 +95,8 @@ public sealed class RabbitMqOptions
     /// How many slices a worker may hold beyond its free slots, so that a slot does not wait a round trip to the
     /// broker for its next slice after each answer. The bound (concurrency + lookahead) holds for the worker as a
     /// whole, however many producers it serves: on classic queues as a channel-wide prefetch; on quorum queues (which
-    /// refuse one) as credits, consumers with a prefetch of 1 handed out across the work queues and moved every
-    /// 250 ms to the queues with waiting messages. A slice held by a worker that stalls is asked for again by its
+    /// refuse one) as credits, consumers with a prefetch of 1 handed out across the recently active work queues (a
+    /// job on a queue without a credit is picked up within about 100 ms). A slice held by a worker that stalls is asked for again by its
     /// producer (see <c>MapOptions.SpeculateStragglers</c>). Defaults to 2; 0 to 100.
     /// </summary>
     public int PrefetchLookahead { get; set; } = 2;
