@@ -18,7 +18,7 @@ namespace Pymar.Hosting.RabbitMq;
 /// (slots + lookahead). Several quorum queues refuse a channel-wide prefetch, so there the budget is handed out as
 /// credits: each credit is a consumer with a prefetch of 1 on some queue, and the worker never has more credits
 /// plus slices still held by cancelled consumers than its budget, however many queues it serves. The credits go to
-/// the recently active queues (waiting messages or a delivery in the last <see cref="s_activeWindow"/>), by depth
+/// the recently active queues (waiting messages, or a delivery or a settled slice in the last <see cref="s_activeWindow"/>), by depth
 /// (<see cref="PrefetchShares"/>), so back to back jobs of one producer keep the whole budget on its queue; the
 /// other queues have no consumer and are watched by a depth poll every <see cref="s_watchPeriod"/> (a new job there
 /// is picked up within about that long). Only when no queue is active are the credits spread over every queue. The
@@ -33,7 +33,7 @@ internal sealed class RabbitMqSliceConsumer : ISliceConsumer
     // A worker with queues that have no credit looks for new jobs on them more often.
     private static readonly TimeSpan s_watchPeriod = TimeSpan.FromMilliseconds(100);
 
-    // A queue with waiting messages or a delivery this recently is active: it keeps its credits, the others get none.
+    // A queue with waiting messages, or a delivery or settled slice this recently, is active: it keeps its credits, the others get none.
     private static readonly TimeSpan s_activeWindow = TimeSpan.FromSeconds(2);
 
     private readonly RabbitMqTransport _transport;
@@ -360,7 +360,7 @@ internal sealed class RabbitMqSliceConsumer : ISliceConsumer
         return depths;
     }
 
-    /// <summary>Which queues had waiting messages or a delivery within <see cref="s_activeWindow"/>.</summary>
+    /// <summary>Which queues had waiting messages, a delivery or a settled slice within <see cref="s_activeWindow"/>.</summary>
     private bool[] Active()
     {
         var now = Environment.TickCount64;
@@ -487,6 +487,8 @@ internal sealed class RabbitMqSliceConsumer : ISliceConsumer
 
     private void Settled(Credit credit)
     {
+        // A queue whose slice was in hand until now is still being served: it stays active for the window from here.
+        Volatile.Write(ref _lastActive[credit.QueueIndex], Environment.TickCount64);
         var freed = credit.Settled(ref _orphaned);
         Interlocked.Decrement(ref _held);
         if (freed)
