@@ -5,7 +5,10 @@ using RabbitMQ.Client;
 
 namespace Pymar.Hosting.RabbitMq;
 
-/// <summary>A slice delivered by RabbitMQ, settled on the channel it came from.</summary>
+/// <summary>
+/// A slice delivered by RabbitMQ, settled on the channel it came from; <c>onSettled</c> runs once, after the first
+/// settle was sent (or failed), so the consumer counts it as no longer held.
+/// </summary>
 internal sealed class RabbitMqDelivery(
     RabbitMqTransport transport,
     IChannel channel,
@@ -16,7 +19,8 @@ internal sealed class RabbitMqDelivery(
     int deliveryCount,
     string? replyTo,
     string? correlationId,
-    ILogger logger) : SliceDelivery, IReplyAddressCheck
+    ILogger logger,
+    Action? onSettled = null) : SliceDelivery, IReplyAddressCheck
 {
     private int _settled;
 
@@ -72,6 +76,10 @@ internal sealed class RabbitMqDelivery(
         {
             RabbitMqLog.SettleFailed(logger, queue, ex.Message);
         }
+        finally
+        {
+            onSettled?.Invoke();
+        }
     }
 
     public override async ValueTask RejectAsync(bool requeue, string? reason = null, CancellationToken cancellationToken = default)
@@ -96,6 +104,10 @@ internal sealed class RabbitMqDelivery(
         catch (Exception ex) when (ConnectionLoss.Is(ex))
         {
             RabbitMqLog.SettleFailed(logger, queue, ex.Message);
+        }
+        finally
+        {
+            onSettled?.Invoke();
         }
     }
 }

@@ -99,10 +99,11 @@ public sealed class RabbitMqOptions
 
     /// <summary>
     /// How many slices a worker may hold beyond its free slots, so that a slot does not wait a round trip to the
-    /// broker for its next slice after each answer. On classic queues the bound (concurrency + lookahead) is also
-    /// set for the worker's channel as a whole, so it holds however many producers the worker serves; quorum queues
-    /// support no channel-wide prefetch, so there the bound is per producer. A slice held by a worker that stalls is
-    /// asked for again by its producer (see <c>MapOptions.SpeculateStragglers</c>). Defaults to 2; 0 to 100.
+    /// broker for its next slice after each answer. The bound (concurrency + lookahead) holds for the worker as a
+    /// whole, however many producers it serves: on classic queues as a channel-wide prefetch; on quorum queues (which
+    /// refuse one) as credits, consumers with a prefetch of 1 handed out across the recently active work queues (a
+    /// job on a queue without a credit is picked up within about 100 ms). A slice held by a worker that stalls is asked for again by its
+    /// producer (see <c>MapOptions.SpeculateStragglers</c>). Defaults to 2; 0 to 100.
     /// </summary>
     public int PrefetchLookahead { get; set; } = 2;
 

@@ -5,8 +5,10 @@ namespace Pymar.Hosting.TestWorker;
 /// <summary>
 /// Sums numbers, but each slice first waits <see cref="TestSettings.SliceDuration"/> in short steps (giving up as soon
 /// as <see cref="SliceContext{TItem}.CancellationToken"/> fires), so that tests can catch a worker inside a slice.
+/// Not sealed: <see cref="SecondSlowSumProducer"/> and <see cref="ThirdSlowSumProducer"/> are the same producer under
+/// other names, so other work queues, for the tests of workers serving several producers at once.
 /// </summary>
-public sealed class SlowSumProducer(TestSettings settings) : Producer<long, long>
+public class SlowSumProducer(TestSettings settings) : Producer<long, long>
 {
     private static readonly TimeSpan s_step = TimeSpan.FromMilliseconds(20);
 

@@ -12,6 +12,12 @@ internal sealed class TestWorkerCommandLine
 {
     public const string SlowSum = "slow-sum";
 
+    /// <summary>slow-sum through <see cref="SecondSlowSumProducer"/>'s work queue.</summary>
+    public const string SecondSlowSum = "slow-sum-2";
+
+    /// <summary>slow-sum through <see cref="ThirdSlowSumProducer"/>'s work queue.</summary>
+    public const string ThirdSlowSum = "slow-sum-3";
+
     /// <summary>A job over in-memory numbers that holds <see cref="CrashProducer.Poison"/> in its slice 1 of 3: it kills every worker that takes it.</summary>
     public const string Crash = "crash";
 
@@ -50,13 +56,13 @@ internal sealed class TestWorkerCommandLine
         var repeat = new Option<bool>("--repeat") { Description = "After each answer, run the job again when stdin says 'again'" };
         var job = new Argument<string>("JOB")
         {
-            Description = "slow-sum (each slice waits PYMAR_TEST_SLICE_MS ms on its worker), crash (3 slices, the middle one kills its worker), no-crash, or an example",
+            Description = "slow-sum (each slice waits PYMAR_TEST_SLICE_MS ms on its worker), slow-sum-2 and slow-sum-3 (the same through other producers), crash (3 slices, the middle one kills its worker), no-crash, or an example",
             Validators =
             {
                 result =>
                 {
                     var name = result.GetValueOrDefault<string>();
-                    if (name is not (SlowSum or Crash or NoCrash) && Examples.Examples.Find(name) is null)
+                    if (name is not (SlowSum or SecondSlowSum or ThirdSlowSum or Crash or NoCrash) && Examples.Examples.Find(name) is null)
                     {
                         result.AddError($"unknown job '{name}'.");
                     }

@@ -115,9 +115,16 @@ public static class TestWorkerProgram
             };
         }
 
-        if (line.Job == TestWorkerCommandLine.SlowSum)
+        SlowSumProducer? slow = line.Job switch
         {
-            var sum = await client.MapAsync(services.GetRequiredService<SlowSumProducer>(), DataSourceFactory<long>.For<NumbersDataSource>(), options);
+            TestWorkerCommandLine.SlowSum => services.GetRequiredService<SlowSumProducer>(),
+            TestWorkerCommandLine.SecondSlowSum => services.GetRequiredService<SecondSlowSumProducer>(),
+            TestWorkerCommandLine.ThirdSlowSum => services.GetRequiredService<ThirdSlowSumProducer>(),
+            _ => null,
+        };
+        if (slow is not null)
+        {
+            var sum = await client.MapAsync(slow, DataSourceFactory<long>.For<NumbersDataSource>(), options);
             return sum.ToString(CultureInfo.InvariantCulture);
         }
 
@@ -149,6 +156,8 @@ public static class TestWorkerProgram
         var pymar = builder.Services.AddPymar(builder.Configuration)
             .AddExamples()
             .AddProducer<SlowSumProducer>()
+            .AddProducer<SecondSlowSumProducer>()
+            .AddProducer<ThirdSlowSumProducer>()
             .AddProducer<CrashProducer>()
             .AddDataSource<NumbersDataSource>()
             .UseRabbitMq();

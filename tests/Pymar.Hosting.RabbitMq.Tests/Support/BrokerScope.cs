@@ -21,7 +21,7 @@ public sealed class BrokerScope : IAsyncDisposable
     // Every producer the programs register; their work queues are deleted after each test.
     private static readonly string[] s_producers =
     [
-        "IntegrationProducer", "FastIntegrationProducer", "KeyedIntegrationProducer", "SquaredSumProducer", "WordCountProducer", "SlowSumProducer", "CrashProducer",
+        "IntegrationProducer", "FastIntegrationProducer", "KeyedIntegrationProducer", "SquaredSumProducer", "WordCountProducer", "SlowSumProducer", "SecondSlowSumProducer", "ThirdSlowSumProducer", "CrashProducer",
     ];
 
     private readonly BrokerFixture _broker;

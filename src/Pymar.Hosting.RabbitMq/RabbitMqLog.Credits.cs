@@ -1,0 +1,16 @@
+using Microsoft.Extensions.Logging;
+
+namespace Pymar.Hosting.RabbitMq;
+
+/// <summary>The log lines of a worker's credits across several quorum work queues (see <see cref="PrefetchShares"/>).</summary>
+internal static partial class RabbitMqLog
+{
+    [LoggerMessage(3020, LogLevel.Debug, "Moved the work queue credits to {Shares}: holding {Held} of {Budget} slices ({Orphaned} from cancelled consumers)")]
+    public static partial void CreditsMoved(ILogger logger, string shares, int held, int budget, int orphaned);
+
+    [LoggerMessage(3021, LogLevel.Debug, "Holds {Held} slices, the most so far; the bound is {Budget}")]
+    public static partial void MostHeld(ILogger logger, int held, int budget);
+
+    [LoggerMessage(3022, LogLevel.Warning, "Could not move the work queue credits: {Reason}; trying again shortly")]
+    public static partial void CreditsFailed(ILogger logger, string reason);
+}

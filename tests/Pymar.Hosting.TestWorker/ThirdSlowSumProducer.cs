@@ -1,0 +1,4 @@
+namespace Pymar.Hosting.TestWorker;
+
+/// <summary><see cref="SlowSumProducer"/> under a third name, so its slices go through a work queue of their own.</summary>
+public sealed class ThirdSlowSumProducer(TestSettings settings) : SlowSumProducer(settings);
