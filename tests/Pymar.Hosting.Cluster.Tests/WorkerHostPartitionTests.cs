@@ -18,13 +18,13 @@ public sealed class WorkerHostPartitionTests(ClusterFixture cluster, ITestOutput
     [Fact]
     public async Task TheSliceOfAPartitionedWorkerHostIsRedoneByAnotherHostAndTheAnswerIsExact()
     {
-        // wa takes a slice and sits in it; wb, on another host and node, is quick.
-        var workers = await Task.WhenAll(
-            _scope.StartSlowWorkerAsync("wa", node: 1, slots: 1, sliceMilliseconds: 20000),
-            _scope.StartSlowWorkerAsync("wb", node: 2, slots: 2, sliceMilliseconds: 50));
-        var (cut, other) = (workers[0], workers[1]);
+        // wa takes a slice and sits in it; wb, on another host and node, is quick. wb starts once wa is inside its
+        // slice: a worker serving many producers' queues hands its few credits to the queues with work, so two workers
+        // started together race for a 4-slice job and the quick one may take every slice.
+        var cut = await _scope.StartSlowWorkerAsync("wa", node: 1, slots: 1, sliceMilliseconds: 20000);
         var producer = _scope.StartSlowSumProducer(node: 3, slices: 4, count: 400, timeoutSeconds: 120);
         var started = await cut.WaitForLineAsync(l => l.Contains($"({SlowSum}) started", StringComparison.Ordinal), ClusterScope.JobDeadline, "that a slice started");
+        var other = await _scope.StartSlowWorkerAsync("wb", node: 2, slots: 2, sliceMilliseconds: 50);
 
         await Shell.RunCheckedAsync(ChildPrograms.ClusterScript("host.sh"), ["wa", "partition"], TimeSpan.FromSeconds(30));
         var partitioned = Stopwatch.StartNew();
