@@ -57,17 +57,33 @@ internal sealed class PymarEventPump(ChannelEventPublisher publisher, IPymarEven
         }
     }
 
-    /// <summary>Fills <paramref name="batch"/> (cleared first) from the queue; false when nothing was queued.</summary>
+    /// <summary>
+    /// Fills <paramref name="batch"/> (cleared first) from the queue; false when nothing was queued. A slice.started
+    /// whose slice.finished or slice.failed is in the same batch is left out: the end carries the slice's duration, so
+    /// the started event would tell a reader nothing new, and most short slices start and end within one batch.
+    /// </summary>
     private static bool Take(ChannelReader<PymarEvent> reader, List<PymarEvent> batch)
     {
         batch.Clear();
+        HashSet<(string?, int?, int?, int?)>? ended = null;
         while (batch.Count < MaxBatch && reader.TryRead(out var pymarEvent))
         {
             batch.Add(pymarEvent);
+            if (pymarEvent.Kind is PymarEventKinds.SliceFinished or PymarEventKinds.SliceFailed)
+            {
+                (ended ??= []).Add(SliceKey(pymarEvent));
+            }
+        }
+
+        if (ended is not null)
+        {
+            batch.RemoveAll(e => e.Kind == PymarEventKinds.SliceStarted && ended.Contains(SliceKey(e)));
         }
 
         return batch.Count > 0;
     }
+
+    private static (string?, int?, int?, int?) SliceKey(PymarEvent e) => (e.JobId, e.SliceIndex, e.Attempt, e.Slot);
 
     private async Task SendAsync(List<PymarEvent> batch, CancellationToken cancellationToken)
     {

@@ -30,6 +30,25 @@ public sealed class PymarEventPumpTests
     }
 
     [Fact]
+    public async Task ASliceStartedWhoseEndIsInTheSameBatchIsLeftOutAndAStillRunningOneIsSent()
+    {
+        var publisher = new ChannelEventPublisher(Options.Create(new PymarEventsOptions()));
+        var bus = new BatchRecordingBus();
+        Assert.True(publisher.SliceStarted("job", "SquaredSum", 0, 1, 0));
+        Assert.True(publisher.SliceStarted("job", "SquaredSum", 1, 1, 1));
+        Assert.True(publisher.SliceFinished("job", "SquaredSum", 0, 1, 0, TimeSpan.FromMilliseconds(3)));
+
+        using var pump = new PymarEventPump(publisher, bus, NullLogger<PymarEventPump>.Instance);
+        await pump.StartAsync(CancellationToken.None);
+        await Eventually.HoldsAsync(() => bus.Events.Count == 2, TimeSpan.FromSeconds(10), "the two events that say something");
+        await pump.StopAsync(CancellationToken.None);
+
+        Assert.Equal(
+            [(PymarEventKinds.SliceStarted, 1), (PymarEventKinds.SliceFinished, 0)],
+            bus.Events.Select(e => (e.Kind, e.SliceIndex!.Value)));
+    }
+
+    [Fact]
     public async Task ABatchThatCannotBeSentIsDroppedAndCountedAndTheNextOnesStillGo()
     {
         var publisher = new ChannelEventPublisher(Options.Create(new PymarEventsOptions()));
