@@ -385,7 +385,7 @@ internal sealed class RabbitMqSliceConsumer : ISliceConsumer
         var counts = new int[_queues.Length];
         foreach (var credit in _credits)
         {
-            counts[credit.QueueIndex]++;
+            counts[credit.QueueIndex] += credit.Size;
         }
 
         return counts;
@@ -409,10 +409,11 @@ internal sealed class RabbitMqSliceConsumer : ISliceConsumer
         {
             while (counts[q] > targets[q])
             {
-                var credit = _credits.Where(c => c.QueueIndex == q).OrderBy(c => c.Unacked).First();
+                // Idle consumers first, then the smallest: a queue that sheds one credit keeps its big consumer if it can.
+                var credit = _credits.Where(c => c.QueueIndex == q).OrderBy(c => c.Unacked).ThenBy(c => c.Size).First();
                 _credits.Remove(credit);
                 credit.Cancel(ref _orphaned);
-                counts[q]--;
+                counts[q] -= credit.Size;
                 moved = true;
                 try
                 {
@@ -429,7 +430,7 @@ internal sealed class RabbitMqSliceConsumer : ISliceConsumer
             }
         }
 
-        while (_prefetch - _credits.Count - Volatile.Read(ref _orphaned) > 0)
+        while (_prefetch - _credits.Sum(c => c.Size) - Volatile.Read(ref _orphaned) is var room && room > 0)
         {
             var q = -1;
             for (var i = 0; i < counts.Length; i++)
@@ -445,9 +446,11 @@ internal sealed class RabbitMqSliceConsumer : ISliceConsumer
                 break;
             }
 
-            var credit = new Credit(q);
+            // A queue with no consumer yet gets one consumer for all it may take now (the fast path of a worker whose
+            // credits sit on one queue, as a worker serving one producer has); later top-ups are consumers of 1.
+            var credit = new Credit(q, counts[q] == 0 ? Math.Min(targets[q], room) : 1);
             _credits.Add(credit);
-            counts[q]++;
+            counts[q] += credit.Size;
             moved = true;
             try
             {
@@ -468,11 +471,33 @@ internal sealed class RabbitMqSliceConsumer : ISliceConsumer
         }
     }
 
-    /// <summary>Consumes the credit's queue with the channel's prefetch of 1.</summary>
+    /// <summary>
+    /// Consumes the credit's queue with a prefetch of its size. The channel's per-consumer prefetch is 1 between
+    /// consumes, so consumers the client re-creates after a lost connection come back with 1 each: fewer than their
+    /// credits, never more than the budget.
+    /// </summary>
     private async Task<string> ConsumeCreditAsync(IChannel channel, Credit credit, CancellationToken cancellationToken)
     {
         var producerName = _producerNames.ElementAt(credit.QueueIndex);
         var queue = await _topology.DeclareWorkQueueAsync(channel, producerName, cancellationToken).ConfigureAwait(false);
+        if (credit.Size > 1)
+        {
+            await channel.BasicQosAsync(0, checked((ushort)credit.Size), global: false, cancellationToken).ConfigureAwait(false);
+            try
+            {
+                return await ConsumeCreditQueueAsync(channel, credit, queue, cancellationToken).ConfigureAwait(false);
+            }
+            finally
+            {
+                await channel.BasicQosAsync(0, 1, global: false, cancellationToken).ConfigureAwait(false);
+            }
+        }
+
+        return await ConsumeCreditQueueAsync(channel, credit, queue, cancellationToken).ConfigureAwait(false);
+    }
+
+    private async Task<string> ConsumeCreditQueueAsync(IChannel channel, Credit credit, string queue, CancellationToken cancellationToken)
+    {
         var consumer = new AsyncEventingBasicConsumer(channel);
         consumer.ReceivedAsync += (_, delivery) =>
         {
@@ -693,16 +718,18 @@ internal sealed class RabbitMqSliceConsumer : ISliceConsumer
     }
 
     /// <summary>
-    /// A consumer with a prefetch of 1 on one queue: one credit of the budget. Once cancelled, the slice it still
-    /// holds counts in the consumer's orphaned total until it is settled.
+    /// A consumer on one queue with a prefetch of <see cref="Size"/>: that many credits of the budget. Once cancelled,
+    /// the slices it still holds count in the consumer's orphaned total until they are settled.
     /// </summary>
-    private sealed class Credit(int queueIndex)
+    private sealed class Credit(int queueIndex, int size)
     {
         private readonly Lock _gate = new();
         private int _unacked;
         private bool _cancelled;
 
         public int QueueIndex => queueIndex;
+
+        public int Size => size;
 
         public string Tag { get; set; } = string.Empty;
 
