@@ -40,6 +40,7 @@ internal sealed class SliceJob<TItem, TValue> : ISliceJob
     private readonly int[] _copies;
     private readonly int[] _firstCopyAttempt;
     private readonly List<long> _answerTimes = [];
+    private int _sortedAnswerTimes;
     private readonly List<(long Sequence, long StartedAt)> _answerStarts = [];
     private readonly Lock _ledger = new();
     private long _nextSequence;
@@ -372,7 +373,13 @@ internal sealed class SliceJob<TItem, TValue> : ISliceJob
                 return found;
             }
 
-            _answerTimes.Sort();
+            // Sorted again only when answers came in since the last look: the watcher looks every tick.
+            if (_answerTimes.Count != _sortedAnswerTimes)
+            {
+                _answerTimes.Sort();
+                _sortedAnswerTimes = _answerTimes.Count;
+            }
+
             var median = _answerTimes[(_answerTimes.Count - 1) / 2];
             var threshold = Math.Max((long)(median * _plan.Options.StragglerMultiple), (long)(_plan.Options.StragglerFloor.TotalSeconds * _time.TimestampFrequency));
 
