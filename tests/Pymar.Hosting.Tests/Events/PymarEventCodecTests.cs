@@ -5,7 +5,7 @@ using Pymar.Hosting.Events;
 
 namespace Pymar.Hosting.Tests.Events;
 
-/// <summary>Issue 14: the pump's batches on the wire (the decoding side is tested with the dashboard).</summary>
+/// <summary>Issue 14: events and the pump's batches on the wire, and what the dashboard's reader makes of garbage.</summary>
 public sealed class PymarEventCodecTests
 {
     [Fact]
@@ -43,6 +43,63 @@ public sealed class PymarEventCodecTests
 
         Assert.True(messages > 1, $"{messages} message(s)");
         Assert.Equal(sent, received);
+    }
+
+    [Fact]
+    public void EventRoundTripsAsCamelCaseJson()
+    {
+        var sent = new PymarEvent { Kind = PymarEventKinds.SliceFinished, Time = DateTimeOffset.UnixEpoch, Worker = "a/1", JobId = "j", SliceIndex = 3, DurationMs = 1.5 };
+        var body = PymarEventCodec.Encode(sent);
+
+        Assert.Contains("\"sliceIndex\":3", Encoding.UTF8.GetString(body), StringComparison.Ordinal);
+        Assert.Equal(sent, PymarEventCodec.TryDecode(body, out var reason));
+        Assert.Null(reason);
+    }
+
+    [Theory]
+    [InlineData("not json at all")]
+    [InlineData("{\"kind\":\"worker.exploded\"}")]
+    [InlineData("{\"time\":\"2026-01-01T00:00:00Z\"}")]
+    [InlineData("[1,2,3]")]
+    [InlineData("{\"kind\":\"slice.finished\",\"sliceIndex\":\"three\"}")]
+    public void GarbageIsNotAnEvent(string body)
+    {
+        Assert.Null(PymarEventCodec.TryDecode(Encoding.UTF8.GetBytes(body), out var reason));
+        Assert.False(string.IsNullOrEmpty(reason));
+    }
+
+    [Fact]
+    public void AMessageOfOneEventDecodesAsBefore()
+    {
+        var sent = Slice(7);
+
+        Assert.Equal([sent], PymarEventCodec.DecodeMessage(PymarEventCodec.Encode(sent), out var malformed, out var reason));
+        Assert.Equal((0, null), (malformed, reason));
+    }
+
+    [Fact]
+    public void ElementsOfABatchThatAreNotEventsAreCountedAndTheOthersRead()
+    {
+        var body = "[{\"kind\":\"slice.started\",\"sliceIndex\":1},{\"kind\":\"worker.exploded\"},null,{\"kind\":\"slice.finished\",\"sliceIndex\":1}]";
+
+        var events = PymarEventCodec.DecodeMessage(Encoding.UTF8.GetBytes(body), out var malformed, out var reason);
+
+        Assert.Equal([PymarEventKinds.SliceStarted, PymarEventKinds.SliceFinished], events.Select(e => e.Kind));
+        Assert.Equal(2, malformed);
+        Assert.False(string.IsNullOrEmpty(reason));
+    }
+
+    [Theory]
+    [InlineData("not json at all")]
+    [InlineData("{\"kind\":\"worker.exploded\"}")]
+    [InlineData("[1,2,3]")]
+    [InlineData("[{\"time\":\"2026-01-01T00:00:00Z\"}]")]
+    [InlineData("[{\"kind\":\"slice.finished\"}")]
+    public void GarbageIsOneMalformedMessage(string body)
+    {
+        Assert.Empty(PymarEventCodec.DecodeMessage(Encoding.UTF8.GetBytes(body), out var malformed, out var reason));
+        Assert.Equal(1, malformed);
+        Assert.False(string.IsNullOrEmpty(reason));
     }
 
     private static PymarEvent Slice(int index) => new()
