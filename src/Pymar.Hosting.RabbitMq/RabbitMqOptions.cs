@@ -98,14 +98,27 @@ public sealed class RabbitMqOptions
     public string DeliveryMode { get; set; } = "Transient";
 
     /// <summary>
-    /// How many slices a worker may hold beyond its free slots, so that a slot does not wait a round trip to the
-    /// broker for its next slice after each answer. The bound (concurrency + lookahead) holds for the worker as a
-    /// whole, however many producers it serves: on classic queues as a channel-wide prefetch; on quorum queues (which
-    /// refuse one) as credits, consumers with a prefetch of 1 handed out across the recently active work queues (a
-    /// job on a queue without a credit is picked up within about 100 ms). A slice held by a worker that stalls is asked for again by its
+    /// How many slices a worker holds at least beyond its free slots, so that a slot does not wait a round trip to
+    /// the broker for its next slice after each answer; with short slices it holds more (see
+    /// <see cref="LookaheadWork"/>). The bound (concurrency + lookahead) holds for the worker as a whole, however many
+    /// producers it serves: on classic queues as a channel-wide prefetch; on quorum queues (which refuse one) as
+    /// credits, consumers' prefetches handed out across the recently active work queues (a job on a queue without a
+    /// credit is picked up within about 100 ms). A slice held by a worker that stalls is asked for again by its
     /// producer (see <c>MapOptions.SpeculateStragglers</c>). Defaults to 2; 0 to 100.
     /// </summary>
     public int PrefetchLookahead { get; set; } = 2;
+
+    /// <summary>
+    /// How much work a worker may hold beyond its slots: when its slots finish slices faster than the broker can hand
+    /// them over one by one (short slices, on quorum queues above all), the lookahead grows to the slices they finish
+    /// in this time, up to <see cref="MaxPrefetchLookahead"/>; long slices keep it at <see cref="PrefetchLookahead"/>,
+    /// so they are not hoarded. The rate is measured while every slot is busy, every 250 ms. Defaults to 5 ms;
+    /// <see cref="TimeSpan.Zero"/> keeps the lookahead fixed; at most 1 s.
+    /// </summary>
+    public TimeSpan LookaheadWork { get; set; } = TimeSpan.FromMilliseconds(5);
+
+    /// <summary>The largest lookahead <see cref="LookaheadWork"/> may reach. Defaults to 32; from <see cref="PrefetchLookahead"/> to 1,000.</summary>
+    public int MaxPrefetchLookahead { get; set; } = 32;
 
     /// <summary>The largest slice message published or accepted, in bytes. Defaults to 32 MiB (the client's own limit is 64 MiB).</summary>
     public int MaxMessageBytes { get; set; } = 32 * 1024 * 1024;

@@ -61,6 +61,16 @@ internal sealed class RabbitMqOptionsValidator : IValidateOptions<RabbitMqOption
             failures.Add($"{Key}:PrefetchLookahead must be between 0 and 100 (it is {options.PrefetchLookahead}).");
         }
 
+        if (options.LookaheadWork < TimeSpan.Zero || options.LookaheadWork > TimeSpan.FromSeconds(1))
+        {
+            failures.Add($"{Key}:LookaheadWork must be between 00:00:00 and 00:00:01 (it is {options.LookaheadWork}).");
+        }
+
+        if (options.MaxPrefetchLookahead < options.PrefetchLookahead || options.MaxPrefetchLookahead > 1000)
+        {
+            failures.Add($"{Key}:MaxPrefetchLookahead must be between PrefetchLookahead ({options.PrefetchLookahead}) and 1000 (it is {options.MaxPrefetchLookahead}).");
+        }
+
         if (options.DeliveryLimit < 1)
         {
             failures.Add($"{Key}:DeliveryLimit must be at least 1 (it is {options.DeliveryLimit}).");

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using Microsoft.Extensions.Logging;
 using Polly;
 using System.Globalization;
@@ -16,7 +17,7 @@ namespace Pymar.Hosting.RabbitMq;
 /// <remarks>
 /// One queue, or classic queues (with a channel-wide prefetch), take one consumer per queue with the whole budget
 /// (slots + lookahead). Several quorum queues refuse a channel-wide prefetch, so there the budget is handed out as
-/// credits: each credit is a consumer with a prefetch of 1 on some queue, and the worker never has more credits
+/// credits: each credit is a consumer's prefetch on some queue, and the worker never has more credits
 /// plus slices still held by cancelled consumers than its budget, however many queues it serves. The credits go to
 /// the recently active queues (waiting messages, or a delivery or a settled slice in the last <see cref="s_activeWindow"/>), by depth
 /// (<see cref="PrefetchShares"/>), so back to back jobs of one producer keep the whole budget on its queue; the
@@ -25,6 +26,8 @@ namespace Pymar.Hosting.RabbitMq;
 /// first delivery from a queue that was not active moves the credits at once. A credit moves by cancelling its
 /// consumer, idle ones first (an unacknowledged slice stays on the channel and still counts until it is settled),
 /// and consuming on the other queue once the budget has room.
+/// The budget follows the worker's rate when slices are short (<see cref="AdaptiveLookahead"/>): one consumer per
+/// queue is then replaced by one with the new prefetch, and credits are handed out against the new budget.
 /// </remarks>
 internal sealed class RabbitMqSliceConsumer : ISliceConsumer
 {
@@ -41,6 +44,7 @@ internal sealed class RabbitMqSliceConsumer : ISliceConsumer
     private readonly RabbitMqTopology _topology;
     private readonly IReadOnlyCollection<string> _producerNames;
     private readonly ushort _prefetch;
+    private readonly AdaptiveLookahead? _adaptive;
     private readonly Func<SliceDelivery, CancellationToken, ValueTask> _onSlice;
     private readonly ResiliencePipeline _reopen;
     private readonly ILogger _logger;
@@ -75,6 +79,7 @@ internal sealed class RabbitMqSliceConsumer : ISliceConsumer
         RabbitMqTopology topology,
         IReadOnlyCollection<string> producerNames,
         ushort prefetch,
+        AdaptiveLookahead? adaptive,
         Func<SliceDelivery, CancellationToken, ValueTask> onSlice,
         ResiliencePipeline reopen,
         ILogger logger)
@@ -84,6 +89,7 @@ internal sealed class RabbitMqSliceConsumer : ISliceConsumer
         _topology = topology;
         _producerNames = producerNames;
         _prefetch = prefetch;
+        _adaptive = adaptive;
         _onSlice = onSlice;
         _reopen = reopen;
         _logger = logger;
@@ -95,17 +101,22 @@ internal sealed class RabbitMqSliceConsumer : ISliceConsumer
         RabbitMqTopology topology,
         IReadOnlyCollection<string> producerNames,
         int prefetch,
+        AdaptiveLookahead? adaptive,
         bool sharedAcrossQueues,
         Func<SliceDelivery, CancellationToken, ValueTask> onSlice,
         ResiliencePipeline reopen,
         ILogger logger,
         CancellationToken cancellationToken)
     {
-        var consumer = new RabbitMqSliceConsumer(transport, connection, topology, producerNames, checked((ushort)prefetch), onSlice, reopen, logger) { _sharedAcrossQueues = sharedAcrossQueues };
+        var consumer = new RabbitMqSliceConsumer(transport, connection, topology, producerNames, checked((ushort)prefetch), adaptive, onSlice, reopen, logger) { _sharedAcrossQueues = sharedAcrossQueues };
         await consumer.OpenAsync(cancellationToken).ConfigureAwait(false);
         if (consumer.UsesCredits)
         {
             consumer._rebalancing = Task.Run(consumer.RebalanceLoopAsync, CancellationToken.None);
+        }
+        else if (adaptive is not null)
+        {
+            consumer._rebalancing = Task.Run(consumer.AdaptLoopAsync, CancellationToken.None);
         }
 
         return consumer;
@@ -116,6 +127,9 @@ internal sealed class RabbitMqSliceConsumer : ISliceConsumer
 
     /// <summary>The most slices held at once since the consumer started.</summary>
     internal int MostHeld => Volatile.Read(ref _mostHeld);
+
+    /// <summary>The most slices the worker may hold now: slots plus the lookahead.</summary>
+    private int Budget => _adaptive?.Budget ?? _prefetch;
 
     /// <summary>Several quorum queues: the budget is handed out as prefetch-1 consumers (credits) across them.</summary>
     private bool UsesCredits => !_sharedAcrossQueues && _producerNames.Count > 1;
@@ -196,13 +210,7 @@ internal sealed class RabbitMqSliceConsumer : ISliceConsumer
         }
 
         var channel = await _connection.CreateChannelAsync(cancellationToken: cancellationToken).ConfigureAwait(false);
-        await channel.BasicQosAsync(0, _prefetch, global: false, cancellationToken).ConfigureAwait(false);
-        if (_sharedAcrossQueues && _producerNames.Count > 1)
-        {
-            // Classic queues: the same bound for the channel as a whole, so serving N producers does not hold N times
-            // as many slices (both limits apply). Quorum queues refuse a channel-wide prefetch (see UsesCredits).
-            await channel.BasicQosAsync(0, _prefetch, global: true, cancellationToken).ConfigureAwait(false);
-        }
+        await SetPrefetchAsync(channel, cancellationToken).ConfigureAwait(false);
 
         var tags = new List<string>();
         foreach (var producerName in _producerNames)
@@ -214,6 +222,85 @@ internal sealed class RabbitMqSliceConsumer : ISliceConsumer
         channel.ChannelShutdownAsync += (_, args) => OnChannelShutdownAsync(channel, args);
         _channel = channel;
         _consumerTags = tags;
+    }
+
+    private async Task SetPrefetchAsync(IChannel channel, CancellationToken cancellationToken)
+    {
+        var budget = checked((ushort)Budget);
+        await channel.BasicQosAsync(0, budget, global: false, cancellationToken).ConfigureAwait(false);
+        if (_sharedAcrossQueues && _producerNames.Count > 1)
+        {
+            // Classic queues: the same bound for the channel as a whole, so serving N producers does not hold N times
+            // as many slices (both limits apply). Quorum queues refuse a channel-wide prefetch (see UsesCredits).
+            await channel.BasicQosAsync(0, budget, global: true, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>
+    /// One consumer per queue: every period lets <see cref="AdaptiveLookahead"/> decide, and when the lookahead
+    /// changed consumes every queue again with the new prefetch (a consumer's prefetch is fixed when it starts).
+    /// </summary>
+    private async Task AdaptLoopAsync()
+    {
+        var stopping = _stopping.Token;
+        using var timer = new PeriodicTimer(s_rebalancePeriod);
+        try
+        {
+            while (await timer.WaitForNextTickAsync(stopping).ConfigureAwait(false))
+            {
+                if (_stopped || !_adaptive!.Decide(Stopwatch.GetTimestamp()))
+                {
+                    continue;
+                }
+
+                await _lock.WaitAsync(stopping).ConfigureAwait(false);
+                try
+                {
+                    await ConsumeAgainAsync(stopping).ConfigureAwait(false);
+                }
+                catch (Exception ex) when (ConnectionLoss.Is(ex))
+                {
+                    // The client recovers the channel, or ReopenAsync opens a new one with the budget decided here.
+                    RabbitMqLog.LookaheadFailed(_logger, ex.Message);
+                }
+                finally
+                {
+                    _lock.Release();
+                }
+            }
+        }
+        catch (OperationCanceledException) when (stopping.IsCancellationRequested)
+        {
+            // Disposed.
+        }
+    }
+
+    /// <summary>
+    /// Under <see cref="_lock"/>: consumes every queue with the budget as prefetch, then cancels the consumers it
+    /// replaces (their unacknowledged slices stay on the channel until settled).
+    /// </summary>
+    private async Task ConsumeAgainAsync(CancellationToken cancellationToken)
+    {
+        if (_stopped || _channel is not { IsOpen: true } channel)
+        {
+            return;
+        }
+
+        await SetPrefetchAsync(channel, cancellationToken).ConfigureAwait(false);
+        var replaced = _consumerTags;
+        var tags = new List<string>();
+        foreach (var producerName in _producerNames)
+        {
+            tags.Add(await ConsumeAsync(channel, producerName, cancellationToken).ConfigureAwait(false));
+        }
+
+        _consumerTags = tags;
+        foreach (var tag in replaced)
+        {
+            await channel.BasicCancelAsync(tag, noWait: false, cancellationToken).ConfigureAwait(false);
+        }
+
+        RabbitMqLog.LookaheadChanged(_logger, _adaptive?.Lookahead ?? 0, Budget);
     }
 
     /// <summary>
@@ -244,7 +331,7 @@ internal sealed class RabbitMqSliceConsumer : ISliceConsumer
         {
             _depths = new long[queues.Length];
             _lastActive = Enumerable.Repeat(long.MinValue / 2, queues.Length).ToArray();
-            _targets = PrefetchShares.Allocate(_prefetch, _depths, new int[queues.Length], new bool[queues.Length], rotation: 0);
+            _targets = PrefetchShares.Allocate(Budget, _depths, new int[queues.Length], new bool[queues.Length], rotation: 0);
         }
 
         await ApplyAsync(_targets, cancellationToken).ConfigureAwait(false);
@@ -286,7 +373,8 @@ internal sealed class RabbitMqSliceConsumer : ISliceConsumer
 
             try
             {
-                var recompute = Interlocked.Exchange(ref _recompute, 0) == 1;
+                // A new budget (short slices) is handed out like a queue that starts delivering: decided again at once.
+                var recompute = (Interlocked.Exchange(ref _recompute, 0) == 1) | (_adaptive?.Decide(Stopwatch.GetTimestamp()) == true);
                 var depths = woken ? null : await DepthsAsync(stopping).ConfigureAwait(false);
                 await _lock.WaitAsync(stopping).ConfigureAwait(false);
                 try
@@ -308,12 +396,12 @@ internal sealed class RabbitMqSliceConsumer : ISliceConsumer
                         }
 
                         _depths = depths;
-                        _targets = PrefetchShares.Allocate(_prefetch, depths, CreditsPerQueue(), Active(), _rotation++);
+                        _targets = PrefetchShares.Allocate(Budget, depths, CreditsPerQueue(), Active(), _rotation++);
                     }
                     else if (recompute)
                     {
                         // A queue that was not active delivered: decide again from the last depths at once.
-                        _targets = PrefetchShares.Allocate(_prefetch, _depths, CreditsPerQueue(), Active(), _rotation);
+                        _targets = PrefetchShares.Allocate(Budget, _depths, CreditsPerQueue(), Active(), _rotation);
                     }
 
                     await ApplyAsync(_targets, stopping).ConfigureAwait(false);
@@ -430,7 +518,7 @@ internal sealed class RabbitMqSliceConsumer : ISliceConsumer
             }
         }
 
-        while (_prefetch - _credits.Sum(c => c.Size) - Volatile.Read(ref _orphaned) is var room && room > 0)
+        while (Budget - _credits.Sum(c => c.Size) - Volatile.Read(ref _orphaned) is var room && room > 0)
         {
             var q = -1;
             for (var i = 0; i < counts.Length; i++)
@@ -446,9 +534,9 @@ internal sealed class RabbitMqSliceConsumer : ISliceConsumer
                 break;
             }
 
-            // A queue with no consumer yet gets one consumer for all it may take now (the fast path of a worker whose
-            // credits sit on one queue, as a worker serving one producer has); later top-ups are consumers of 1.
-            var credit = new Credit(q, counts[q] == 0 ? Math.Min(targets[q], room) : 1);
+            // One consumer for all the queue may take now (the fast path of a worker whose credits sit on one queue, as
+            // a worker serving one producer has, and of a budget that grew).
+            var credit = new Credit(q, Math.Min(targets[q] - counts[q], room));
             _credits.Add(credit);
             counts[q] += credit.Size;
             moved = true;
@@ -467,7 +555,7 @@ internal sealed class RabbitMqSliceConsumer : ISliceConsumer
         if (moved && _logger.IsEnabled(LogLevel.Debug))
         {
             var shares = string.Join(", ", _queues.Select((queue, i) => queue + "=" + counts[i].ToString(CultureInfo.InvariantCulture)));
-            RabbitMqLog.CreditsMoved(_logger, shares, Held, _prefetch, Volatile.Read(ref _orphaned));
+            RabbitMqLog.CreditsMoved(_logger, shares, Held, Budget, Volatile.Read(ref _orphaned));
         }
     }
 
@@ -502,6 +590,7 @@ internal sealed class RabbitMqSliceConsumer : ISliceConsumer
         consumer.ReceivedAsync += (_, delivery) =>
         {
             credit.Delivered(ref _orphaned);
+            _adaptive?.Delivered(Stopwatch.GetTimestamp());
             NoteHeld(Interlocked.Increment(ref _held));
             DeliveredFrom(credit.QueueIndex);
             return _onSlice(ToDelivery(channel, queue, delivery, () => Settled(credit)), delivery.CancellationToken).AsTask();
@@ -515,6 +604,7 @@ internal sealed class RabbitMqSliceConsumer : ISliceConsumer
         // A queue whose slice was in hand until now is still being served: it stays active for the window from here.
         Volatile.Write(ref _lastActive[credit.QueueIndex], Environment.TickCount64);
         var freed = credit.Settled(ref _orphaned);
+        _adaptive?.Settled(Stopwatch.GetTimestamp());
         Interlocked.Decrement(ref _held);
         if (freed)
         {
@@ -530,7 +620,7 @@ internal sealed class RabbitMqSliceConsumer : ISliceConsumer
             var seen = Interlocked.CompareExchange(ref _mostHeld, held, most);
             if (seen == most)
             {
-                RabbitMqLog.MostHeld(_logger, held, _prefetch);
+                RabbitMqLog.MostHeld(_logger, held, Budget);
                 return;
             }
 
@@ -585,11 +675,18 @@ internal sealed class RabbitMqSliceConsumer : ISliceConsumer
         var consumer = new AsyncEventingBasicConsumer(channel);
         consumer.ReceivedAsync += (_, delivery) =>
         {
+            _adaptive?.Delivered(Stopwatch.GetTimestamp());
             NoteHeld(Interlocked.Increment(ref _held));
-            return _onSlice(ToDelivery(channel, queue, delivery, () => Interlocked.Decrement(ref _held)), delivery.CancellationToken).AsTask();
+            return _onSlice(ToDelivery(channel, queue, delivery, SettledOnConsumer), delivery.CancellationToken).AsTask();
         };
         consumer.UnregisteredAsync += (_, args) => OnUnregisteredAsync(channel, producerName, queue, args.ConsumerTags);
         return await channel.BasicConsumeAsync(queue, autoAck: false, consumer, cancellationToken).ConfigureAwait(false);
+    }
+
+    private void SettledOnConsumer()
+    {
+        _adaptive?.Settled(Stopwatch.GetTimestamp());
+        Interlocked.Decrement(ref _held);
     }
 
     /// <summary>
@@ -598,7 +695,8 @@ internal sealed class RabbitMqSliceConsumer : ISliceConsumer
     /// </summary>
     private Task OnUnregisteredAsync(IChannel channel, string producerName, string queue, string[] consumerTags)
     {
-        if (_stopped || !channel.IsOpen)
+        // A consumer replaced by one with a new prefetch is no longer among the tags.
+        if (_stopped || !channel.IsOpen || !_consumerTags.Intersect(consumerTags).Any())
         {
             return Task.CompletedTask;
         }

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using Microsoft.Extensions.Logging;
 using Polly;
 using Pymar.Hosting.Transport;
@@ -109,11 +110,14 @@ public sealed class RabbitMqTransport : IPymarTransport, IWorkerPresence, ISlice
         ArgumentNullException.ThrowIfNull(producerNames);
         ArgumentNullException.ThrowIfNull(onSlice);
         var connection = await _connection.GetAsync(cancellationToken).ConfigureAwait(false);
-        // The pool's free slots plus a small lookahead (see RabbitMqOptions.PrefetchLookahead).
+        // The pool's free slots plus a small lookahead, more when slices are short (see RabbitMqOptions.LookaheadWork).
         var held = prefetch + _options.PrefetchLookahead;
         try
         {
-            return await RabbitMqSliceConsumer.StartAsync(this, connection, _topology, producerNames, held, sharedAcrossQueues: _options.QueueType == "classic", onSlice, _reopenRetry, _logger, cancellationToken).ConfigureAwait(false);
+            var adaptive = _options.LookaheadWork > TimeSpan.Zero && _options.MaxPrefetchLookahead > _options.PrefetchLookahead
+                ? new AdaptiveLookahead(prefetch, _options.PrefetchLookahead, _options.MaxPrefetchLookahead, _options.LookaheadWork, Stopwatch.GetTimestamp())
+                : null;
+            return await RabbitMqSliceConsumer.StartAsync(this, connection, _topology, producerNames, held, adaptive, sharedAcrossQueues: _options.QueueType == "classic", onSlice, _reopenRetry, _logger, cancellationToken).ConfigureAwait(false);
         }
         catch (Exception ex) when (ConnectionLoss.Is(ex))
         {
