@@ -374,7 +374,13 @@ internal sealed class RabbitMqSliceConsumer : ISliceConsumer
             try
             {
                 // A new budget (short slices) is handed out like a queue that starts delivering: decided again at once.
-                var recompute = (Interlocked.Exchange(ref _recompute, 0) == 1) | (_adaptive?.Decide(Stopwatch.GetTimestamp()) == true);
+                var recompute = Interlocked.Exchange(ref _recompute, 0) == 1;
+                if (_adaptive?.Decide(Stopwatch.GetTimestamp()) == true)
+                {
+                    RabbitMqLog.LookaheadChanged(_logger, _adaptive.Lookahead, Budget);
+                    recompute = true;
+                }
+
                 var depths = woken ? null : await DepthsAsync(stopping).ConfigureAwait(false);
                 await _lock.WaitAsync(stopping).ConfigureAwait(false);
                 try

@@ -82,6 +82,25 @@ public sealed partial class RabbitMqSliceConsumerTests(BrokerFixture broker) : I
         await _scope.AssertNothingLeftAsync(s_slowProducers);
     }
 
+    /// <summary>Issue 13 §2: with short slices the lookahead grows (RabbitMqOptions.LookaheadWork) so that slots do not wait for the broker.</summary>
+    [Fact]
+    public async Task AWorkerGivenShortSlicesHoldsMoreThanSlotsPlusTheLeastLookaheadAndStaysUnderTheLargest()
+    {
+        var worker = await _scope.StartWorkerAsync("worker", Concurrency);
+        const int Slices = 6000;
+
+        var producer = _scope.StartProducer("producer", "slow-sum", "--slices", $"{Slices}", "--count", $"{Slices}");
+        await AssertAnswersAsync(producer, SlowSumProducerExpected(Slices));
+        await _scope.StopAllAsync();
+
+        var lookaheads = worker.Lines.Select(l => LookaheadLine().Match(l)).Where(m => m.Success).Select(m => int.Parse(m.Groups["lookahead"].Value, CultureInfo.InvariantCulture)).ToList();
+        var most = worker.Lines.Select(l => MostHeldLine().Match(l)).Where(m => m.Success).Select(m => int.Parse(m.Groups["held"].Value, CultureInfo.InvariantCulture)).DefaultIfEmpty(0).Max();
+        Assert.True(lookaheads.Count > 0 && lookaheads.Max() > Budget - Concurrency, $"The lookahead never grew past {Budget - Concurrency}: {string.Join(", ", lookaheads)}.\n{worker.Describe()}");
+        Assert.True(lookaheads.Max() <= 32, $"The lookahead went past the largest, 32: {string.Join(", ", lookaheads)}.");
+        Assert.True(most is > Budget and <= Concurrency + 32, $"The worker held at most {most} slices; expected more than {Budget} and at most {Concurrency + 32}.\n{worker.Describe()}");
+        await _scope.AssertNothingLeftAsync([SlowSum]);
+    }
+
     public Task InitializeAsync() => Task.CompletedTask;
 
     public async Task DisposeAsync() => await _scope.DisposeAsync();
@@ -135,4 +154,7 @@ public sealed partial class RabbitMqSliceConsumerTests(BrokerFixture broker) : I
 
     [GeneratedRegex(@"Holds (?<held>\d+) slices, the most so far")]
     private static partial Regex MostHeldLine();
+
+    [GeneratedRegex(@"The lookahead is now (?<lookahead>\d+) slices")]
+    private static partial Regex LookaheadLine();
 }
