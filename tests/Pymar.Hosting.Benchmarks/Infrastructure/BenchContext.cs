@@ -214,6 +214,7 @@ internal sealed class BenchContext(BenchmarkOptions options, string prefix, Repo
                 .. known.SelectMany(p => BenchModel.ProducerNames.Select(name => p + name).Append(p + "dead-letter")),
                 RawRpc.WorkQueue(prefix, RawVariant.Minimal),
                 RawRpc.WorkQueue(prefix, RawVariant.Durable),
+                RawRpc.WorkQueue(prefix, RawVariant.Quorum),
                 .. MassTransitContender.Queues(prefix),
             ];
         var exchanges = localCtl

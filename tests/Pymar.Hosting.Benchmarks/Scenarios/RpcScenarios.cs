@@ -15,6 +15,7 @@ internal static class RpcScenarios
 {
     public const string Raw = "raw RPC (reference)";
     public const string RawDurable = "raw RPC, Pymar's guarantees";
+    public const string RawQuorum = "raw RPC on a quorum queue";
     public const string Pymar = "Pymar.Hosting";
     public const string PymarClassic = "Pymar.Hosting, classic queues";
     public const string PymarEvents = "Pymar.Hosting, events on";
@@ -59,12 +60,13 @@ internal static class RpcScenarios
     }
 
     private static string Arrangement(BenchmarkOptions options) => string.Create(CultureInfo.InvariantCulture,
-        $"{(options.WhatIfPrefetch is { } p ? $"EXPERIMENT: Pymar workers consume with prefetch {p} instead of {options.Slots}; " : "")}every contender's workers run in a separate process with {options.Slots} consumer slots and {options.Slots} unacknowledged messages at most (raw: {options.Slots} consumers with prefetch {options.RawPrefetch}), its client in the harness (MassTransit's in a child process of its own, timed there)");
+        $"{(options.WhatIfPrefetch is { } p ? $"EXPERIMENT: Pymar workers consume with prefetch {p} instead of {options.Slots}; " : "")}every contender's workers run in a separate process with {options.Slots} consumer slots (Pymar: holding {options.Slots} + a lookahead of 2 to 32 slices, by its rate; raw: {options.Slots} consumers with prefetch {options.RawPrefetch}), its client in the harness (MassTransit's in a child process of its own, timed there)");
 
     internal static string? Note(string name) => name switch
     {
         Raw => "classic queue, transient messages, no confirms, ack after reply",
         RawDurable => "quorum queue, persistent, confirms on slices and replies",
+        RawQuorum => "the reference on a quorum queue (Pymar's default): the least that queue type costs",
         Pymar => "WorkerService, RabbitMqTransport (defaults: quorum queue)",
         PymarClassic => "the same with Pymar:Broker:QueueType=classic",
         PymarEvents => "the same with UseRabbitMqEvents() on workers and producer (slice, job and heartbeat events on pymar.events)",
@@ -109,6 +111,12 @@ internal static class RpcScenarios
                 $"what ordering costs: Pymar throughput with the ordered fold / folding in arrival order: {cost:0.00}x (paired {paired:0.00}x), target >= 0.95x {(paired >= 0.95 ? "met" : "MISSED")}"));
         }
 
+        if (median.TryGetValue(RawQuorum, out var quorum))
+        {
+            result.Notes.Add(string.Create(CultureInfo.InvariantCulture,
+                $"the quorum queue's own cost: raw RPC on a quorum queue / raw RPC {(latency ? median[RawQuorum] / median[Raw] : median[Raw] / median[RawQuorum]):0.00}x slower; Pymar vs. raw RPC on a quorum queue: {(latency ? median[Pymar] / quorum : median[Pymar] / quorum):0.00}x"));
+        }
+
         if (median.TryGetValue(RawDurable, out var durable))
         {
             result.Notes.Add(string.Create(CultureInfo.InvariantCulture,
@@ -129,6 +137,7 @@ internal static class RpcScenarios
 
         var raw = await context.RawClientAsync(RawVariant.Minimal);
         var durable = await context.RawClientAsync(RawVariant.Durable);
+        var quorum = await context.RawClientAsync(RawVariant.Quorum);
         var cancellation = context.Cancellation;
         double Sample(double milliseconds) => rate ? slices / (milliseconds / 1000) : milliseconds;
 
@@ -136,6 +145,7 @@ internal static class RpcScenarios
         {
             new(Raw, async () => Sample(await Alternation.TimeAsync(async () => BenchContext.Check(Raw, slices, await raw.RunJobAsync(slices, cancellation))))),
             new(RawDurable, async () => Sample(await Alternation.TimeAsync(async () => BenchContext.Check(RawDurable, slices, await durable.RunJobAsync(slices, cancellation))))),
+            new(RawQuorum, async () => Sample(await Alternation.TimeAsync(async () => BenchContext.Check(RawQuorum, slices, await quorum.RunJobAsync(slices, cancellation))))),
             new(Pymar, async () => Sample(await Alternation.TimeAsync(() => context.PymarTrivialJobAsync(slices)))),
         };
         if (options.Classic)
@@ -177,6 +187,7 @@ internal static class RpcScenarios
         var rawWorker = await context.RawWorkerAsync();
         var raw = await context.RawClientAsync(RawVariant.Minimal);
         var durable = await context.RawClientAsync(RawVariant.Durable);
+        var quorum = await context.RawClientAsync(RawVariant.Quorum);
         var cancellation = context.Cancellation;
         var classicWorker = context.Options.Classic ? await context.ClassicWorkerAsync() : null;
         var runs = new List<(string Name, Func<Task> Run)>
