@@ -114,7 +114,7 @@ public sealed class WorkerService : BackgroundService, IWorkerPoolState, IPymarW
             WorkerLog.Purged(_logger, purged, string.Join(", ", producers));
         }
 
-        using var compute = new ComputeThreads(concurrency, "pymar-worker");
+        using var compute = new ComputeThreads(concurrency, "pymar-worker", continueOnComputeThread: true);
         var jobs = new JobTracker();
         _executor = new SliceExecutor(_registry, _services, compute, jobs, _options, WorkerId, _logger, _time) { Events = _events };
         var jobEnded = await SubscribeJobEndedAsync(jobs, stoppingToken).ConfigureAwait(false);
