@@ -39,9 +39,9 @@ internal sealed class SliceJob<TItem, TValue> : ISliceJob
     private readonly long[] _sequence;
     private readonly int[] _copies;
     private readonly int[] _firstCopyAttempt;
-    private readonly List<long> _answerTimes = [];
+    private readonly List<long> _answerTimes;
     private int _sortedAnswerTimes;
-    private readonly List<(long Sequence, long StartedAt)> _answerStarts = [];
+    private readonly List<(long Sequence, long StartedAt)> _answerStarts;
     private readonly Lock _ledger = new();
     private long _nextSequence;
     private long _lastAnswerAt;
@@ -58,6 +58,10 @@ internal sealed class SliceJob<TItem, TValue> : ISliceJob
         _sequence = new long[plan.Windows.Count];
         _copies = new int[plan.Windows.Count];
         _firstCopyAttempt = new int[plan.Windows.Count];
+
+        // One entry per answer: sized once, so a large job's ledger does not grow by copies (each a large-object-heap array).
+        _answerTimes = new List<long>(plan.Windows.Count);
+        _answerStarts = new List<(long Sequence, long StartedAt)>(plan.Windows.Count);
         _expiresAtUnixMilliseconds = plan.Timeout is { } timeout ? time.GetUtcNow().Add(timeout).ToUnixTimeMilliseconds() : null;
         _attempts = new int[plan.Windows.Count];
         _finished = new bool[plan.Windows.Count];
