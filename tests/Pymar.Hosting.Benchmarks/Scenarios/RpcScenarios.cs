@@ -144,8 +144,8 @@ internal static class RpcScenarios
         var contenders = new List<Contender>
         {
             new(Raw, async () => Sample(await Alternation.TimeAsync(async () => BenchContext.Check(Raw, slices, await raw.RunJobAsync(slices, cancellation))))),
-            new(RawDurable, async () => Sample(await Alternation.TimeAsync(async () => BenchContext.Check(RawDurable, slices, await durable.RunJobAsync(slices, cancellation))))),
             new(RawQuorum, async () => Sample(await Alternation.TimeAsync(async () => BenchContext.Check(RawQuorum, slices, await quorum.RunJobAsync(slices, cancellation))))),
+            new(RawDurable, async () => Sample(await Alternation.TimeAsync(async () => BenchContext.Check(RawDurable, slices, await durable.RunJobAsync(slices, cancellation))))),
             new(Pymar, async () => Sample(await Alternation.TimeAsync(() => context.PymarTrivialJobAsync(slices)))),
         };
         if (options.Classic)
