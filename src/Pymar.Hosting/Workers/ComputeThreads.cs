@@ -65,7 +65,11 @@ internal sealed class ComputeThreads : IDisposable
         _work.CompleteAdding();
         foreach (var thread in _threads)
         {
-            thread.Join(TimeSpan.FromSeconds(1));
+            // The pool may be disposed from one of its own threads (what followed the last computation ran there).
+            if (thread != Thread.CurrentThread)
+            {
+                thread.Join(TimeSpan.FromSeconds(1));
+            }
         }
     }
 
