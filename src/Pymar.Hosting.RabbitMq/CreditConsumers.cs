@@ -2,8 +2,6 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Threading.Channels;
 using Microsoft.Extensions.Logging;
-using Polly;
-using Pymar.Hosting.Transport;
 using RabbitMQ.Client;
 using RabbitMQ.Client.Events;
 
@@ -25,17 +23,7 @@ namespace Pymar.Hosting.RabbitMq;
 /// When the budget follows the worker's rate (<see cref="AdaptiveLookahead"/>), credits are handed out against the
 /// new budget.
 /// </remarks>
-internal sealed class CreditConsumers(
-    RabbitMqTransport transport,
-    IConnection connection,
-    RabbitMqTopology topology,
-    IReadOnlyCollection<string> producerNames,
-    ushort prefetch,
-    AdaptiveLookahead? adaptive,
-    Func<SliceDelivery, CancellationToken, ValueTask> onSlice,
-    ResiliencePipeline reopen,
-    ILogger logger)
-    : RabbitMqSliceConsumer(transport, connection, topology, producerNames, prefetch, adaptive, onSlice, reopen, logger)
+internal sealed class CreditConsumers(SliceConsumerSetup setup) : RabbitMqSliceConsumer(setup)
 {
     // A worker with queues that have no credit looks for new jobs on them more often.
     private static readonly TimeSpan s_watchPeriod = TimeSpan.FromMilliseconds(100);

@@ -1,7 +1,4 @@
 using System.Diagnostics;
-using Microsoft.Extensions.Logging;
-using Polly;
-using Pymar.Hosting.Transport;
 using RabbitMQ.Client;
 using RabbitMQ.Client.Events;
 
@@ -12,18 +9,7 @@ namespace Pymar.Hosting.RabbitMq;
 /// (slots + lookahead). When the budget follows the worker's rate (<see cref="AdaptiveLookahead"/>), every consumer
 /// is replaced by one with the new prefetch.
 /// </summary>
-internal sealed class PerQueueConsumers(
-    RabbitMqTransport transport,
-    IConnection connection,
-    RabbitMqTopology topology,
-    IReadOnlyCollection<string> producerNames,
-    ushort prefetch,
-    AdaptiveLookahead? adaptive,
-    bool sharedAcrossQueues,
-    Func<SliceDelivery, CancellationToken, ValueTask> onSlice,
-    ResiliencePipeline reopen,
-    ILogger logger)
-    : RabbitMqSliceConsumer(transport, connection, topology, producerNames, prefetch, adaptive, onSlice, reopen, logger)
+internal sealed class PerQueueConsumers(SliceConsumerSetup setup, bool sharedAcrossQueues) : RabbitMqSliceConsumer(setup)
 {
     private readonly bool _sharedAcrossQueues = sharedAcrossQueues;
     private List<string> _consumerTags = [];

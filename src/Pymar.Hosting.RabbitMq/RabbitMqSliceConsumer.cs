@@ -22,6 +22,7 @@ internal abstract class RabbitMqSliceConsumer : ISliceConsumer
 {
     private protected static readonly TimeSpan s_rebalancePeriod = TimeSpan.FromMilliseconds(250);
 
+    // Used by the subclasses too.
     private protected readonly IConnection _connection;
     private protected readonly RabbitMqTopology _topology;
     private protected readonly IReadOnlyCollection<string> _producerNames;
@@ -41,26 +42,17 @@ internal abstract class RabbitMqSliceConsumer : ISliceConsumer
     private int _held;
     private int _mostHeld;
 
-    private protected RabbitMqSliceConsumer(
-        RabbitMqTransport transport,
-        IConnection connection,
-        RabbitMqTopology topology,
-        IReadOnlyCollection<string> producerNames,
-        ushort prefetch,
-        AdaptiveLookahead? adaptive,
-        Func<SliceDelivery, CancellationToken, ValueTask> onSlice,
-        ResiliencePipeline reopen,
-        ILogger logger)
+    private protected RabbitMqSliceConsumer(SliceConsumerSetup setup)
     {
-        _transport = transport;
-        _connection = connection;
-        _topology = topology;
-        _producerNames = producerNames;
-        _prefetch = prefetch;
-        _adaptive = adaptive;
-        _onSlice = onSlice;
-        _reopen = reopen;
-        _logger = logger;
+        _transport = setup.Transport;
+        _connection = setup.Connection;
+        _topology = setup.Topology;
+        _producerNames = setup.ProducerNames;
+        _prefetch = setup.Prefetch;
+        _adaptive = setup.Adaptive;
+        _onSlice = setup.OnSlice;
+        _reopen = setup.Reopen;
+        _logger = setup.Logger;
     }
 
     public static async Task<RabbitMqSliceConsumer> StartAsync(
@@ -76,12 +68,12 @@ internal abstract class RabbitMqSliceConsumer : ISliceConsumer
         ILogger logger,
         CancellationToken cancellationToken)
     {
-        var budget = checked((ushort)prefetch);
+        var setup = new SliceConsumerSetup(transport, connection, topology, producerNames, checked((ushort)prefetch), adaptive, onSlice, reopen, logger);
 
         // Several quorum queues refuse a channel-wide prefetch: there the budget is handed out as credits.
         RabbitMqSliceConsumer consumer = !sharedAcrossQueues && producerNames.Count > 1
-            ? new CreditConsumers(transport, connection, topology, producerNames, budget, adaptive, onSlice, reopen, logger)
-            : new PerQueueConsumers(transport, connection, topology, producerNames, budget, adaptive, sharedAcrossQueues, onSlice, reopen, logger);
+            ? new CreditConsumers(setup)
+            : new PerQueueConsumers(setup, sharedAcrossQueues);
         await consumer.OpenAsync(cancellationToken).ConfigureAwait(false);
         if (consumer.Loop is { } loop)
         {
