@@ -39,6 +39,15 @@ public sealed class RabbitMqOptionsValidatorTests
     }
 
     [Fact]
+    public void ALookaheadWorkOutOfRangeAndAMaximumBelowTheLeastLookaheadAreNamed()
+    {
+        var message = Failure(new RabbitMqOptions { LookaheadWork = TimeSpan.FromSeconds(2), PrefetchLookahead = 8, MaxPrefetchLookahead = 4 });
+
+        Assert.Contains("Pymar:Broker:LookaheadWork must be between 00:00:00 and 00:00:01 (it is 00:00:02)", message, StringComparison.Ordinal);
+        Assert.Contains("Pymar:Broker:MaxPrefetchLookahead must be between PrefetchLookahead (8) and 1000 (it is 4)", message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void ABadEntryOfHostsIsNamedByItsIndex()
     {
         var options = new RabbitMqOptions { Password = Password };
