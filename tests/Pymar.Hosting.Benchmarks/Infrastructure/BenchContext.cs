@@ -28,6 +28,7 @@ internal sealed class BenchContext(BenchmarkOptions options, string prefix, Repo
     private ChildProcess? _rawWorker;
     private readonly Dictionary<RawVariant, RawRpcClient> _rawClients = [];
     private MassTransitContender? _massTransit;
+    private CeleryContender? _celery;
 
     public BenchmarkOptions Options => options;
 
@@ -138,6 +139,19 @@ internal sealed class BenchContext(BenchmarkOptions options, string prefix, Repo
         return _massTransit;
     }
 
+    /// <summary>The Celery contender, started on first use.</summary>
+    public async Task<CeleryContender> CeleryAsync()
+    {
+        if (_celery is null)
+        {
+            var contender = new CeleryContender();
+            _celery = contender;
+            await contender.StartAsync(options.Broker, prefix, options.Slots);
+        }
+
+        return _celery;
+    }
+
     /// <summary>
     /// Runs one trivial Pymar job of <paramref name="slices"/> slices and checks its answer; <paramref name="arrivalOrder"/>
     /// folds the partials as they arrive instead of in slice order (the measure of what ordering costs).
@@ -170,6 +184,11 @@ internal sealed class BenchContext(BenchmarkOptions options, string prefix, Repo
         if (_massTransit is not null)
         {
             await _massTransit.DisposeAsync();
+        }
+
+        if (_celery is not null)
+        {
+            await _celery.DisposeAsync();
         }
 
         foreach (var host in new[] { _pymarHost, _classicHost, _eventsHost })
@@ -216,6 +235,7 @@ internal sealed class BenchContext(BenchmarkOptions options, string prefix, Repo
                 RawRpc.WorkQueue(prefix, RawVariant.Durable),
                 RawRpc.WorkQueue(prefix, RawVariant.Quorum),
                 .. MassTransitContender.Queues(prefix),
+                CeleryContender.Queue(prefix),
             ];
         var exchanges = localCtl
             ? (await BrokerCtl.NamesAsync("list_exchanges")).Where(n => n.StartsWith(prefix, StringComparison.Ordinal)).ToArray()

@@ -36,6 +36,8 @@ internal sealed class BenchmarkOptions
           --compute-slices N compute: slices of the Pymar job (default 4, the seed's WORKERS_NUMBER)
           --raw-prefetch N   prefetch per consumer of the raw reference (default 1: unacknowledged = slots, as Pymar)
           --no-masstransit   leave the MassTransit contender out
+          --no-celery        leave the Celery contender out (it runs only where /usr/bin/python3 imports celery:
+                             apt-get install python3-celery)
           --no-classic       leave out the Pymar contender with Pymar:Broker:QueueType=classic
           --no-events        throughput: leave out the Pymar contender with events on (UseRabbitMqEvents)
           --no-breakdown     skip the traced pass that says where the time goes
@@ -66,6 +68,9 @@ internal sealed class BenchmarkOptions
     public int RawPrefetch { get; private set; } = 1;
 
     public bool MassTransit { get; private set; } = true;
+
+    /// <summary>Also run Celery (Debian's python3-celery) in latency and throughput, when /usr/bin/python3 can import it.</summary>
+    public bool Celery { get; private set; } = true;
 
     public bool Breakdown { get; private set; } = true;
 
@@ -105,6 +110,7 @@ internal sealed class BenchmarkOptions
         var copy = (BenchmarkOptions)MemberwiseClone();
         copy.Broker = broker;
         copy.MassTransit = false;
+        copy.Celery = false;
         copy.Classic = false;
         copy.Breakdown = false;
         return copy;
@@ -129,6 +135,7 @@ internal sealed class BenchmarkOptions
                 case "--compute-slices": o.ComputeSlices = Positive(arg, Value(args, ref i)); break;
                 case "--raw-prefetch": o.RawPrefetch = Positive(arg, Value(args, ref i)); break;
                 case "--no-masstransit": o.MassTransit = false; break;
+                case "--no-celery": o.Celery = false; break;
                 case "--no-breakdown": o.Breakdown = false; break;
                 case "--no-classic": o.Classic = false; break;
                 case "--no-events": o.EventsContender = false; break;

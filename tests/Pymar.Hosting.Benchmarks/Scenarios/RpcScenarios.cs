@@ -21,6 +21,7 @@ internal static class RpcScenarios
     public const string PymarEvents = "Pymar.Hosting, events on";
     public const string PymarArrival = "Pymar.Hosting, fold in arrival order";
     public const string MassTransit = "MassTransit 8.5.12";
+    public const string Celery = "Celery 5.2";
 
     public static async Task RunLatencyAsync(BenchContext context)
     {
@@ -72,6 +73,7 @@ internal static class RpcScenarios
         PymarEvents => "the same with UseRabbitMqEvents() on workers and producer (slice, job and heartbeat events on pymar.events)",
         PymarArrival => "the same, folding partials as they arrive instead of in slice order (not Pymar's semantics)",
         MassTransit => "request client, Task.WhenAll; defaults (durable, confirms)",
+        Celery => "group of tasks, prefork worker, acks late, prefetch 1 per process, rpc backend; defaults (classic durable queue, persistent, no confirms)",
         _ => null,
     };
 
@@ -86,6 +88,12 @@ internal static class RpcScenarios
         {
             var versus = latency ? mt / median[Pymar] : median[Pymar] / mt;
             result.Notes.Add(string.Create(CultureInfo.InvariantCulture, $"Pymar vs. MassTransit: {versus:0.00}x {(latency ? "faster" : "the rate")}"));
+        }
+
+        if (median.TryGetValue(Celery, out var celery))
+        {
+            var versus = latency ? celery / median[Pymar] : median[Pymar] / celery;
+            result.Notes.Add(string.Create(CultureInfo.InvariantCulture, $"Pymar vs. Celery: {versus:0.00}x {(latency ? "faster" : "the rate")}"));
         }
 
         if (median.TryGetValue(PymarEvents, out var withEvents))
@@ -175,6 +183,24 @@ internal static class RpcScenarios
                 BenchContext.Check(MassTransit, slices, sum);
                 return Sample(elapsed.TotalMilliseconds);
             }));
+        }
+
+        if (options.Celery)
+        {
+            if (CeleryContender.IsAvailable())
+            {
+                var celery = await context.CeleryAsync();
+                contenders.Add(new(Celery, async () =>
+                {
+                    var (elapsed, sum) = await celery.RunJobAsync(slices, TimeSpan.FromMinutes(10));
+                    BenchContext.Check(Celery, slices, sum);
+                    return Sample(elapsed.TotalMilliseconds);
+                }));
+            }
+            else
+            {
+                Console.Error.WriteLine("note: no Celery contender: /usr/bin/python3 cannot import celery (apt-get install python3-celery), or pass --no-celery");
+            }
         }
 
         return contenders;
