@@ -7,7 +7,11 @@ namespace Pymar.Hosting.Benchmarks.Scenarios;
 /// <param name="RunAsync">Runs once and returns the sample.</param>
 internal sealed record Contender(string Name, Func<Task<double>> RunAsync);
 
-/// <summary>Runs contenders alternately (A B C A B C …): warm-up rounds first, then the measured rounds.</summary>
+/// <summary>
+/// Runs contenders alternately: warm-up rounds first, then the measured rounds, each starting one contender further
+/// (A B C, B C A, C A B, …), so that no contender always runs after the same one: what one leaves behind on the
+/// broker (a quorum queue's log to write out, a GC to finish) falls on each of the others in turn.
+/// </summary>
 internal static class Alternation
 {
     public static async Task<List<(string Name, IReadOnlyList<double> Samples)>> RunAsync(
@@ -31,9 +35,10 @@ internal static class Alternation
                 await beforeRound();
             }
 
-            for (var i = 0; i < contenders.Count; i++)
+            for (var k = 0; k < contenders.Count; k++)
             {
                 cancellationToken.ThrowIfCancellationRequested();
+                var i = (round + k) % contenders.Count;
                 samples[i].Add(await contenders[i].RunAsync());
             }
 
