@@ -29,6 +29,7 @@ internal sealed class SliceExecutor(
     TimeProvider time)
 {
     private readonly Dictionary<string, SliceRunner> _runners = registry.Producers.ToDictionary(p => p.Name, SliceRunner.For, StringComparer.Ordinal);
+    private readonly RecentSliceTime _recent = new();
     private long _completed;
     private int _lostSlots;
 
@@ -116,7 +117,11 @@ internal sealed class SliceExecutor(
         using var sliceCancellation = timeout is null
             ? CancellationTokenSource.CreateLinkedTokenSource(abort)
             : CancellationTokenSource.CreateLinkedTokenSource(abort, timeout.Token);
-        Events.SliceStarted(request.JobId, request.Producer, request.SliceIndex, request.Attempt, slot);
+        if (!_recent.IsShort)
+        {
+            Events.SliceStarted(request.JobId, request.Producer, request.SliceIndex, request.Attempt, slot);
+        }
+
         using var tracking = jobs.Track(request.JobId, request.SliceIndex, sliceCancellation);
         Task<byte[]>? computing = null;
         byte[] reply;
@@ -134,7 +139,9 @@ internal sealed class SliceExecutor(
             WorkerLog.SliceDone(logger, request.SliceIndex, request.JobId, request.Producer, elapsed);
             PymarTelemetry.SliceDuration.Record(elapsed, producerTag);
             PymarTelemetry.SlicesCompleted.Add(1, producerTag);
-            Events.SliceFinished(request.JobId, request.Producer, request.SliceIndex, request.Attempt, slot, Stopwatch.GetElapsedTime(started));
+            var took = Stopwatch.GetElapsedTime(started);
+            _recent.Note(took);
+            Events.SliceFinished(request.JobId, request.Producer, request.SliceIndex, request.Attempt, slot, took);
         }
         catch (Exception ex) when (ex is OperationCanceledException or SliceLostException && sliceCancellation.IsCancellationRequested)
         {

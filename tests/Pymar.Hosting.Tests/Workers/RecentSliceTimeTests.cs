@@ -1,0 +1,42 @@
+using Pymar.Hosting.Workers;
+
+namespace Pymar.Hosting.Tests.Workers;
+
+/// <summary>Issue 14: a worker of short slices makes no slice.started events (the pump would leave them out anyway).</summary>
+public sealed class RecentSliceTimeTests
+{
+    [Fact]
+    public void BeforeAnySliceHasFinishedSlicesCountAsLong() => Assert.False(new RecentSliceTime().IsShort);
+
+    [Fact]
+    public void SlicesFarShorterThanThePumpsLingerAreShortAndLongOnesSoonAreNot()
+    {
+        var recent = new RecentSliceTime();
+        for (var i = 0; i < 20; i++)
+        {
+            recent.Note(TimeSpan.FromMilliseconds(0.2));
+        }
+
+        Assert.True(recent.IsShort);
+
+        // Slices of half a second: a few are enough to bring the started events back.
+        for (var i = 0; i < 3; i++)
+        {
+            recent.Note(TimeSpan.FromMilliseconds(500));
+        }
+
+        Assert.False(recent.IsShort);
+    }
+
+    [Fact]
+    public void SlicesAsLongAsAFifthOfTheLingerAreNotShort()
+    {
+        var recent = new RecentSliceTime();
+        for (var i = 0; i < 20; i++)
+        {
+            recent.Note(RecentSliceTime.ShortSlice);
+        }
+
+        Assert.False(recent.IsShort);
+    }
+}
