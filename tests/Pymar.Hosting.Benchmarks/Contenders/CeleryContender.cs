@@ -9,11 +9,9 @@ namespace Pymar.Hosting.Benchmarks.Contenders;
 /// and a client process that runs a job as a <c>group</c> of tasks and times it itself, so the pipe is not counted.
 /// Both are Celery/celery_contender.py under /usr/bin/python3; the contender runs only where that Python imports celery.
 /// </summary>
-internal sealed class CeleryContender : IAsyncDisposable
+internal sealed class CeleryContender() : SelfTimedContender("Celery")
 {
     private const string Python = "/usr/bin/python3";
-    private ChildProcess? _worker;
-    private ChildProcess? _client;
 
     public static string ScriptPath => Path.Combine(AppContext.BaseDirectory, "Celery", "celery_contender.py");
 
@@ -53,41 +51,15 @@ internal sealed class CeleryContender : IAsyncDisposable
             Environment = new Dictionary<string, string> { ["C_FORCE_ROOT"] = "1", ["PYTHONUNBUFFERED"] = "1" },
             EchoStandardError = Console.Error,
         };
-        _worker = ChildProcess.Start("celery-worker", Python, [ScriptPath, "worker", .. common, "--slots", slots.ToString(CultureInfo.InvariantCulture)], worker);
-        await _worker.WaitForOutputAsync("ready", TimeSpan.FromSeconds(60));
-        _client = ChildProcess.Start("celery-client", Python, [ScriptPath, "client", .. common], new ChildProcessOptions
+        Worker = ChildProcess.Start("celery-worker", Python, [ScriptPath, "worker", .. common, "--slots", slots.ToString(CultureInfo.InvariantCulture)], worker);
+        await Worker.WaitForOutputAsync("ready", TimeSpan.FromSeconds(60));
+        Client = ChildProcess.Start("celery-client", Python, [ScriptPath, "client", .. common], new ChildProcessOptions
         {
             ScrubEnvironment = false,
             Environment = worker.Environment,
             EchoStandardError = Console.Error,
             StopCommand = "quit",
         });
-        await _client.WaitForOutputAsync("ready", TimeSpan.FromSeconds(60));
-    }
-
-    /// <summary>Runs one job of <paramref name="count"/> tasks; returns the client's own timing and the sum.</summary>
-    public async Task<(TimeSpan Elapsed, long Sum)> RunJobAsync(int count, TimeSpan timeout)
-    {
-        var answer = await _client!.CommandAsync(string.Create(CultureInfo.InvariantCulture, $"job {count}"), timeout);
-        var parts = answer.Split(' ');
-        if (parts.Length != 3 || parts[0] != "done")
-        {
-            throw new InvalidOperationException($"the Celery client answered '{answer}'");
-        }
-
-        return (TimeSpan.FromTicks(long.Parse(parts[1], CultureInfo.InvariantCulture) / 100), long.Parse(parts[2], CultureInfo.InvariantCulture));
-    }
-
-    public async ValueTask DisposeAsync()
-    {
-        if (_client is not null)
-        {
-            await _client.DisposeAsync();
-        }
-
-        if (_worker is not null)
-        {
-            await _worker.DisposeAsync();
-        }
+        await Client.WaitForOutputAsync("ready", TimeSpan.FromSeconds(60));
     }
 }

@@ -9,10 +9,8 @@ namespace Pymar.Hosting.Benchmarks.Contenders;
 /// concurrency) and a client process (a request client, <c>Task.WhenAll</c> over a job's requests), both built from
 /// tests/Pymar.Hosting.Benchmarks.MassTransit. The client times each job itself, so the pipe is not counted.
 /// </summary>
-internal sealed class MassTransitContender : IAsyncDisposable
+internal sealed class MassTransitContender() : SelfTimedContender("MassTransit")
 {
-    private ChildProcess? _worker;
-    private ChildProcess? _client;
 
     public static string ProgramPath =>
         typeof(MassTransitContender).Assembly.GetCustomAttributes<AssemblyMetadataAttribute>().First(a => a.Key == "MassTransitContender").Value!;
@@ -31,34 +29,8 @@ internal sealed class MassTransitContender : IAsyncDisposable
         }
 
         string[] common = ["--broker", broker, "--prefix", prefix, "--slots", slots.ToString(CultureInfo.InvariantCulture)];
-        _worker = BenchChild.StartDll("mt-worker", path, ["worker", .. common]);
-        _client = BenchChild.StartDll("mt-client", path, ["client", .. common]);
-        await Task.WhenAll(_worker.WaitForOutputAsync("ready", TimeSpan.FromSeconds(60)), _client.WaitForOutputAsync("ready", TimeSpan.FromSeconds(60)));
-    }
-
-    /// <summary>Runs one job of <paramref name="count"/> requests; returns the client's own timing and the sum.</summary>
-    public async Task<(TimeSpan Elapsed, long Sum)> RunJobAsync(int count, TimeSpan timeout)
-    {
-        var answer = await _client!.CommandAsync(string.Create(CultureInfo.InvariantCulture, $"job {count}"), timeout);
-        var parts = answer.Split(' ');
-        if (parts.Length != 3 || parts[0] != "done")
-        {
-            throw new InvalidOperationException($"the MassTransit client answered '{answer}'");
-        }
-
-        return (TimeSpan.FromTicks(long.Parse(parts[1], CultureInfo.InvariantCulture) / 100), long.Parse(parts[2], CultureInfo.InvariantCulture));
-    }
-
-    public async ValueTask DisposeAsync()
-    {
-        if (_client is not null)
-        {
-            await _client.DisposeAsync();
-        }
-
-        if (_worker is not null)
-        {
-            await _worker.DisposeAsync();
-        }
+        Worker = BenchChild.StartDll("mt-worker", path, ["worker", .. common]);
+        Client = BenchChild.StartDll("mt-client", path, ["client", .. common]);
+        await Task.WhenAll(Worker.WaitForOutputAsync("ready", TimeSpan.FromSeconds(60)), Client.WaitForOutputAsync("ready", TimeSpan.FromSeconds(60)));
     }
 }

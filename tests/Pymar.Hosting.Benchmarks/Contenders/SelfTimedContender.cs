@@ -1,0 +1,42 @@
+using System.Globalization;
+
+namespace Pymar.Hosting.Benchmarks.Contenders;
+
+/// <summary>
+/// A contender of a worker process and a client process that times each job itself, so the pipe is not counted: the
+/// harness writes <c>job N</c>, the client answers <c>done &lt;nanoseconds&gt; &lt;sum of the answers&gt;</c>. MassTransit's
+/// and Celery's clients speak these lines.
+/// </summary>
+/// <param name="name">The contender's name in error messages.</param>
+internal abstract class SelfTimedContender(string name) : IAsyncDisposable
+{
+    private protected ChildProcess? Worker { get; set; }
+
+    private protected ChildProcess? Client { get; set; }
+
+    /// <summary>Runs one job of <paramref name="count"/> requests; returns the client's own timing and the sum.</summary>
+    public async Task<(TimeSpan Elapsed, long Sum)> RunJobAsync(int count, TimeSpan timeout)
+    {
+        var answer = await Client!.CommandAsync(string.Create(CultureInfo.InvariantCulture, $"job {count}"), timeout);
+        var parts = answer.Split(' ');
+        if (parts.Length != 3 || parts[0] != "done")
+        {
+            throw new InvalidOperationException($"the {name} client answered '{answer}'");
+        }
+
+        return (TimeSpan.FromTicks(long.Parse(parts[1], CultureInfo.InvariantCulture) / 100), long.Parse(parts[2], CultureInfo.InvariantCulture));
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (Client is not null)
+        {
+            await Client.DisposeAsync();
+        }
+
+        if (Worker is not null)
+        {
+            await Worker.DisposeAsync();
+        }
+    }
+}
