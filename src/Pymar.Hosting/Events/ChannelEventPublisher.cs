@@ -12,9 +12,6 @@ namespace Pymar.Hosting.Events;
 internal sealed class ChannelEventPublisher : IPymarEventPublisher
 {
     private static readonly Counter<long> s_dropped = PymarTelemetry.Meter.CreateCounter<long>("pymar.events.dropped", "{event}", "Events dropped because their queue was full or the transport failed.");
-    private static readonly string s_host = Environment.MachineName;
-    private static readonly int s_processId = Environment.ProcessId;
-    private static readonly string s_worker = $"{s_host}/{s_processId}";
 
     private readonly Channel<PymarEvent> _channel;
     private readonly TimeProvider _time;
@@ -49,13 +46,14 @@ internal sealed class ChannelEventPublisher : IPymarEventPublisher
             return false;
         }
 
+        // The typed helpers make events stamped already; only an event built by hand is copied to stamp it.
         var stamped = pymarEvent.Time == default || pymarEvent.Worker is null || pymarEvent.Host is null || pymarEvent.ProcessId is null
             ? pymarEvent with
             {
                 Time = pymarEvent.Time == default ? _time.GetUtcNow() : pymarEvent.Time,
-                Worker = pymarEvent.Worker ?? s_worker,
-                Host = pymarEvent.Host ?? s_host,
-                ProcessId = pymarEvent.ProcessId ?? s_processId,
+                Worker = pymarEvent.Worker ?? EventOrigin.Worker,
+                Host = pymarEvent.Host ?? EventOrigin.Host,
+                ProcessId = pymarEvent.ProcessId ?? EventOrigin.ProcessId,
             }
             : pymarEvent;
 

@@ -1,3 +1,5 @@
+using System.Diagnostics.CodeAnalysis;
+
 namespace Pymar.Hosting.Events;
 
 /// <summary>
@@ -12,6 +14,25 @@ namespace Pymar.Hosting.Events;
 /// </example>
 public sealed record PymarEvent
 {
+    /// <summary>An empty event: set <see cref="Kind"/> and what applies; a publisher stamps the time and origin left unset.</summary>
+    public PymarEvent()
+    {
+    }
+
+    /// <summary>
+    /// An event of this process happening now, stamped already (time, worker, host, process id), so a publisher need
+    /// not copy it to stamp it: the typed helpers of <see cref="PymarEventPublisherExtensions"/> make every event this way.
+    /// </summary>
+    [SetsRequiredMembers]
+    internal PymarEvent(string kind)
+    {
+        Kind = kind;
+        Time = DateTimeOffset.UtcNow;
+        Worker = EventOrigin.Worker;
+        Host = EventOrigin.Host;
+        ProcessId = EventOrigin.ProcessId;
+    }
+
     /// <summary>What happened: one of <see cref="PymarEventKinds"/>.</summary>
     public required string Kind { get; init; }
 

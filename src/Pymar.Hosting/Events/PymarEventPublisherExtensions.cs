@@ -16,9 +16,8 @@ public static class PymarEventPublisherExtensions
     public static bool WorkerHeartbeat(this IPymarEventPublisher publisher, IReadOnlyList<string> producers, int slotsTotal, int slotsBusy, long slicesDone, TimeSpan interval)
     {
         ArgumentNullException.ThrowIfNull(publisher);
-        return publisher.IsEnabled && publisher.Publish(new PymarEvent
+        return publisher.IsEnabled && publisher.Publish(new PymarEvent(PymarEventKinds.WorkerHeartbeat)
         {
-            Kind = PymarEventKinds.WorkerHeartbeat,
             Producers = producers,
             SlotsTotal = slotsTotal,
             SlotsBusy = slotsBusy,
@@ -32,7 +31,7 @@ public static class PymarEventPublisherExtensions
     public static bool WorkerStopped(this IPymarEventPublisher publisher)
     {
         ArgumentNullException.ThrowIfNull(publisher);
-        return publisher.IsEnabled && publisher.Publish(new PymarEvent { Kind = PymarEventKinds.WorkerStopped });
+        return publisher.IsEnabled && publisher.Publish(new PymarEvent(PymarEventKinds.WorkerStopped));
     }
 
     /// <summary>A worker started a slice.</summary>
@@ -45,9 +44,8 @@ public static class PymarEventPublisherExtensions
     public static bool SliceStarted(this IPymarEventPublisher publisher, string jobId, string producer, int sliceIndex, int attempt, int? slot)
     {
         ArgumentNullException.ThrowIfNull(publisher);
-        return publisher.IsEnabled && publisher.Publish(new PymarEvent
+        return publisher.IsEnabled && publisher.Publish(new PymarEvent(PymarEventKinds.SliceStarted)
         {
-            Kind = PymarEventKinds.SliceStarted,
             JobId = jobId,
             Producer = producer,
             SliceIndex = sliceIndex,
@@ -67,9 +65,8 @@ public static class PymarEventPublisherExtensions
     public static bool SliceFinished(this IPymarEventPublisher publisher, string jobId, string producer, int sliceIndex, int attempt, int? slot, TimeSpan duration)
     {
         ArgumentNullException.ThrowIfNull(publisher);
-        return publisher.IsEnabled && publisher.Publish(new PymarEvent
+        return publisher.IsEnabled && publisher.Publish(new PymarEvent(PymarEventKinds.SliceFinished)
         {
-            Kind = PymarEventKinds.SliceFinished,
             JobId = jobId,
             Producer = producer,
             SliceIndex = sliceIndex,
@@ -91,9 +88,8 @@ public static class PymarEventPublisherExtensions
     public static bool SliceFailed(this IPymarEventPublisher publisher, string jobId, string producer, int sliceIndex, int attempt, int? slot, TimeSpan duration, string error)
     {
         ArgumentNullException.ThrowIfNull(publisher);
-        return publisher.IsEnabled && publisher.Publish(new PymarEvent
+        return publisher.IsEnabled && publisher.Publish(new PymarEvent(PymarEventKinds.SliceFailed)
         {
-            Kind = PymarEventKinds.SliceFailed,
             JobId = jobId,
             Producer = producer,
             SliceIndex = sliceIndex,
@@ -112,9 +108,8 @@ public static class PymarEventPublisherExtensions
     public static bool JobStarted(this IPymarEventPublisher publisher, string jobId, string producer, int sliceCount)
     {
         ArgumentNullException.ThrowIfNull(publisher);
-        return publisher.IsEnabled && publisher.Publish(new PymarEvent
+        return publisher.IsEnabled && publisher.Publish(new PymarEvent(PymarEventKinds.JobStarted)
         {
-            Kind = PymarEventKinds.JobStarted,
             JobId = jobId,
             Producer = producer,
             SliceCount = sliceCount,
@@ -135,9 +130,8 @@ public static class PymarEventPublisherExtensions
     public static bool JobProgress(this IPymarEventPublisher publisher, string jobId, string producer, int sliceCount, int answered, int retries, int speculative, TimeSpan elapsed)
     {
         ArgumentNullException.ThrowIfNull(publisher);
-        return publisher.IsEnabled && publisher.Publish(new PymarEvent
+        return publisher.IsEnabled && publisher.Publish(new PymarEvent(PymarEventKinds.JobProgress)
         {
-            Kind = PymarEventKinds.JobProgress,
             JobId = jobId,
             Producer = producer,
             SliceCount = sliceCount,
@@ -160,9 +154,8 @@ public static class PymarEventPublisherExtensions
     public static bool JobFinished(this IPymarEventPublisher publisher, string jobId, string producer, int sliceCount, int retries, int speculative, TimeSpan elapsed, long answerBytes)
     {
         ArgumentNullException.ThrowIfNull(publisher);
-        return publisher.IsEnabled && publisher.Publish(new PymarEvent
+        return publisher.IsEnabled && publisher.Publish(new PymarEvent(PymarEventKinds.JobFinished)
         {
-            Kind = PymarEventKinds.JobFinished,
             JobId = jobId,
             Producer = producer,
             SliceCount = sliceCount,
@@ -185,9 +178,8 @@ public static class PymarEventPublisherExtensions
     public static bool JobFailed(this IPymarEventPublisher publisher, string jobId, string producer, int sliceCount, int answered, TimeSpan elapsed, string error)
     {
         ArgumentNullException.ThrowIfNull(publisher);
-        return publisher.IsEnabled && publisher.Publish(new PymarEvent
+        return publisher.IsEnabled && publisher.Publish(new PymarEvent(PymarEventKinds.JobFailed)
         {
-            Kind = PymarEventKinds.JobFailed,
             JobId = jobId,
             Producer = producer,
             SliceCount = sliceCount,

@@ -65,18 +65,28 @@ internal sealed class PymarEventPump(ChannelEventPublisher publisher, IPymarEven
     private static bool Take(ChannelReader<PymarEvent> reader, List<PymarEvent> batch)
     {
         batch.Clear();
-        HashSet<(string?, int?, int?, int?)>? ended = null;
+        var started = 0;
         while (batch.Count < MaxBatch && reader.TryRead(out var pymarEvent))
         {
             batch.Add(pymarEvent);
-            if (pymarEvent.Kind is PymarEventKinds.SliceFinished or PymarEventKinds.SliceFailed)
+            if (pymarEvent.Kind == PymarEventKinds.SliceStarted)
             {
-                (ended ??= []).Add(SliceKey(pymarEvent));
+                started++;
             }
         }
 
-        if (ended is not null)
+        // Workers of short slices make no started events (RecentSliceTime): then there is nothing to pair.
+        if (started > 0)
         {
+            var ended = new HashSet<(string?, int?, int?, int?)>();
+            foreach (var e in batch)
+            {
+                if (e.Kind is PymarEventKinds.SliceFinished or PymarEventKinds.SliceFailed)
+                {
+                    ended.Add(SliceKey(e));
+                }
+            }
+
             batch.RemoveAll(e => e.Kind == PymarEventKinds.SliceStarted && ended.Contains(SliceKey(e)));
         }
 

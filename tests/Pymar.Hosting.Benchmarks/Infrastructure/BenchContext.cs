@@ -19,12 +19,8 @@ namespace Pymar.Hosting.Benchmarks.Infrastructure;
 internal sealed class BenchContext(BenchmarkOptions options, string prefix, Report report, string? workerHost = null, string? workerBroker = null) : IAsyncDisposable
 {
     private static readonly TimeSpan s_startTimeout = TimeSpan.FromSeconds(60);
-    private IHost? _pymarHost;
-    private IHost? _classicHost;
-    private IHost? _eventsHost;
-    private ChildProcess? _eventsWorker;
-    private ChildProcess? _pymarWorker;
-    private ChildProcess? _classicWorker;
+    private readonly Dictionary<PymarVariant, IHost> _pymarHosts = [];
+    private readonly Dictionary<PymarVariant, ChildProcess> _pymarWorkers = [];
     private ChildProcess? _rawWorker;
     private readonly Dictionary<RawVariant, RawRpcClient> _rawClients = [];
     private MassTransitContender? _massTransit;
@@ -43,73 +39,77 @@ internal sealed class BenchContext(BenchmarkOptions options, string prefix, Repo
 
     public string ScratchDirectory { get; } = Directory.CreateTempSubdirectory("pymar-bench-").FullName;
 
-    /// <summary>The queue prefix of the Pymar contender with classic queues (its queues cannot share names with quorum ones).</summary>
-    public string ClassicPrefix => prefix + "classic.";
-
-    /// <summary>The queue prefix of the Pymar contender with events on.</summary>
-    public string EventsPrefix => prefix + "events.";
+    /// <summary>The queue prefix of a Pymar variant (classic queues cannot share names with quorum ones).</summary>
+    public string PrefixOf(PymarVariant variant) => variant switch
+    {
+        PymarVariant.Classic => prefix + "classic.",
+        PymarVariant.Events => prefix + "events.",
+        PymarVariant.EventsOff => prefix + "no-events.",
+        _ => prefix,
+    };
 
     /// <summary>The arguments every child process of the harness gets.</summary>
-    public string[] ChildArguments(string role, bool classic = false, bool events = false) =>
+    public string[] ChildArguments(string role, PymarVariant variant = PymarVariant.Default) =>
     [
-        "--role", role, "--broker", workerBroker ?? options.Broker, "--prefix", classic ? ClassicPrefix : events ? EventsPrefix : prefix, "--queue-type", classic ? "classic" : "quorum",
-        .. events ? new[] { "--events" } : [],
+        "--role", role, "--broker", workerBroker ?? options.Broker, "--prefix", PrefixOf(variant), "--queue-type", variant == PymarVariant.Classic ? "classic" : "quorum",
+        .. variant == PymarVariant.Events ? new[] { "--events" } : [],
         "--slots", options.Slots.ToString(CultureInfo.InvariantCulture),
         "--raw-prefetch", options.RawPrefetch.ToString(CultureInfo.InvariantCulture),
         "--dx", options.IntegralDx.ToString("R", CultureInfo.InvariantCulture),
         .. options.WhatIfPrefetch is { } prefetch ? new[] { "--what-if-prefetch", prefetch.ToString(CultureInfo.InvariantCulture) } : [],
     ];
 
-    /// <summary>The Pymar producer host in the harness (no workers), with the trace log shared with the harness.</summary>
-    public async Task<IHost> PymarHostAsync()
+    /// <summary>
+    /// The Pymar producer host of <paramref name="variant"/> in the harness (no workers), with the trace log shared
+    /// with the harness; started on first use.
+    /// </summary>
+    public async Task<IHost> PymarHostAsync(PymarVariant variant = PymarVariant.Default)
     {
-        if (_pymarHost is null)
+        if (!_pymarHosts.TryGetValue(variant, out var host))
         {
-            var host = PymarHosts.Build(options.Broker, prefix, options.IntegralDx, workerSlots: null, Trace);
+            host = PymarHosts.Build(options.Broker, PrefixOf(variant), options.IntegralDx, workerSlots: null, Trace,
+                variant == PymarVariant.Classic ? "classic" : "quorum", events: variant == PymarVariant.Events);
             await host.StartAsync(Cancellation);
-            _pymarHost = host;
+            _pymarHosts[variant] = host;
         }
 
-        return _pymarHost;
+        return host;
     }
 
-    /// <summary>The Pymar producer host with Pymar:Broker:QueueType=classic.</summary>
-    public async Task<IHost> ClassicHostAsync()
+    /// <summary>
+    /// The Pymar worker process of <paramref name="variant"/>: a WorkerService with <c>--slots</c> slots serving every
+    /// benchmark producer; started on first use.
+    /// </summary>
+    public async Task<ChildProcess> PymarWorkerAsync(PymarVariant variant = PymarVariant.Default)
     {
-        if (_classicHost is null)
+        if (!_pymarWorkers.TryGetValue(variant, out var worker))
         {
-            var host = PymarHosts.Build(options.Broker, ClassicPrefix, options.IntegralDx, workerSlots: null, Trace, "classic");
-            await host.StartAsync(Cancellation);
-            _classicHost = host;
+            var name = variant == PymarVariant.Default ? "pymar-worker" : $"pymar-{PrefixOf(variant)[prefix.Length..].TrimEnd('.')}-worker";
+            worker = await BenchChild.StartSelfReadyAsync(name, ChildArguments("pymar-worker", variant), s_startTimeout, workerHost);
+            _pymarWorkers[variant] = worker;
         }
 
-        return _classicHost;
+        return worker;
     }
 
-    /// <summary>The Pymar producer host with events on.</summary>
-    public async Task<IHost> EventsHostAsync()
+    /// <summary>
+    /// Stops the producer host and the worker process of <paramref name="variant"/>, so the next use starts fresh ones:
+    /// a .NET process's speed depends a little on its own history (tiered compilation and its profile), and fresh
+    /// processes spread that over many.
+    /// </summary>
+    public async Task StopPymarAsync(PymarVariant variant)
     {
-        if (_eventsHost is null)
+        if (_pymarHosts.Remove(variant, out var host))
         {
-            var host = PymarHosts.Build(options.Broker, EventsPrefix, options.IntegralDx, workerSlots: null, Trace, events: true);
-            await host.StartAsync(Cancellation);
-            _eventsHost = host;
+            await host.StopAsync(CancellationToken.None);
+            host.Dispose();
         }
 
-        return _eventsHost;
+        if (_pymarWorkers.Remove(variant, out var worker))
+        {
+            await worker.DisposeAsync();
+        }
     }
-
-    /// <summary>The Pymar worker process with events on.</summary>
-    public async Task<ChildProcess> EventsWorkerAsync() =>
-        _eventsWorker ??= await BenchChild.StartSelfReadyAsync("pymar-events-worker", ChildArguments("pymar-worker", events: true), s_startTimeout);
-
-    /// <summary>The Pymar worker process with classic queues.</summary>
-    public async Task<ChildProcess> ClassicWorkerAsync() =>
-        _classicWorker ??= await BenchChild.StartSelfReadyAsync("pymar-classic-worker", ChildArguments("pymar-worker", classic: true), s_startTimeout, workerHost);
-
-    /// <summary>The Pymar worker process: a WorkerService with <c>--slots</c> slots serving every benchmark producer.</summary>
-    public async Task<ChildProcess> PymarWorkerAsync() =>
-        _pymarWorker ??= await BenchChild.StartSelfReadyAsync("pymar-worker", ChildArguments("pymar-worker"), s_startTimeout, workerHost);
 
     public async Task<ChildProcess> RawWorkerAsync() =>
         _rawWorker ??= await BenchChild.StartSelfReadyAsync("raw-worker", ChildArguments("raw-worker"), s_startTimeout, workerHost);
@@ -156,9 +156,9 @@ internal sealed class BenchContext(BenchmarkOptions options, string prefix, Repo
     /// Runs one trivial Pymar job of <paramref name="slices"/> slices and checks its answer; <paramref name="arrivalOrder"/>
     /// folds the partials as they arrive instead of in slice order (the measure of what ordering costs).
     /// </summary>
-    public async Task PymarTrivialJobAsync(int slices, bool classic = false, bool events = false, bool arrivalOrder = false)
+    public async Task PymarTrivialJobAsync(int slices, PymarVariant variant = PymarVariant.Default, bool arrivalOrder = false)
     {
-        var host = classic ? await ClassicHostAsync() : events ? await EventsHostAsync() : await PymarHostAsync();
+        var host = await PymarHostAsync(variant);
         host.Services.GetRequiredService<TrivialJob>().Length = slices;
         var producer = host.Services.GetRequiredService<TrivialProducer>();
         var client = host.Services.GetRequiredService<ProducerClient>();
@@ -191,16 +191,13 @@ internal sealed class BenchContext(BenchmarkOptions options, string prefix, Repo
             await _celery.DisposeAsync();
         }
 
-        foreach (var host in new[] { _pymarHost, _classicHost, _eventsHost })
+        foreach (var host in _pymarHosts.Values)
         {
-            if (host is not null)
-            {
-                await host.StopAsync(CancellationToken.None);
-                host.Dispose();
-            }
+            await host.StopAsync(CancellationToken.None);
+            host.Dispose();
         }
 
-        foreach (var child in new[] { _pymarWorker, _classicWorker, _eventsWorker, _rawWorker })
+        foreach (var child in _pymarWorkers.Values.Append(_rawWorker))
         {
             if (child is not null)
             {
@@ -224,7 +221,7 @@ internal sealed class BenchContext(BenchmarkOptions options, string prefix, Repo
     /// </summary>
     private async Task DeleteQueuesAsync()
     {
-        string[] known = [prefix, ClassicPrefix, EventsPrefix];
+        string[] known = [.. Enum.GetValues<PymarVariant>().Select(PrefixOf)];
         var localCtl = BrokerCtl.Available && workerHost is null;
         var queues = localCtl
             ? (await BrokerCtl.NamesAsync("list_queues")).Where(n => n.StartsWith(prefix, StringComparison.Ordinal)).ToArray()

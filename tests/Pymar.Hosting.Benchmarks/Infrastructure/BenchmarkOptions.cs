@@ -39,7 +39,9 @@ internal sealed class BenchmarkOptions
           --no-celery        leave the Celery contender out (it runs only where /usr/bin/python3 imports celery:
                              apt-get install python3-celery)
           --no-classic       leave out the Pymar contender with Pymar:Broker:QueueType=classic
-          --no-events        throughput: leave out the Pymar contender with events on (UseRabbitMqEvents)
+          --no-events        throughput: leave out what events cost (Pymar with events on against its twin with events off)
+          --events-rounds N  throughput: rounds of that pair alone (default 24; quick 2), spread over
+                             generations of fresh processes (4; quick 1)
           --no-breakdown     skip the traced pass that says where the time goes
           --what-if-prefetch N  an experiment, not Pymar's behaviour: the Pymar workers' transport decorator asks
                              RabbitMQ for prefetch N instead of the pool's concurrency (the pool still runs --slots at once)
@@ -61,6 +63,9 @@ internal sealed class BenchmarkOptions
 
     public int? Rounds { get; private set; }
 
+    /// <summary>throughput: rounds of the events-on contender and its twin alone (--events-rounds).</summary>
+    public int? EventsRoundsOption { get; private set; }
+
     public int Slots { get; private set; } = 2;
 
     public int ComputeSlices { get; private set; } = 4;
@@ -77,7 +82,7 @@ internal sealed class BenchmarkOptions
     /// <summary>Also run Pymar with classic queues (Pymar:Broker:QueueType=classic) in latency and throughput.</summary>
     public bool Classic { get; private set; } = true;
 
-    /// <summary>Also run Pymar with events on (UseRabbitMqEvents on workers and producer) in throughput.</summary>
+    /// <summary>Also measure, in throughput, Pymar with events on (UseRabbitMqEvents on workers and producer) against its twin with events off.</summary>
     public bool EventsContender { get; private set; } = true;
 
     /// <summary>A child Pymar worker publishes events (UseRabbitMqEvents).</summary>
@@ -131,6 +136,7 @@ internal sealed class BenchmarkOptions
                 case "--jobs": o.Jobs = Positive(arg, Value(args, ref i)); break;
                 case "--slices": o.Slices = Positive(arg, Value(args, ref i)); break;
                 case "--rounds": o.Rounds = Positive(arg, Value(args, ref i)); break;
+                case "--events-rounds": o.EventsRoundsOption = Positive(arg, Value(args, ref i)); break;
                 case "--slots": o.Slots = Positive(arg, Value(args, ref i)); break;
                 case "--compute-slices": o.ComputeSlices = Positive(arg, Value(args, ref i)); break;
                 case "--raw-prefetch": o.RawPrefetch = Positive(arg, Value(args, ref i)); break;
@@ -175,6 +181,11 @@ internal sealed class BenchmarkOptions
     public int ThroughputSlices => Slices ?? (Quick ? 300 : 10_000);
 
     public int ThroughputRounds => Rounds ?? (Quick ? 1 : 3);
+
+    public int EventsRounds => EventsRoundsOption ?? (Quick ? 2 : 24);
+
+    /// <summary>throughput: how many times the events pair's hosts and workers are started afresh.</summary>
+    public int EventsGenerations => Quick ? 1 : 4;
 
     public int ComputeRounds => Rounds ?? (Quick ? 1 : 3);
 

@@ -14,6 +14,36 @@ internal readonly record struct Stats(int Count, double Median, double Min, doub
         return new Stats(sorted.Length, Percentile(sorted, 0.5), sorted[0], sorted[^1], sorted.Average(), Percentile(sorted, 0.9));
     }
 
+    /// <summary>
+    /// A bootstrap interval of the median: the <paramref name="level"/> share of the medians of 2,000 resamples (with
+    /// replacement, a fixed seed so a run can be repeated) lies between the two bounds.
+    /// </summary>
+    public static (double Low, double High) MedianInterval(IReadOnlyList<double> values, double level = 0.9)
+    {
+        if (values.Count == 0)
+        {
+            return (double.NaN, double.NaN);
+        }
+
+        const int resamples = 2_000;
+        var random = new Random(1);
+        var medians = new double[resamples];
+        var resample = new double[values.Count];
+        for (var r = 0; r < resamples; r++)
+        {
+            for (var i = 0; i < resample.Length; i++)
+            {
+                resample[i] = values[random.Next(values.Count)];
+            }
+
+            Array.Sort(resample);
+            medians[r] = Percentile(resample, 0.5);
+        }
+
+        Array.Sort(medians);
+        return (Percentile(medians, (1 - level) / 2), Percentile(medians, 1 - ((1 - level) / 2)));
+    }
+
     private static double Percentile(double[] sorted, double p)
     {
         var position = (sorted.Length - 1) * p;

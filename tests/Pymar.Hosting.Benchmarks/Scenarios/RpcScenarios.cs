@@ -18,7 +18,6 @@ internal static class RpcScenarios
     public const string RawQuorum = "raw RPC on a quorum queue";
     public const string Pymar = "Pymar.Hosting";
     public const string PymarClassic = "Pymar.Hosting, classic queues";
-    public const string PymarEvents = "Pymar.Hosting, events on";
     public const string PymarArrival = "Pymar.Hosting, fold in arrival order";
     public const string MassTransit = "MassTransit 8.5.12";
     public const string Celery = "Celery 5.2";
@@ -44,14 +43,21 @@ internal static class RpcScenarios
     {
         var options = context.Options;
         var slices = options.ThroughputSlices;
-        var contenders = await ContendersAsync(context, slices, rate: true, events: options.EventsContender, arrival: true);
-        var warmup = await ContendersAsync(context, Math.Min(slices, 1000), rate: true, events: options.EventsContender, arrival: true);
+        var cpu = new CpuLedger();
+        var contenders = await ContendersAsync(context, slices, rate: true, arrival: true, cpu);
+        var warmup = await ContendersAsync(context, Math.Min(slices, 1000), rate: true, arrival: true);
         await Alternation.RunAsync(warmup, 1, 0, "throughput warm-up", context.Cancellation);
         var samples = await Alternation.RunAsync(contenders, 0, options.ThroughputRounds, "throughput", context.Cancellation);
         var result = new ScenarioResult("throughput", string.Create(CultureInfo.InvariantCulture,
             $"one job of {slices:#,0} trivial slices; {options.ThroughputRounds} jobs per contender after a warm-up job of {Math.Min(slices, 1000):#,0}, run alternately; {Arrangement(options)}"));
         result.Tables.Add(new ResultTable("slices per second", "slices/s", Raw, "median / reference median, higher is better").AddAll(samples, Note));
         AddTargets(result, samples, latency: false);
+        AddCpu(result, cpu);
+        if (options.EventsContender)
+        {
+            await EventsCost.RunAsync(context, result, slices);
+        }
+
         if (options.Breakdown)
         {
             await BreakdownAsync(context, result, slices, jobs: 1, withMean: true);
@@ -70,7 +76,6 @@ internal static class RpcScenarios
         RawQuorum => "the reference on a quorum queue (Pymar's default): the least that queue type costs",
         Pymar => "WorkerService, RabbitMqTransport (defaults: quorum queue)",
         PymarClassic => "the same with Pymar:Broker:QueueType=classic",
-        PymarEvents => "the same with UseRabbitMqEvents() on workers and producer (slice, job and heartbeat events on pymar.events)",
         PymarArrival => "the same, folding partials as they arrive instead of in slice order (not Pymar's semantics)",
         MassTransit => "request client, Task.WhenAll; defaults (durable, confirms)",
         Celery => "group of tasks, prefork worker, acks late, prefetch 1 per process, rpc backend; defaults (classic durable queue, persistent, no confirms)",
@@ -94,18 +99,6 @@ internal static class RpcScenarios
         {
             var versus = latency ? celery / median[Pymar] : median[Pymar] / celery;
             result.Notes.Add(string.Create(CultureInfo.InvariantCulture, $"Pymar vs. Celery: {versus:0.00}x {(latency ? "faster" : "the rate")}"));
-        }
-
-        if (median.TryGetValue(PymarEvents, out var withEvents))
-        {
-            // Events are the dashboard's feed; the issue asks that they cost at most 5 % of throughput.
-            // The rounds alternate, so round i of each ran under the same conditions: the paired ratio is the fairer one.
-            var on = samples.Single(s => s.Name == PymarEvents).Samples;
-            var off = samples.Single(s => s.Name == Pymar).Samples;
-            var paired = Stats.Of([.. on.Zip(off, (a, b) => a / b)]).Median;
-            var cost = withEvents / median[Pymar];
-            result.Notes.Add(string.Create(CultureInfo.InvariantCulture,
-                $"target: Pymar throughput with events on >= 0.95x events off: {cost:0.00}x (paired {paired:0.00}x), {(paired >= 0.95 ? "met" : "MISSED")}"));
         }
 
         if (median.TryGetValue(PymarArrival, out var arrival))
@@ -132,15 +125,31 @@ internal static class RpcScenarios
         }
     }
 
-    internal static async Task<List<Contender>> ContendersAsync(BenchContext context, int slices, bool rate, bool events = false, bool arrival = false)
+    /// <summary>
+    /// The CPU per slice of each contender metered in <see cref="ContendersAsync"/>: a steadier measure of a change's
+    /// cost than the rate on a shared machine, split by process.
+    /// </summary>
+    private static void AddCpu(ScenarioResult result, CpuLedger cpu)
+    {
+        if (!cpu.Contenders.Contains(Raw))
+        {
+            return;
+        }
+
+        result.Tables.Add(new ResultTable("CPU per slice: harness (client side) + worker process + broker", "µs", Raw, "median / reference median, lower is better")
+            .AddAll(cpu.Contenders.Select(name => (name, cpu.TotalMicroseconds(name))), _ => null));
+        result.Notes.Add("CPU per slice by process (medians): " + string.Join("; ", cpu.Contenders.Select(cpu.Describe)));
+    }
+
+    internal static async Task<List<Contender>> ContendersAsync(BenchContext context, int slices, bool rate, bool arrival = false, CpuLedger? cpu = null)
     {
         var options = context.Options;
         await context.PymarWorkerAsync();
         await context.PymarHostAsync();
         if (options.Classic)
         {
-            await context.ClassicWorkerAsync();
-            await context.ClassicHostAsync();
+            await context.PymarWorkerAsync(PymarVariant.Classic);
+            await context.PymarHostAsync(PymarVariant.Classic);
         }
 
         var raw = await context.RawClientAsync(RawVariant.Minimal);
@@ -149,28 +158,30 @@ internal static class RpcScenarios
         var cancellation = context.Cancellation;
         double Sample(double milliseconds) => rate ? slices / (milliseconds / 1000) : milliseconds;
 
+        var rawWorker = (await context.RawWorkerAsync()).Id;
+        var pymarWorker = (await context.PymarWorkerAsync()).Id;
+
+        // A contender of ours: timed, and metered when a ledger is given.
+        Contender Ours(string name, int workerPid, Func<Task> job) => new(name, () => cpu is null
+            ? TimedAsync(job)
+            : cpu.MeterAsync(name, slices, workerPid, () => TimedAsync(job)));
+        async Task<double> TimedAsync(Func<Task> job) => Sample(await Alternation.TimeAsync(job));
+
         var contenders = new List<Contender>
         {
-            new(Raw, async () => Sample(await Alternation.TimeAsync(async () => BenchContext.Check(Raw, slices, await raw.RunJobAsync(slices, cancellation))))),
-            new(RawQuorum, async () => Sample(await Alternation.TimeAsync(async () => BenchContext.Check(RawQuorum, slices, await quorum.RunJobAsync(slices, cancellation))))),
-            new(RawDurable, async () => Sample(await Alternation.TimeAsync(async () => BenchContext.Check(RawDurable, slices, await durable.RunJobAsync(slices, cancellation))))),
-            new(Pymar, async () => Sample(await Alternation.TimeAsync(() => context.PymarTrivialJobAsync(slices)))),
+            Ours(Raw, rawWorker, async () => BenchContext.Check(Raw, slices, await raw.RunJobAsync(slices, cancellation))),
+            Ours(RawQuorum, rawWorker, async () => BenchContext.Check(RawQuorum, slices, await quorum.RunJobAsync(slices, cancellation))),
+            Ours(RawDurable, rawWorker, async () => BenchContext.Check(RawDurable, slices, await durable.RunJobAsync(slices, cancellation))),
+            Ours(Pymar, pymarWorker, () => context.PymarTrivialJobAsync(slices)),
         };
         if (options.Classic)
         {
-            contenders.Add(new(PymarClassic, async () => Sample(await Alternation.TimeAsync(() => context.PymarTrivialJobAsync(slices, classic: true)))));
+            contenders.Add(Ours(PymarClassic, (await context.PymarWorkerAsync(PymarVariant.Classic)).Id, () => context.PymarTrivialJobAsync(slices, PymarVariant.Classic)));
         }
 
         if (arrival)
         {
-            contenders.Add(new(PymarArrival, async () => Sample(await Alternation.TimeAsync(() => context.PymarTrivialJobAsync(slices, arrivalOrder: true)))));
-        }
-
-        if (events)
-        {
-            await context.EventsWorkerAsync();
-            await context.EventsHostAsync();
-            contenders.Add(new(PymarEvents, async () => Sample(await Alternation.TimeAsync(() => context.PymarTrivialJobAsync(slices, events: true)))));
+            contenders.Add(Ours(PymarArrival, pymarWorker, () => context.PymarTrivialJobAsync(slices, arrivalOrder: true)));
         }
 
         if (options.MassTransit)
@@ -215,7 +226,7 @@ internal static class RpcScenarios
         var durable = await context.RawClientAsync(RawVariant.Durable);
         var quorum = await context.RawClientAsync(RawVariant.Quorum);
         var cancellation = context.Cancellation;
-        var classicWorker = context.Options.Classic ? await context.ClassicWorkerAsync() : null;
+        var classicWorker = context.Options.Classic ? await context.PymarWorkerAsync(PymarVariant.Classic) : null;
         var runs = new List<(string Name, Func<Task> Run)>
         {
             (Pymar, () => context.PymarTrivialJobAsync(slices)),
@@ -224,7 +235,7 @@ internal static class RpcScenarios
         };
         if (classicWorker is not null)
         {
-            runs.Add((PymarClassic, () => context.PymarTrivialJobAsync(slices, classic: true)));
+            runs.Add((PymarClassic, () => context.PymarTrivialJobAsync(slices, PymarVariant.Classic)));
         }
 
         var workers = new[] { pymarWorker, rawWorker, classicWorker }.OfType<ChildProcess>().ToList();
