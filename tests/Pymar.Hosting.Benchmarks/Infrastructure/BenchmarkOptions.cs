@@ -40,8 +40,8 @@ internal sealed class BenchmarkOptions
                              apt-get install python3-celery)
           --no-classic       leave out the Pymar contender with Pymar:Broker:QueueType=classic
           --no-events        throughput: leave out what events cost (Pymar with events on against its twin with events off)
-          --events-rounds N  throughput: rounds of that pair alone (default 24; quick 2), spread over
-                             generations of fresh processes (4; quick 1)
+          --events-rounds N  throughput: rounds of that pair alone (default 48; quick 2), spread over
+                             generations of fresh processes (one per 6 rounds; quick 1)
           --no-breakdown     skip the traced pass that says where the time goes
           --what-if-prefetch N  an experiment, not Pymar's behaviour: the Pymar workers' transport decorator asks
                              RabbitMQ for prefetch N instead of the pool's concurrency (the pool still runs --slots at once)
@@ -182,10 +182,10 @@ internal sealed class BenchmarkOptions
 
     public int ThroughputRounds => Rounds ?? (Quick ? 1 : 3);
 
-    public int EventsRounds => EventsRoundsOption ?? (Quick ? 2 : 24);
+    public int EventsRounds => EventsRoundsOption ?? (Quick ? 2 : 48);
 
-    /// <summary>throughput: how many times the events pair's hosts and workers are started afresh.</summary>
-    public int EventsGenerations => Quick ? 1 : 4;
+    /// <summary>throughput: how many times the events pair's hosts and workers are started afresh (one per 6 rounds).</summary>
+    public int EventsGenerations => Quick ? 1 : Math.Max(1, EventsRounds / 6);
 
     public int ComputeRounds => Rounds ?? (Quick ? 1 : 3);
 

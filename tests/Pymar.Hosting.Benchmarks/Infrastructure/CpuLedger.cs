@@ -20,7 +20,7 @@ internal sealed class CpuLedger
             _perSlice[name] = jobs = [];
         }
 
-        jobs.Add(new CpuTimes(used.Harness / slices, used.Worker / slices, used.Broker / slices));
+        jobs.Add(new CpuTimes(used.Harness / slices, used.Worker / slices, used.Broker / slices, used.HarnessAllocated / slices));
         return sample;
     }
 
@@ -36,10 +36,11 @@ internal sealed class CpuLedger
             Stats.Of(jobs.Select(t => t.Broker.TotalMicroseconds)).Median);
     }
 
-    /// <summary>One line: a contender's median µs per slice by process.</summary>
+    /// <summary>One line: a contender's median µs per slice by process, and the bytes per slice its client side allocated.</summary>
     public string Describe(string name)
     {
         var (harness, worker, broker) = Medians(name);
-        return string.Create(CultureInfo.InvariantCulture, $"{name}: harness {harness:0} µs, worker {worker:0} µs, broker {broker:0} µs");
+        var allocated = Stats.Of(_perSlice[name].Select(t => (double)t.HarnessAllocated)).Median;
+        return string.Create(CultureInfo.InvariantCulture, $"{name}: harness {harness:0} µs ({allocated / 1024:0.0} KiB allocated), worker {worker:0} µs, broker {broker:0} µs");
     }
 }

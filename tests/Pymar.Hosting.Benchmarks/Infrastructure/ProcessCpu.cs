@@ -13,11 +13,12 @@ internal static class ProcessCpu
     // USER_HZ: 100 on every Linux this runs on (the kernel fixes it for /proc).
     private const double TicksPerSecond = 100;
 
-    /// <summary>The CPU time of each process now; a process that is gone counts as zero.</summary>
+    /// <summary>The CPU time of each process now (a process that is gone counts as zero), and the bytes the harness has allocated.</summary>
     public static CpuTimes Read(int workerPid) => new(
         Of(Environment.ProcessId),
         Of(workerPid),
-        BrokerPids().Aggregate(TimeSpan.Zero, (sum, pid) => sum + Of(pid)));
+        BrokerPids().Aggregate(TimeSpan.Zero, (sum, pid) => sum + Of(pid)),
+        GC.GetTotalAllocatedBytes(precise: true));
 
     /// <summary>The CPU time of <paramref name="pid"/>, zero when it cannot be read (not Linux, or exited).</summary>
     public static TimeSpan Of(int pid)
@@ -71,11 +72,11 @@ internal static class ProcessCpu
     }
 }
 
-/// <summary>CPU time of the harness, a contender's worker process and the broker.</summary>
-internal readonly record struct CpuTimes(TimeSpan Harness, TimeSpan Worker, TimeSpan Broker)
+/// <summary>CPU time of the harness, a contender's worker process and the broker, and the bytes the harness allocated.</summary>
+internal readonly record struct CpuTimes(TimeSpan Harness, TimeSpan Worker, TimeSpan Broker, long HarnessAllocated)
 {
     public TimeSpan Total => Harness + Worker + Broker;
 
     public static CpuTimes operator -(CpuTimes after, CpuTimes before) =>
-        new(after.Harness - before.Harness, after.Worker - before.Worker, after.Broker - before.Broker);
+        new(after.Harness - before.Harness, after.Worker - before.Worker, after.Broker - before.Broker, after.HarnessAllocated - before.HarnessAllocated);
 }
