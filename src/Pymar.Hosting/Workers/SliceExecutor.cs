@@ -117,7 +117,7 @@ internal sealed class SliceExecutor(
         using var sliceCancellation = timeout is null
             ? CancellationTokenSource.CreateLinkedTokenSource(abort)
             : CancellationTokenSource.CreateLinkedTokenSource(abort, timeout.Token);
-        if (!_recent.IsShort)
+        if (Events.IsEnabled && !_recent.IsShort)
         {
             Events.SliceStarted(request.JobId, request.Producer, request.SliceIndex, request.Attempt, slot);
         }
@@ -135,13 +135,17 @@ internal sealed class SliceExecutor(
                 reply = MessageCodec.WriteValueReply(request.JobId, request.SliceIndex, request.Attempt, workerId, value, Stopwatch.GetElapsedTime(started).TotalMilliseconds);
             }
 
-            var elapsed = Stopwatch.GetElapsedTime(started).TotalMilliseconds;
+            var took = Stopwatch.GetElapsedTime(started);
+            var elapsed = took.TotalMilliseconds;
             WorkerLog.SliceDone(logger, request.SliceIndex, request.JobId, request.Producer, elapsed);
             PymarTelemetry.SliceDuration.Record(elapsed, producerTag);
             PymarTelemetry.SlicesCompleted.Add(1, producerTag);
-            var took = Stopwatch.GetElapsedTime(started);
-            _recent.Note(took);
-            Events.SliceFinished(request.JobId, request.Producer, request.SliceIndex, request.Attempt, slot, took);
+            if (Events.IsEnabled)
+            {
+                // The recent slice time only decides whether to make started events.
+                _recent.Note(took);
+                Events.SliceFinished(request.JobId, request.Producer, request.SliceIndex, request.Attempt, slot, took);
+            }
         }
         catch (Exception ex) when (ex is OperationCanceledException or SliceLostException && sliceCancellation.IsCancellationRequested)
         {

@@ -6,15 +6,16 @@ namespace Pymar.Hosting.Benchmarks.Infrastructure;
 internal sealed class CpuLedger
 {
     private readonly Dictionary<string, List<CpuTimes>> _perSlice = [];
+    private readonly int[] _brokerPids = [.. ProcessCpu.BrokerPids()];
 
     public IReadOnlyList<string> Contenders => [.. _perSlice.Keys];
 
     /// <summary>Runs one job of <paramref name="slices"/> slices and notes what it cost each process.</summary>
     public async Task<double> MeterAsync(string name, int slices, int workerPid, Func<Task<double>> run)
     {
-        var before = ProcessCpu.Read(workerPid);
+        var before = ProcessCpu.Read(workerPid, _brokerPids);
         var sample = await run();
-        var used = ProcessCpu.Read(workerPid) - before;
+        var used = ProcessCpu.Read(workerPid, _brokerPids) - before;
         if (!_perSlice.TryGetValue(name, out var jobs))
         {
             _perSlice[name] = jobs = [];

@@ -13,11 +13,14 @@ internal static class ProcessCpu
     // USER_HZ: 100 on every Linux this runs on (the kernel fixes it for /proc).
     private const double TicksPerSecond = 100;
 
-    /// <summary>The CPU time of each process now (a process that is gone counts as zero), and the bytes the harness has allocated.</summary>
-    public static CpuTimes Read(int workerPid) => new(
+    /// <summary>
+    /// The CPU time of each process now (a process that is gone counts as zero), and the bytes the harness has
+    /// allocated; <paramref name="brokerPids"/> from <see cref="BrokerPids"/>.
+    /// </summary>
+    public static CpuTimes Read(int workerPid, IReadOnlyList<int> brokerPids) => new(
         Of(Environment.ProcessId),
         Of(workerPid),
-        BrokerPids().Aggregate(TimeSpan.Zero, (sum, pid) => sum + Of(pid)),
+        brokerPids.Aggregate(TimeSpan.Zero, (sum, pid) => sum + Of(pid)),
         GC.GetTotalAllocatedBytes(precise: true));
 
     /// <summary>The CPU time of <paramref name="pid"/>, zero when it cannot be read (not Linux, or exited).</summary>
@@ -40,7 +43,8 @@ internal static class ProcessCpu
         return TimeSpan.FromSeconds(ticks / TicksPerSecond);
     }
 
-    private static IEnumerable<int> BrokerPids()
+    /// <summary>The broker's processes (every <c>beam.smp</c>): looked up once, not before and after each job.</summary>
+    public static IEnumerable<int> BrokerPids()
     {
         if (!Directory.Exists("/proc"))
         {
