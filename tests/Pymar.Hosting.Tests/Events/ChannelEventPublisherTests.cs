@@ -35,19 +35,6 @@ public sealed class ChannelEventPublisherTests
         Assert.Equal(default, byHand.Time); // the caller's event is not changed
     }
 
-    [Fact]
-    public void AFullQueueDropsAndCountsTheEventInsteadOfWaiting()
-    {
-        var publisher = new ChannelEventPublisher(Options.Create(new PymarEventsOptions { QueueCapacity = 16 }));
-        for (var i = 0; i < 16; i++)
-        {
-            Assert.True(publisher.WorkerStopped());
-        }
-
-        Assert.False(publisher.WorkerStopped());
-        Assert.Equal(1, publisher.Dropped);
-    }
-
     private sealed class FixedTime(DateTimeOffset now) : TimeProvider
     {
         public DateTimeOffset Now => now;
