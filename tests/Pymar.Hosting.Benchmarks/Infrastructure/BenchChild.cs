@@ -1,5 +1,5 @@
 using System.Reflection;
-using Pymar.Hosting.Testing;
+using Pymar.Hosting.TestSupport;
 
 namespace Pymar.Hosting.Benchmarks.Infrastructure;
 

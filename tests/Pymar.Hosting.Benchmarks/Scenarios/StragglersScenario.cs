@@ -6,7 +6,7 @@ using Pymar.Hosting.Benchmarks.Contenders;
 using Pymar.Hosting.Benchmarks.Infrastructure;
 using Pymar.Hosting.Benchmarks.Model;
 using Pymar.Hosting.Slicing;
-using Pymar.Hosting.Testing;
+using Pymar.Hosting.TestSupport;
 using RabbitMQ.Client;
 
 namespace Pymar.Hosting.Benchmarks.Scenarios;

@@ -3,7 +3,7 @@ using Microsoft.Extensions.Hosting;
 using Pymar.Hosting.Dashboard.State;
 using Pymar.Hosting.Dashboard.Tests.Support;
 using Pymar.Hosting.Events;
-using Pymar.Hosting.Testing;
+using Pymar.Hosting.TestSupport;
 
 namespace Pymar.Hosting.Dashboard.Tests.Events;
 

@@ -1,4 +1,4 @@
-using Pymar.Hosting.Testing;
+using Pymar.Hosting.TestSupport;
 
 namespace Pymar.Hosting.Dashboard.Tests.Support;
 

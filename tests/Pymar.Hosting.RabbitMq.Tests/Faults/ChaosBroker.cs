@@ -1,4 +1,4 @@
-using Pymar.Hosting.Testing;
+using Pymar.Hosting.TestSupport;
 using RabbitMQ.Client;
 using RabbitMQ.Client.Exceptions;
 using Pymar.Hosting.RabbitMq.Tests.Support;

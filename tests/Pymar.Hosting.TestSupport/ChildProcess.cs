@@ -2,7 +2,7 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Text;
 
-namespace Pymar.Hosting.Testing;
+namespace Pymar.Hosting.TestSupport;
 
 /// <summary>
 /// A program started in its own OS process. Its stdout and stderr lines are kept as they come (and can be waited

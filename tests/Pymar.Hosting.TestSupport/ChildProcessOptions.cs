@@ -1,4 +1,4 @@
-namespace Pymar.Hosting.Testing;
+namespace Pymar.Hosting.TestSupport;
 
 /// <summary>How <see cref="ChildProcess"/> starts a program and what it does with its streams.</summary>
 public sealed class ChildProcessOptions

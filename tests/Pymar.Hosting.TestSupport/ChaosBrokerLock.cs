@@ -1,4 +1,4 @@
-namespace Pymar.Hosting.Testing;
+namespace Pymar.Hosting.TestSupport;
 
 /// <summary>
 /// The fault-test broker (<c>./deploy/rabbitmq/start-chaos.sh</c>, AMQP on 127.0.0.1:5673) is stopped and restarted by

@@ -1,7 +1,7 @@
 using System.Collections.Concurrent;
 using Microsoft.Extensions.Logging;
 
-namespace Pymar.Hosting.Testing;
+namespace Pymar.Hosting.TestSupport;
 
 /// <summary>
 /// A logger provider that keeps every line a host in the test process logs, formatted like the console logger

@@ -1,7 +1,7 @@
 using RabbitMQ.Client;
 using RabbitMQ.Client.Exceptions;
 
-namespace Pymar.Hosting.Testing;
+namespace Pymar.Hosting.TestSupport;
 
 /// <summary>
 /// The local RabbitMQ broker the tests run against (<c>./deploy/rabbitmq/start-local.sh</c>; <c>./deploy/test.sh</c>

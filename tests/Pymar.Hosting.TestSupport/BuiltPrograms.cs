@@ -1,6 +1,6 @@
 using System.Reflection;
 
-namespace Pymar.Hosting.Testing;
+namespace Pymar.Hosting.TestSupport;
 
 /// <summary>
 /// Paths a test project's build compiled into its assembly as <see cref="AssemblyMetadataAttribute"/>s (the programs

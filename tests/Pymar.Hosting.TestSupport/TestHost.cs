@@ -3,7 +3,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 
-namespace Pymar.Hosting.Testing;
+namespace Pymar.Hosting.TestSupport;
 
 /// <summary>
 /// A generic host in the test process with Pymar registered as a user's program would:
