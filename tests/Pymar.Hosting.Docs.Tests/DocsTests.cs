@@ -57,4 +57,27 @@ public sealed class DocsTests
 
         Assert.True(broken.Count == 0, $"{page} links to what is not a file of the repository: {string.Join(", ", broken)}");
     }
+
+    [Theory]
+    [MemberData(nameof(Pages))]
+    public void EveryLinkToAHeadingOfAPageFindsTheHeading(string page)
+    {
+        var file = Path.Combine(MarkdownPages.Root, page);
+        var folder = Path.GetDirectoryName(file)!;
+        var broken = MarkdownPages.LinkTargets(page)
+            .Where(target => target.Contains('#', StringComparison.Ordinal)
+                && !target.StartsWith("http://", StringComparison.OrdinalIgnoreCase)
+                && !target.StartsWith("https://", StringComparison.OrdinalIgnoreCase))
+            .Where(target =>
+            {
+                var parts = target.Split('#', 2);
+                var linked = parts[0].Length == 0 ? file : Path.GetFullPath(Path.Combine(folder, Uri.UnescapeDataString(parts[0])));
+                return linked.EndsWith(".md", StringComparison.OrdinalIgnoreCase)
+                    && File.Exists(linked)
+                    && !MarkdownPages.Anchors(linked).Contains(parts[1]);
+            })
+            .ToList();
+
+        Assert.True(broken.Count == 0, $"{page} links to headings that do not exist: {string.Join(", ", broken)}");
+    }
 }

@@ -57,6 +57,15 @@ internal static partial class MarkdownPages
         return Link().Matches(text).Select(m => m.Groups["target"].Value);
     }
 
+    /// <summary>The anchors of a page's headings, as GitHub makes them (lower case, punctuation dropped, spaces to hyphens).</summary>
+    public static IReadOnlySet<string> Anchors(string path)
+    {
+        var text = FencedBlock().Replace(File.ReadAllText(path), string.Empty);
+        return Heading().Matches(text)
+            .Select(m => NotInAnchor().Replace(m.Groups["title"].Value.Trim().ToLowerInvariant(), string.Empty).Replace(' ', '-'))
+            .ToHashSet(StringComparer.Ordinal);
+    }
+
     /// <summary>Text with every run of white space made one space, and trimmed.</summary>
     public static string Normalize(string text) => WhiteSpace().Replace(text, " ").Trim();
 
@@ -84,6 +93,12 @@ internal static partial class MarkdownPages
 
     [GeneratedRegex(@"!?\[[^\]]*\]\((?<target>[^)\s]+)(\s+""[^""]*"")?\)")]
     private static partial Regex Link();
+
+    [GeneratedRegex(@"^#{1,6}\s+(?<title>.+?)\s*#*\s*$", RegexOptions.Multiline)]
+    private static partial Regex Heading();
+
+    [GeneratedRegex(@"[^\p{L}\p{Nd} _-]")]
+    private static partial Regex NotInAnchor();
 
     [GeneratedRegex(@"\s+")]
     private static partial Regex WhiteSpace();
