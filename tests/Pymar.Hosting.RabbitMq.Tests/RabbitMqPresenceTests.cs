@@ -64,7 +64,7 @@ public sealed class RabbitMqPresenceTests(BrokerFixture broker) : IAsyncLifetime
     {
         var configuration = _scope.Configuration();
         configuration["Pymar:Broker:PresenceInterval"] = "00:00:01";
-        return ProducerHost.StartAsync(configuration, logs);
+        return ExampleHosts.StartAsync(configuration, logs);
     }
 
     private async Task<ChildProcess> StartWorkerAsync(string name)

@@ -2,7 +2,7 @@ using System.Diagnostics;
 using System.Globalization;
 using Pymar.Hosting.RabbitMq.Tests.Support;
 using Xunit.Abstractions;
-using static Pymar.Hosting.RabbitMq.Tests.Support.SliceLines;
+using static Pymar.Hosting.TestSupport.SliceLines;
 
 namespace Pymar.Hosting.RabbitMq.Tests;
 
