@@ -6,7 +6,7 @@ using PymarExamples = Pymar.Examples.Examples;
 
 namespace Pymar.Hosting.RabbitMq.Tests.Faults;
 
-/// <summary>Issue 5 on the real broker: malformed and unknown messages, poison slices, duplicates, size limits.</summary>
+/// <summary>On the real broker: malformed and unknown messages, poison slices, duplicates, size limits.</summary>
 [Collection(BrokerCollection.Name)]
 public sealed class FaultTests(BrokerFixture broker) : IAsyncLifetime
 {

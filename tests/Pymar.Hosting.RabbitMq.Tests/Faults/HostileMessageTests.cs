@@ -7,7 +7,7 @@ using static Pymar.Hosting.TestSupport.SliceLines;
 namespace Pymar.Hosting.RabbitMq.Tests.Faults;
 
 /// <summary>
-/// Issue 11 §2 on the real broker: slice messages that parse and name a registered producer and data source but
+/// On the real broker: slice messages that parse and name a registered producer and data source but
 /// would tie up a worker, or make it publish where it must not, are dead-lettered with their reason.
 /// </summary>
 [Collection(BrokerCollection.Name)]

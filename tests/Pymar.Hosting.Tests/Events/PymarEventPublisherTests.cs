@@ -1,10 +1,8 @@
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
-using Pymar.Hosting.Dashboard.Tests.Support;
 using Pymar.Hosting.Events;
-using Pymar.Hosting.TestSupport;
 
-namespace Pymar.Hosting.Dashboard.Tests.Events;
+namespace Pymar.Hosting.Tests.Events;
 
 public sealed class PymarEventPublisherTests
 {

@@ -1,12 +1,11 @@
 using System.Text;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
-using Pymar.Hosting.Dashboard.Tests.Support;
 using Pymar.Hosting.Events;
-using Pymar.Hosting.TestSupport;
+using Pymar.Hosting.RabbitMq.Tests.Support;
 using RabbitMQ.Client;
 
-namespace Pymar.Hosting.Dashboard.Tests.Events;
+namespace Pymar.Hosting.RabbitMq.Tests.Events;
 
 /// <summary>The events exchange on the real broker (deploy/rabbitmq/start-local.sh, 127.0.0.1:5672).</summary>
 [Collection(BrokerCollection.Name)]
