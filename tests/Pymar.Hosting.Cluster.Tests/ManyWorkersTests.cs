@@ -6,7 +6,7 @@ using static Pymar.Hosting.TestSupport.SliceLines;
 namespace Pymar.Hosting.Cluster.Tests;
 
 /// <summary>
-/// Issue 12, test 7: 24 worker processes on 6 worker hosts share one 10,000-slice job. The same job on 2 processes is
+/// 24 worker processes on 6 worker hosts share one 10,000-slice job. The same job on 2 processes is
 /// a figure for deploy/cluster/README.md (measured by hand), not part of the suite: the cluster tests have 5 minutes.
 /// </summary>
 [Collection(ClusterCollection.Name)]

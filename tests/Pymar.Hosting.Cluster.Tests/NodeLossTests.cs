@@ -5,7 +5,7 @@ using static Pymar.Hosting.TestSupport.SliceLines;
 
 namespace Pymar.Hosting.Cluster.Tests;
 
-/// <summary>Issue 12, tests 2, 5 and 6: a node dies under a job, a node rejoins, and two of three nodes are down.</summary>
+/// <summary>A node dies under a job, a node rejoins, and two of three nodes are down.</summary>
 [Collection(ClusterCollection.Name)]
 [Trait("Category", ClusterCollection.Category)]
 public sealed class NodeLossTests(ClusterFixture cluster, ITestOutputHelper output) : IAsyncLifetime

@@ -5,7 +5,7 @@ using static Pymar.Hosting.TestSupport.SliceLines;
 
 namespace Pymar.Hosting.Cluster.Tests;
 
-/// <summary>Issue 12, test 3: the node that holds the job queue's quorum leader dies mid-job.</summary>
+/// <summary>The node that holds the job queue's quorum leader dies mid-job.</summary>
 [Collection(ClusterCollection.Name)]
 [Trait("Category", ClusterCollection.Category)]
 public sealed class QueueLeaderLossTests(ClusterFixture cluster, ITestOutputHelper output) : IAsyncLifetime

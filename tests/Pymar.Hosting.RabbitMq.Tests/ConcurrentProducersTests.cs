@@ -3,7 +3,7 @@ using static Pymar.Hosting.TestSupport.SliceLines;
 
 namespace Pymar.Hosting.RabbitMq.Tests;
 
-/// <summary>Issue 3, test 5: two ProducerClients in two processes, one producer, shared workers.</summary>
+/// <summary>Two ProducerClients in two processes, one producer, shared workers.</summary>
 [Collection(BrokerCollection.Name)]
 public sealed class ConcurrentProducersTests(BrokerFixture broker) : IAsyncLifetime
 {

@@ -4,7 +4,7 @@ using Pymar.Hosting.RabbitMq.Tests.Support;
 
 namespace Pymar.Hosting.RabbitMq.Tests;
 
-/// <summary>Issue 12: a list of broker nodes in which one does not answer still carries a job, in both written forms.</summary>
+/// <summary>A list of broker nodes in which one does not answer still carries a job, in both written forms.</summary>
 [Collection(BrokerCollection.Name)]
 public sealed class EndpointListTests(BrokerFixture broker) : IAsyncLifetime
 {

@@ -4,7 +4,7 @@ using static Pymar.Hosting.TestSupport.SliceLines;
 
 namespace Pymar.Hosting.RabbitMq.Tests;
 
-/// <summary>Issue 4: a worker told to stop (SIGTERM, or a service stop) drains instead of dropping work.</summary>
+/// <summary>A worker told to stop (SIGTERM, or a service stop) drains instead of dropping work.</summary>
 [Collection(BrokerCollection.Name)]
 public sealed class GracefulShutdownTests(BrokerFixture broker) : IAsyncLifetime
 {

@@ -5,7 +5,7 @@ using PymarExamples = Pymar.Examples.Examples;
 
 namespace Pymar.Hosting.RabbitMq.Tests;
 
-/// <summary>Issue 13.4: worker processes announce their slots, and <see cref="SliceCount.Auto"/> follows them.</summary>
+/// <summary>Worker processes announce their slots, and <see cref="SliceCount.Auto"/> follows them.</summary>
 [Collection(BrokerCollection.Name)]
 public sealed class RabbitMqPresenceTests(BrokerFixture broker) : IAsyncLifetime
 {

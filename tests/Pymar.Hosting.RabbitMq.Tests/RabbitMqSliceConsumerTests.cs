@@ -5,7 +5,7 @@ using static Pymar.Hosting.TestSupport.SliceLines;
 
 namespace Pymar.Hosting.RabbitMq.Tests;
 
-/// <summary>Issue 11 §3: a worker holds at most its slots plus the lookahead, however many producers it serves.</summary>
+/// <summary>A worker holds at most its slots plus the lookahead, however many producers it serves.</summary>
 [Collection(BrokerCollection.Name)]
 public sealed partial class RabbitMqSliceConsumerTests(BrokerFixture broker) : IAsyncLifetime
 {
@@ -82,7 +82,7 @@ public sealed partial class RabbitMqSliceConsumerTests(BrokerFixture broker) : I
         await _scope.AssertNothingLeftAsync(s_slowProducers);
     }
 
-    /// <summary>Issue 13 §2: with short slices the lookahead grows (RabbitMqOptions.LookaheadWork) so that slots do not wait for the broker.</summary>
+    /// <summary>With short slices the lookahead grows (RabbitMqOptions.LookaheadWork) so that slots do not wait for the broker.</summary>
     [Fact]
     public async Task AWorkerGivenShortSlicesHoldsMoreThanSlotsPlusTheLeastLookaheadAndStaysUnderTheLargest()
     {

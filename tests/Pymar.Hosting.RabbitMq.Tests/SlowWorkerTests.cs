@@ -5,7 +5,7 @@ using static Pymar.Hosting.TestSupport.SliceLines;
 
 namespace Pymar.Hosting.RabbitMq.Tests;
 
-/// <summary>Issue 13 §3: a worker ten times slower than the other does not set the job's time.</summary>
+/// <summary>A worker ten times slower than the other does not set the job's time.</summary>
 [Collection(BrokerCollection.Name)]
 public sealed class SlowWorkerTests(BrokerFixture broker, ITestOutputHelper output) : IAsyncLifetime
 {

@@ -3,7 +3,7 @@ using static Pymar.Hosting.TestSupport.SliceLines;
 
 namespace Pymar.Hosting.RabbitMq.Tests;
 
-/// <summary>Issue 3, tests 2 to 4: worker processes share jobs, come late, and die in the middle of a slice.</summary>
+/// <summary>Worker processes share jobs, come late, and die in the middle of a slice.</summary>
 [Collection(BrokerCollection.Name)]
 public sealed class WorkerProcessesTests(BrokerFixture broker) : IAsyncLifetime
 {
