@@ -50,7 +50,7 @@ if ! dotnet run -c Release --project tests/Pymar.Hosting.Benchmarks -- --quick -
 fi
 
 # ---------------------------------------------------------------------------------------------------------------
-# The 3-node RabbitMQ cluster (issue 12): nodes and worker hosts in network namespaces on a private bridge (root).
+# The 3-node RabbitMQ cluster: nodes and worker hosts in network namespaces on a private bridge (root).
 # Started once for every cluster test, removed afterwards whatever happened.
 cluster_log="$results/cluster-start.log"
 echo "cluster tests: starting the 3-node cluster ($cluster_log)"

@@ -21,7 +21,7 @@ using Serilog;
 
 namespace Pymar.Examples;
 
-/// <summary>The examples program: runs one of the seed's examples on a generic host and prints its answer.</summary>
+/// <summary>The examples program: runs one of the Python original's examples on a generic host and prints its answer.</summary>
 public static class ExampleProgram
 {
     /// <summary>The program's entry point.</summary>

@@ -14,7 +14,7 @@ namespace Pymar.Examples;
 /// <param name="Run">Runs the job and formats its answer.</param>
 internal sealed record Example(string Name, string Description, Func<ProducerClient, IServiceProvider, MapOptions, CancellationToken, Task<string>> Run);
 
-/// <summary>The seed's examples and the answers Python gives for them.</summary>
+/// <summary>The Python original's examples and the answers Python gives for them.</summary>
 internal static class Examples
 {
     public const string IntegrateAnswer = "22023.7365";

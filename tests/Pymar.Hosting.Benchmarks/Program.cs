@@ -9,7 +9,7 @@ using RabbitMQ.Client;
 namespace Pymar.Hosting.Benchmarks;
 
 /// <summary>
-/// The benchmark harness (issue 6). Without --role it runs the scenarios and prints their tables; with --role it is
+/// The benchmark harness. Without --role it runs the scenarios and prints their tables; with --role it is
 /// one of its own child processes (a Pymar worker, the raw reference's workers, a producer for the memory scenario).
 /// </summary>
 internal static class Program

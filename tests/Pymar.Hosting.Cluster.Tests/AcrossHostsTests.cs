@@ -3,7 +3,7 @@ using Pymar.Hosting.Cluster.Tests.Support;
 
 namespace Pymar.Hosting.Cluster.Tests;
 
-/// <summary>Issue 12, test 1: three worker hosts on their own addresses, each connected to a different node.</summary>
+/// <summary>Three worker hosts on their own addresses, each connected to a different node.</summary>
 [Collection(ClusterCollection.Name)]
 [Trait("Category", ClusterCollection.Category)]
 public sealed class AcrossHostsTests(ClusterFixture cluster) : IAsyncLifetime

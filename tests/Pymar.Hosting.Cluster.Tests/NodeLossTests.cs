@@ -1,11 +1,11 @@
 using System.Diagnostics;
 using Pymar.Hosting.Cluster.Tests.Support;
 using Xunit.Abstractions;
-using static Pymar.Hosting.Cluster.Tests.Support.SliceLines;
+using static Pymar.Hosting.TestSupport.SliceLines;
 
 namespace Pymar.Hosting.Cluster.Tests;
 
-/// <summary>Issue 12, tests 2, 5 and 6: a node dies under a job, a node rejoins, and two of three nodes are down.</summary>
+/// <summary>A node dies under a job, a node rejoins, and two of three nodes are down.</summary>
 [Collection(ClusterCollection.Name)]
 [Trait("Category", ClusterCollection.Category)]
 public sealed class NodeLossTests(ClusterFixture cluster, ITestOutputHelper output) : IAsyncLifetime
@@ -24,17 +24,17 @@ public sealed class NodeLossTests(ClusterFixture cluster, ITestOutputHelper outp
         var producer = _scope.StartSlowSumProducer(node: 1, Slices, Count, timeoutSeconds: 60);
 
         // Mid-job: some slices are done, not all, and the producer still waits for its answer.
-        await Eventually.ReadAsync(() => Task.FromResult(workers.Sum(w => Done(w, SlowSum))), n => n >= 3, ClusterScope.JobDeadline, "three slices to be done");
+        await Eventually.ReadAsync(() => Task.FromResult(workers.Sum(w => Done(w, SlowSum).Count)), n => n >= 3, ClusterScope.JobDeadline, "three slices to be done");
 
         // The node the producer is on: it is given every node and picks one (RabbitMQ.Client shuffles the list).
         var node = ConnectedNode(producer) ?? throw new InvalidOperationException($"The producer did not log its node.\n{producer.Describe()}");
         await cluster.NodeAsync(node, "kill");
         var killed = Stopwatch.StartNew();
-        var doneAtKill = workers.Sum(w => Done(w, SlowSum));
+        var doneAtKill = workers.Sum(w => Done(w, SlowSum).Count);
         Assert.False(producer.HasExited, $"The job should still run when its producer's node is killed.\n{producer.Describe()}");
         Assert.True(doneAtKill < Slices, $"Only part of the job should be done when the node is killed ({doneAtKill} of {Slices}).");
 
-        await AssertAnswersAsync(producer, SlowSumAnswer(Count));
+        await AssertAnswersAsync(producer, SlowSumAnswer(Count), ClusterScope.JobDeadline);
         output.WriteLine($"node {node} (the producer's) killed with {doneAtKill} of {Slices} slices done; the job answered {killed.Elapsed.TotalSeconds:0.0} s later");
 
         // The producer's reply queue died with its node: once recovered it asked again for the unanswered slices.
@@ -42,7 +42,7 @@ public sealed class NodeLossTests(ClusterFixture cluster, ITestOutputHelper outp
         Assert.True(rebuilt is not null, $"The producer should rebuild its reply inbox and ask again for unanswered slices.\n{producer.Describe()}");
         Assert.DoesNotContain(producer.Lines, l => l.Contains("Could not ask again for unanswered slices", StringComparison.Ordinal));
         output.WriteLine($"producer: {rebuilt}");
-        var survivors = workers.Where(w => ConnectedNode(w) != node).Sum(w => Done(w, SlowSum));
+        var survivors = workers.Where(w => ConnectedNode(w) != node).Sum(w => Done(w, SlowSum).Count);
         Assert.True(survivors > 0, "The workers on the surviving nodes should have computed slices.");
     }
 
@@ -73,7 +73,7 @@ public sealed class NodeLossTests(ClusterFixture cluster, ITestOutputHelper outp
         // With node 2 down, the two others (a majority) serve a job.
         var w1 = await _scope.StartSlowWorkerAsync("w1", node: 1, slots: 1, sliceMilliseconds: 100);
         var w3 = await _scope.StartSlowWorkerAsync("w3", node: 3, slots: 1, sliceMilliseconds: 100);
-        await AssertAnswersAsync(_scope.StartSlowSumProducer(node: 3, slices: 8, count: 800, timeoutSeconds: 120), SlowSumAnswer(800));
+        await AssertAnswersAsync(_scope.StartSlowSumProducer(node: 3, slices: 8, count: 800, timeoutSeconds: 120), SlowSumAnswer(800), ClusterScope.JobDeadline);
 
         var rejoin = Stopwatch.StartNew();
         await cluster.NodeAsync(2, "start");
@@ -82,9 +82,9 @@ public sealed class NodeLossTests(ClusterFixture cluster, ITestOutputHelper outp
 
         // A second job, with a worker host on each node and the producer on the rejoined node.
         var w2 = await _scope.StartSlowWorkerAsync("w2", node: 2, slots: 1, sliceMilliseconds: 200);
-        var before = new[] { w1, w2, w3 }.Select(w => Done(w, SlowSum)).ToList();
-        await AssertAnswersAsync(_scope.StartSlowSumProducer(node: 2, slices: 15, count: 1500, timeoutSeconds: 120), SlowSumAnswer(1500));
-        var second = new[] { w1, w2, w3 }.Select((w, i) => Done(w, SlowSum) - before[i]).ToList();
+        var before = new[] { w1, w2, w3 }.Select(w => Done(w, SlowSum).Count).ToList();
+        await AssertAnswersAsync(_scope.StartSlowSumProducer(node: 2, slices: 15, count: 1500, timeoutSeconds: 120), SlowSumAnswer(1500), ClusterScope.JobDeadline);
+        var second = new[] { w1, w2, w3 }.Select((w, i) => Done(w, SlowSum).Count - before[i]).ToList();
         Assert.True(second.All(n => n > 0), $"Each of the three nodes' worker hosts should have computed slices of the second job ({string.Join(", ", second)}).");
 
         // The work queue has its three members again and no leftover message.
@@ -131,7 +131,7 @@ public sealed class NodeLossTests(ClusterFixture cluster, ITestOutputHelper outp
         // The job's OnTimeout policy applies: with ComputeLocally the same job is answered exactly, in the producer.
         var local = Stopwatch.StartNew();
         var fallback = _scope.StartSlowSumProducer(node: 1, slices: 4, count: 400, timeoutSeconds: TimeoutSeconds, onTimeout: "ComputeLocally");
-        await AssertAnswersAsync(fallback, SlowSumAnswer(400));
+        await AssertAnswersAsync(fallback, SlowSumAnswer(400), ClusterScope.JobDeadline);
         output.WriteLine($"with OnTimeout = ComputeLocally the producer answered locally after {local.Elapsed.TotalSeconds:0.0} s");
         Assert.True(local.Elapsed < TimeSpan.FromSeconds(TimeoutSeconds + 30), $"The local answer should come within the job's timeout ({local.Elapsed}).");
     }

@@ -2,7 +2,7 @@ using System.Diagnostics;
 
 namespace Pymar.Hosting.RabbitMq.Tests;
 
-/// <summary>Issue 13 §2: the lookahead follows the slice time, so short slices keep the slots busy and long ones are not hoarded.</summary>
+/// <summary>The lookahead follows the slice time, so short slices keep the slots busy and long ones are not hoarded.</summary>
 public sealed class AdaptiveLookaheadTests
 {
     private const int Slots = 2;

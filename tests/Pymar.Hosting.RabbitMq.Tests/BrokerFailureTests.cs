@@ -4,7 +4,7 @@ using PymarExamples = Pymar.Examples.Examples;
 
 namespace Pymar.Hosting.RabbitMq.Tests;
 
-/// <summary>Issue 3, tests 6 and 7: an unreachable broker and a wrong password, never showing the password.</summary>
+/// <summary>An unreachable broker and a wrong password, never showing the password.</summary>
 [Collection(BrokerCollection.Name)]
 public sealed class BrokerFailureTests(BrokerFixture broker) : IAsyncLifetime
 {

@@ -1,9 +1,9 @@
 using Pymar.Hosting.RabbitMq.Tests.Support;
-using static Pymar.Hosting.RabbitMq.Tests.Support.SliceLines;
+using static Pymar.Hosting.TestSupport.SliceLines;
 
 namespace Pymar.Hosting.RabbitMq.Tests;
 
-/// <summary>Issue 3, test 5: two ProducerClients in two processes, one producer, shared workers.</summary>
+/// <summary>Two ProducerClients in two processes, one producer, shared workers.</summary>
 [Collection(BrokerCollection.Name)]
 public sealed class ConcurrentProducersTests(BrokerFixture broker) : IAsyncLifetime
 {
@@ -27,7 +27,7 @@ public sealed class ConcurrentProducersTests(BrokerFixture broker) : IAsyncLifet
             _scope.StartWorker("worker B", concurrency: 2, sliceMilliseconds: 100),
         };
 
-        await Task.WhenAll(AssertAnswersAsync(small, "500500"), AssertAnswersAsync(large, "2001000"));
+        await Task.WhenAll(AssertAnswersAsync(small, "500500", BrokerScope.JobDeadline), AssertAnswersAsync(large, "2001000", BrokerScope.JobDeadline));
         await _scope.StopAllAsync();
         foreach (var producer in new[] { small, large })
         {

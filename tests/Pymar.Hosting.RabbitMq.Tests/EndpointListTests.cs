@@ -4,7 +4,7 @@ using Pymar.Hosting.RabbitMq.Tests.Support;
 
 namespace Pymar.Hosting.RabbitMq.Tests;
 
-/// <summary>Issue 12: a list of broker nodes in which one does not answer still carries a job, in both written forms.</summary>
+/// <summary>A list of broker nodes in which one does not answer still carries a job, in both written forms.</summary>
 [Collection(BrokerCollection.Name)]
 public sealed class EndpointListTests(BrokerFixture broker) : IAsyncLifetime
 {
@@ -26,7 +26,7 @@ public sealed class EndpointListTests(BrokerFixture broker) : IAsyncLifetime
 
         var logs = new CapturedLogs();
         string result;
-        await using (var host = await ProducerHost.StartAsync(configuration, logs))
+        await using (var host = await ExampleHosts.StartAsync(configuration, logs))
         {
             Assert.Equal("RabbitMQ at amqp://guest@127.0.0.1:1,127.0.0.1:5672/", host.Services.GetRequiredService<RabbitMqTransport>().Description);
             Assert.Equal(TimeSpan.FromSeconds(5), host.Services.GetRequiredService<IOptions<RabbitMqOptions>>().Value.Heartbeat);

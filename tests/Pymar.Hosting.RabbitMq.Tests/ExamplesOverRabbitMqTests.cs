@@ -3,7 +3,7 @@ using PymarExamples = Pymar.Examples.Examples;
 
 namespace Pymar.Hosting.RabbitMq.Tests;
 
-/// <summary>Issue 3, test 1: every example answered exactly through RabbitMQ by the examples program run as a worker pool.</summary>
+/// <summary>Every example answered exactly through RabbitMQ by the examples program run as a worker pool.</summary>
 [Collection(BrokerCollection.Name)]
 public sealed class ExamplesOverRabbitMqTests(BrokerFixture broker) : IAsyncLifetime
 {

@@ -1,10 +1,10 @@
 using System.Diagnostics;
 using Pymar.Hosting.RabbitMq.Tests.Support;
-using static Pymar.Hosting.RabbitMq.Tests.Support.SliceLines;
+using static Pymar.Hosting.TestSupport.SliceLines;
 
 namespace Pymar.Hosting.RabbitMq.Tests;
 
-/// <summary>Issue 4: a worker told to stop (SIGTERM, or a service stop) drains instead of dropping work.</summary>
+/// <summary>A worker told to stop (SIGTERM, or a service stop) drains instead of dropping work.</summary>
 [Collection(BrokerCollection.Name)]
 public sealed class GracefulShutdownTests(BrokerFixture broker) : IAsyncLifetime
 {
@@ -25,7 +25,7 @@ public sealed class GracefulShutdownTests(BrokerFixture broker) : IAsyncLifetime
         Assert.True(watch.Elapsed < BrokerScope.ExitDeadline, $"worker A took {watch.Elapsed} to stop");
         Assert.True(Done(first, SlowSum).Count >= 1, $"worker A should have finished the slice it was running.\n{first.Describe()}");
         Assert.Contains(first.Lines, l => l.Contains("stopping: no new slices", StringComparison.Ordinal));
-        await AssertAnswersAsync(producer, "320400");
+        await AssertAnswersAsync(producer, "320400", BrokerScope.JobDeadline);
         await _scope.StopAllAsync();
         Assert.Equal(8, Done(first, SlowSum).Count + Done(second, SlowSum).Count);
         await _scope.AssertNothingLeftAsync(SlowSum);

@@ -4,14 +4,14 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
-using Pymar.Hosting.RabbitMq.Tests.Failures;
+using Pymar.Hosting.RabbitMq.Tests.Faults;
 using Pymar.Hosting.RabbitMq.Tests.Support;
 using Pymar.Hosting.Workers;
 
 namespace Pymar.Hosting.RabbitMq.Tests;
 
 /// <summary>
-/// Issue 11 §1 on the real broker: a reduce that is associative but not commutative (joining numbers in order)
+/// On the real broker: a reduce that is associative but not commutative (joining numbers in order)
 /// gives the one-process answer on every run, although two worker hosts finish the slices out of order.
 /// </summary>
 [Collection(BrokerCollection.Name)]

@@ -5,7 +5,7 @@ using PymarExamples = Pymar.Examples.Examples;
 
 namespace Pymar.Hosting.RabbitMq.Tests;
 
-/// <summary>Issue 13.4: worker processes announce their slots, and <see cref="SliceCount.Auto"/> follows them.</summary>
+/// <summary>Worker processes announce their slots, and <see cref="SliceCount.Auto"/> follows them.</summary>
 [Collection(BrokerCollection.Name)]
 public sealed class RabbitMqPresenceTests(BrokerFixture broker) : IAsyncLifetime
 {
@@ -64,7 +64,7 @@ public sealed class RabbitMqPresenceTests(BrokerFixture broker) : IAsyncLifetime
     {
         var configuration = _scope.Configuration();
         configuration["Pymar:Broker:PresenceInterval"] = "00:00:01";
-        return ProducerHost.StartAsync(configuration, logs);
+        return ExampleHosts.StartAsync(configuration, logs);
     }
 
     private async Task<ChildProcess> StartWorkerAsync(string name)

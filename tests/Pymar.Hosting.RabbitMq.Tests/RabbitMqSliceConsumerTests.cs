@@ -1,11 +1,11 @@
 using System.Globalization;
 using System.Text.RegularExpressions;
 using Pymar.Hosting.RabbitMq.Tests.Support;
-using static Pymar.Hosting.RabbitMq.Tests.Support.SliceLines;
+using static Pymar.Hosting.TestSupport.SliceLines;
 
 namespace Pymar.Hosting.RabbitMq.Tests;
 
-/// <summary>Issue 11 §3: a worker holds at most its slots plus the lookahead, however many producers it serves.</summary>
+/// <summary>A worker holds at most its slots plus the lookahead, however many producers it serves.</summary>
 [Collection(BrokerCollection.Name)]
 public sealed partial class RabbitMqSliceConsumerTests(BrokerFixture broker) : IAsyncLifetime
 {
@@ -35,7 +35,7 @@ public sealed partial class RabbitMqSliceConsumerTests(BrokerFixture broker) : I
 
         // The broker's view while the jobs run: per consuming channel of this test, the prefetch of its consumers and
         // its unacknowledged slices.
-        var answers = Task.WhenAll(producers.Select((p, i) => AssertAnswersAsync(p, SlowSumProducerExpected(counts[i]))));
+        var answers = Task.WhenAll(producers.Select((p, i) => AssertAnswersAsync(p, SlowSumAnswer(counts[i]), BrokerScope.JobDeadline)));
         var samples = 0;
         while (!answers.IsCompleted)
         {
@@ -64,7 +64,7 @@ public sealed partial class RabbitMqSliceConsumerTests(BrokerFixture broker) : I
         // The same work through one producer, on the same (now idle) workers.
         var one = _scope.StartProducer("one producer", "slow-sum", "--slices", $"{3 * SlicesPerJob}", "--count", "6000");
         var oneJob = JobId(await one.WaitForLineAsync(IsPublished, BrokerScope.StartDeadline, "that its job was published"));
-        await AssertAnswersAsync(one, SlowSumProducerExpected(6000));
+        await AssertAnswersAsync(one, SlowSumAnswer(6000), BrokerScope.JobDeadline);
         var alone = Span(workers, [SlowSum], oneJob);
 
         await _scope.StopAllAsync();
@@ -82,7 +82,7 @@ public sealed partial class RabbitMqSliceConsumerTests(BrokerFixture broker) : I
         await _scope.AssertNothingLeftAsync(s_slowProducers);
     }
 
-    /// <summary>Issue 13 §2: with short slices the lookahead grows (RabbitMqOptions.LookaheadWork) so that slots do not wait for the broker.</summary>
+    /// <summary>With short slices the lookahead grows (RabbitMqOptions.LookaheadWork) so that slots do not wait for the broker.</summary>
     [Fact]
     public async Task AWorkerGivenShortSlicesHoldsMoreThanSlotsPlusTheLeastLookaheadAndStaysUnderTheLargest()
     {
@@ -90,7 +90,7 @@ public sealed partial class RabbitMqSliceConsumerTests(BrokerFixture broker) : I
         const int Slices = 6000;
 
         var producer = _scope.StartProducer("producer", "slow-sum", "--slices", $"{Slices}", "--count", $"{Slices}");
-        await AssertAnswersAsync(producer, SlowSumProducerExpected(Slices));
+        await AssertAnswersAsync(producer, SlowSumAnswer(Slices), BrokerScope.JobDeadline);
         await _scope.StopAllAsync();
 
         var lookaheads = worker.Lines.Select(l => LookaheadLine().Match(l)).Where(m => m.Success).Select(m => int.Parse(m.Groups["lookahead"].Value, CultureInfo.InvariantCulture)).ToList();
@@ -104,8 +104,6 @@ public sealed partial class RabbitMqSliceConsumerTests(BrokerFixture broker) : I
     public Task InitializeAsync() => Task.CompletedTask;
 
     public async Task DisposeAsync() => await _scope.DisposeAsync();
-
-    private static string SlowSumProducerExpected(long count) => (count * (count + 1) / 2).ToString(CultureInfo.InvariantCulture);
 
     /// <summary>
     /// From rabbitmqctl: the channels that consume this test's queues, with the sum of their consumers' prefetch, and

@@ -1,11 +1,11 @@
 using System.Globalization;
 using Pymar.Hosting.RabbitMq.Tests.Support;
 using Xunit.Abstractions;
-using static Pymar.Hosting.RabbitMq.Tests.Support.SliceLines;
+using static Pymar.Hosting.TestSupport.SliceLines;
 
 namespace Pymar.Hosting.RabbitMq.Tests;
 
-/// <summary>Issue 13 §3: a worker ten times slower than the other does not set the job's time.</summary>
+/// <summary>A worker ten times slower than the other does not set the job's time.</summary>
 [Collection(BrokerCollection.Name)]
 public sealed class SlowWorkerTests(BrokerFixture broker, ITestOutputHelper output) : IAsyncLifetime
 {

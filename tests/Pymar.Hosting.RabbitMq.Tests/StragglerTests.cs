@@ -2,11 +2,11 @@ using System.Diagnostics;
 using System.Globalization;
 using Pymar.Hosting.RabbitMq.Tests.Support;
 using Xunit.Abstractions;
-using static Pymar.Hosting.RabbitMq.Tests.Support.SliceLines;
+using static Pymar.Hosting.TestSupport.SliceLines;
 
 namespace Pymar.Hosting.RabbitMq.Tests;
 
-/// <summary>Issue 13 §3: a frozen worker does not set the job's time; its slices are copied and the first answer counts.</summary>
+/// <summary>A frozen worker does not set the job's time; its slices are copied and the first answer counts.</summary>
 [Collection(BrokerCollection.Name)]
 public sealed class StragglerTests(BrokerFixture broker, ITestOutputHelper output) : IAsyncLifetime
 {

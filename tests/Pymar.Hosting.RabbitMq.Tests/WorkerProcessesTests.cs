@@ -1,9 +1,9 @@
 using Pymar.Hosting.RabbitMq.Tests.Support;
-using static Pymar.Hosting.RabbitMq.Tests.Support.SliceLines;
+using static Pymar.Hosting.TestSupport.SliceLines;
 
 namespace Pymar.Hosting.RabbitMq.Tests;
 
-/// <summary>Issue 3, tests 2 to 4: worker processes share jobs, come late, and die in the middle of a slice.</summary>
+/// <summary>Worker processes share jobs, come late, and die in the middle of a slice.</summary>
 [Collection(BrokerCollection.Name)]
 public sealed class WorkerProcessesTests(BrokerFixture broker) : IAsyncLifetime
 {
@@ -17,7 +17,7 @@ public sealed class WorkerProcessesTests(BrokerFixture broker) : IAsyncLifetime
 
         var producer = _scope.StartProducer("producer", "slow-sum", "--slices", "16", "--count", "1600");
 
-        await AssertAnswersAsync(producer, "1280800");
+        await AssertAnswersAsync(producer, "1280800", BrokerScope.JobDeadline);
         await _scope.StopAllAsync();
         var doneA = Done(a, SlowSum).Count;
         var doneB = Done(b, SlowSum).Count;
@@ -36,7 +36,7 @@ public sealed class WorkerProcessesTests(BrokerFixture broker) : IAsyncLifetime
 
         var worker = await _scope.StartWorkerAsync("late worker", concurrency: 2);
 
-        await AssertAnswersAsync(producer, "500500");
+        await AssertAnswersAsync(producer, "500500", BrokerScope.JobDeadline);
         await _scope.StopAllAsync();
         Assert.Equal(4, Done(worker, SlowSum).Count);
         await _scope.AssertNothingLeftAsync(SlowSum);
@@ -56,7 +56,7 @@ public sealed class WorkerProcessesTests(BrokerFixture broker) : IAsyncLifetime
 
         var survivor = await _scope.StartWorkerAsync("worker B", concurrency: 2, sliceMilliseconds: 50);
 
-        await AssertAnswersAsync(producer, "500500");
+        await AssertAnswersAsync(producer, "500500", BrokerScope.JobDeadline);
         await _scope.StopAllAsync();
         Assert.True(Done(survivor, SlowSum).Count == 4, $"Worker B should have computed all 4 slices.\n{survivor.Describe()}");
         Assert.True(

@@ -62,11 +62,11 @@ public sealed class ExamplesThroughWorkerTests(ExamplesThroughWorkerTests.Exampl
         private static readonly string[] s_dataSources = ["IntegrationDataSource", "KeyedIntegrationDataSource", "RangeDataSource", "DocumentsDataSource"];
         private readonly string _prefix = TestBroker.NewQueuePrefix();
         private WorkerProcess? _process;
-        private IHost? _producer;
+        private ProducerHost? _producer;
 
         public WorkerProcess Process => _process ?? throw new InvalidOperationException("Not started.");
 
-        public IHost Producer => _producer ?? throw new InvalidOperationException("Not started.");
+        public ProducerHost Producer => _producer ?? throw new InvalidOperationException("Not started.");
 
         public async Task InitializeAsync()
         {
@@ -94,8 +94,7 @@ public sealed class ExamplesThroughWorkerTests(ExamplesThroughWorkerTests.Exampl
             {
                 if (_producer is not null)
                 {
-                    await _producer.StopAsync();
-                    _producer.Dispose();
+                    await _producer.DisposeAsync();
                 }
 
                 if (_process is not null)

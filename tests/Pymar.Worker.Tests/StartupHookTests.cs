@@ -21,13 +21,15 @@ public sealed class StartupHookTests
                 new Dictionary<string, string> { ["Pymar__Broker__QueuePrefix"] = prefix, ["Jobs__Factor"] = "3" });
             await worker.WaitForLineAsync("consuming producers SumProducer", TimeSpan.FromSeconds(60));
 
-            using var producer = await ProducerHost.StartAsync(
+            long sum;
+            await using (var producer = await ProducerHost.StartAsync(
                 prefix,
                 pymar => pymar.AddProducer<SumProducer>().AddDataSource<ScaledRangeDataSource>(),
-                (services, configuration) => new JobsStartup().ConfigureServices(services, configuration));
-            var sum = await producer.Services.GetRequiredService<ProducerClient>().MapAsync(
-                new SumProducer(), DataSourceFactory<long>.For<ScaledRangeDataSource>(), new MapOptions { SliceCount = 4, Timeout = TimeSpan.FromMinutes(1) });
-            await producer.StopAsync();
+                (services, configuration) => new JobsStartup().ConfigureServices(services, configuration)))
+            {
+                sum = await producer.Client.MapAsync(
+                    new SumProducer(), DataSourceFactory<long>.For<ScaledRangeDataSource>(), new MapOptions { SliceCount = 4, Timeout = TimeSpan.FromMinutes(1) });
+            }
 
             Assert.True(sum == 3 * (ScaledRangeDataSource.Length * (ScaledRangeDataSource.Length - 1) / 2), $"sum {sum}\n{worker.Describe()}");
             Assert.Equal(0, await worker.TerminateAsync(TimeSpan.FromSeconds(60)));

@@ -2,7 +2,7 @@ using Pymar.Hosting;
 
 namespace Pymar.Examples.Integration;
 
-/// <summary>The x values of the seed's integral of exp on [1, 10] with dx = 0.000001: 9,000,000 points.</summary>
+/// <summary>The x values of the Python original's integral of exp on [1, 10] with dx = 0.000001: 9,000,000 points.</summary>
 public sealed class IntegrationDataSource : DataSource<double>
 {
     /// <summary>The start of the interval.</summary>

@@ -2,7 +2,7 @@ using Pymar.Hosting;
 
 namespace Pymar.Examples.Integration;
 
-/// <summary>The seed's integration producer: maps each x to exp(x)·dx and sums.</summary>
+/// <summary>The Python original's integration producer: maps each x to exp(x)·dx and sums.</summary>
 public class IntegrationProducer : Producer<double, double>
 {
     /// <inheritdoc />

@@ -10,7 +10,7 @@ using Pymar.Hosting.Sql;
 namespace Pymar.Examples.Sql;
 
 /// <summary>
-/// The SQL examples: the seed's sum of squares and word count over tables that each worker reads itself, in a
+/// The SQL examples: the Python original's sum of squares and word count over tables that each worker reads itself, in a
 /// SQLite file (the default) or in PostgreSQL. The database is <c>ConnectionStrings:PymarExamples</c> with the
 /// provider <c>Examples:Sql:Provider</c> (<c>Sqlite</c> or <c>PostgreSql</c>); without a connection string, SQLite
 /// uses <c>pymar-examples.sqlite</c> in the temporary directory. Workers read the same keys from their own
@@ -71,7 +71,7 @@ public static class SqlExamples
     }
 
     /// <summary>
-    /// <c>word-count-sql</c>: loads the seed's six documents (or the paragraphs of <see cref="FileKey"/>) into
+    /// <c>word-count-sql</c>: loads the Python original's six documents (or the paragraphs of <see cref="FileKey"/>) into
     /// <see cref="DocumentsTable"/>, counts the words through the workers and prints the most common ones.
     /// </summary>
     public static async Task<string> RunWordCountAsync(ProducerClient client, IServiceProvider services, MapOptions options, CancellationToken cancellationToken)

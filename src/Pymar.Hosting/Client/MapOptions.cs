@@ -49,7 +49,7 @@ public sealed class MapOptions
 
     /// <summary>
     /// Not Pymar's semantics, for the benchmark only: fold the partial values in the order they arrive instead of
-    /// slice order, to measure what the ordered fold costs (issue 11).
+    /// slice order, to measure what the ordered fold costs.
     /// </summary>
     internal bool FoldInArrivalOrder { get; init; }
 }

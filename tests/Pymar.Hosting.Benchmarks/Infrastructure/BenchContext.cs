@@ -237,9 +237,18 @@ internal sealed class BenchContext(BenchmarkOptions options, string prefix, Repo
         var exchanges = localCtl
             ? (await BrokerCtl.NamesAsync("list_exchanges")).Where(n => n.StartsWith(prefix, StringComparison.Ordinal)).ToArray()
             : [.. known.Select(p => p + "control"), .. MassTransitContender.Exchanges(prefix)];
+        await DeleteAsync(options.Broker, "bench cleanup", queues, exchanges, $"the run's queues ({prefix}*)");
+    }
+
+    /// <summary>
+    /// Deletes <paramref name="queues"/> and <paramref name="exchanges"/> on <paramref name="broker"/> on a connection
+    /// of its own; a failure is a warning that names <paramref name="what"/>, never an error of the run.
+    /// </summary>
+    public static async Task DeleteAsync(string broker, string clientName, IEnumerable<string> queues, IEnumerable<string> exchanges, string what)
+    {
         try
         {
-            var factory = new ConnectionFactory { Uri = new Uri(options.Broker), ClientProvidedName = "bench cleanup" };
+            var factory = new ConnectionFactory { Uri = new Uri(broker), ClientProvidedName = clientName };
             await using var connection = await factory.CreateConnectionAsync();
             await using var channel = await connection.CreateChannelAsync();
             foreach (var queue in queues)
@@ -257,7 +266,7 @@ internal sealed class BenchContext(BenchmarkOptions options, string prefix, Repo
         }
         catch (Exception ex)
         {
-            await Console.Error.WriteLineAsync($"warning: could not delete the run's queues ({prefix}*): {ex.Message}");
+            await Console.Error.WriteLineAsync($"warning: could not delete {what}: {ex.Message}");
         }
     }
 }

@@ -11,8 +11,8 @@ internal sealed class BenchmarkOptions
         scenarios (default: all, in this order):
           latency      a job of 4 trivial slices; Pymar vs. raw RabbitMQ.Client RPC vs. MassTransit 8.5
           throughput   one job of 10,000 trivial slices; slices per second, same contenders
-          compute      the seed's integral of exp on [1, 10] with 9×10^8 points; Pymar (workers in another process)
-                       vs. one thread vs. Parallel.For, for seed-style code and for the fast path
+          compute      the Python original's integral of exp on [1, 10] with 9×10^8 points; Pymar (workers in another process)
+                       vs. one thread vs. Parallel.For, for iterator-style code and for the fast path
           wire         bytes published per slice and per job (data-source job, in-memory job of 10^7 integers)
           memory       the producer process's peak working set for 10,000- and 100,000-slice jobs
           sql          SQL data sources: time per slice of a 10^6-row table, keyset, key-range and offset paging, by depth
@@ -33,7 +33,7 @@ internal sealed class BenchmarkOptions
           --slices N         throughput: slices of the job (default 10000; quick 300)
           --rounds N         throughput, compute, memory: measured rounds per contender (default 3, 3, 1; quick 1)
           --slots N          consumer slots of every contender's workers (default 2)
-          --compute-slices N compute: slices of the Pymar job (default 4, the seed's WORKERS_NUMBER)
+          --compute-slices N compute: slices of the Pymar job (default 4, the Python original's WORKERS_NUMBER)
           --raw-prefetch N   prefetch per consumer of the raw reference (default 1: unacknowledged = slots, as Pymar)
           --no-masstransit   leave the MassTransit contender out
           --no-celery        leave the Celery contender out (it runs only where /usr/bin/python3 imports celery:

@@ -42,7 +42,7 @@ internal sealed record IntegralSpec(double Dx)
     public const double End = 10;
 }
 
-/// <summary>The seed's integral data source (x values of exp on [1, 10]), with the step from <see cref="IntegralSpec"/>.</summary>
+/// <summary>The Python original's integral data source (x values of exp on [1, 10]), with the step from <see cref="IntegralSpec"/>.</summary>
 internal sealed class IntegralSource(IntegralSpec spec) : DataSource<double>
 {
     private readonly double _dx = spec.Dx;
@@ -58,7 +58,7 @@ internal sealed class IntegralSource(IntegralSpec spec) : DataSource<double>
     }
 }
 
-/// <summary>The seed-style integration producer (Map and Reduce over iterators), as in the examples.</summary>
+/// <summary>The iterator-style integration producer (Map and Reduce over iterators), as in the examples.</summary>
 internal class IntegralProducer(IntegralSpec spec) : Producer<double, double>
 {
     protected double Dx { get; } = spec.Dx;

@@ -5,7 +5,7 @@ using Pymar.Hosting.Benchmarks.Infrastructure;
 namespace Pymar.Hosting.Benchmarks.Scenarios;
 
 /// <summary>
-/// cluster (issue 12): the latency and throughput jobs on the 3-node RabbitMQ cluster of deploy/cluster, Pymar beside
+/// cluster: the latency and throughput jobs on the 3-node RabbitMQ cluster of deploy/cluster, Pymar beside
 /// the raw RPC references, in one run. The harness (producers, raw clients) connects to node 1 over the bridge; the
 /// workers of every contender run in one worker host namespace (<c>bench</c>) and connect to node 2, so every slice
 /// and reply crosses the network between two nodes. Without a running cluster it prints a note and is skipped, unless

@@ -7,9 +7,9 @@ using Pymar.Hosting.Slicing;
 namespace Pymar.Hosting.Benchmarks.Scenarios;
 
 /// <summary>
-/// compute: the seed's integral of exp on [1, 10] (9×10^8 points at dx = 1e-8) through Pymar.Hosting with its
+/// compute: the Python original's integral of exp on [1, 10] (9×10^8 points at dx = 1e-8) through Pymar.Hosting with its
 /// workers in a separate process (--slots slots), vs. one thread and vs. Parallel.For over the processor count in
-/// the harness, for the seed-style producer (Map/Reduce over iterators) and for the fast path (ComputeSlice).
+/// the harness, for the iterator-style producer (Map/Reduce over iterators) and for the fast path (ComputeSlice).
 /// Every contender runs the very same producer, data source and loop code.
 /// </summary>
 internal static class ComputeScenario
@@ -24,7 +24,7 @@ internal static class ComputeScenario
         await context.PymarWorkerAsync();
         var host = await context.PymarHostAsync();
         var client = host.Services.GetRequiredService<ProducerClient>();
-        var seed = host.Services.GetRequiredService<IntegralProducer>();
+        var iterators = host.Services.GetRequiredService<IntegralProducer>();
         var fast = host.Services.GetRequiredService<FastIntegralProducer>();
         var spec = host.Services.GetRequiredService<IntegralSpec>();
         var source = new IntegralSource(spec);
@@ -33,7 +33,7 @@ internal static class ComputeScenario
         var answers = new Dictionary<string, double>(StringComparer.Ordinal);
         var mapOptions = new MapOptions { SliceCount = options.ComputeSlices };
 
-        double SeedStyle(SliceWindow window) => seed.Reduce(seed.Map(source.Read(window)));
+        double IteratorStyle(SliceWindow window) => iterators.Reduce(iterators.Map(source.Read(window)));
         double FastPath(SliceWindow window) => FastIntegral.Sum(window, spec.Dx);
 
         async Task<double> Timed(string name, Func<Task<double>> run)
@@ -58,9 +58,9 @@ internal static class ComputeScenario
         var all = new SliceWindow(0, length);
         var contenders = new List<Contender>
         {
-            new($"{OneThread}, seed-style", () => Timed($"{OneThread}, seed-style", () => OnOneThread(() => SeedStyle(all)))),
-            new($"{ParallelFor}, seed-style", () => Timed($"{ParallelFor}, seed-style", () => OnAllProcessors(SeedStyle, seed.Reduce))),
-            new($"{Pymar}, seed-style", () => Timed($"{Pymar}, seed-style", () => client.MapAsync(seed, DataSourceFactory<double>.For<IntegralSource>(), mapOptions, context.Cancellation))),
+            new($"{OneThread}, iterator-style", () => Timed($"{OneThread}, iterator-style", () => OnOneThread(() => IteratorStyle(all)))),
+            new($"{ParallelFor}, iterator-style", () => Timed($"{ParallelFor}, iterator-style", () => OnAllProcessors(IteratorStyle, iterators.Reduce))),
+            new($"{Pymar}, iterator-style", () => Timed($"{Pymar}, iterator-style", () => client.MapAsync(iterators, DataSourceFactory<double>.For<IntegralSource>(), mapOptions, context.Cancellation))),
             new($"{OneThread}, fast path", () => Timed($"{OneThread}, fast path", () => OnOneThread(() => FastPath(all)))),
             new($"{ParallelFor}, fast path", () => Timed($"{ParallelFor}, fast path", () => OnAllProcessors(FastPath, values => values.Sum()))),
             new($"{Pymar}, fast path", () => Timed($"{Pymar}, fast path", () => client.MapAsync(fast, DataSourceFactory<double>.For<IntegralSource>(), mapOptions, context.Cancellation))),
@@ -76,10 +76,10 @@ internal static class ComputeScenario
 
         var result = new ScenarioResult("compute", string.Create(CultureInfo.InvariantCulture,
             $"integral of exp on [1, 10], dx = {spec.Dx:G3} ({length:#,0} points); {options.ComputeRounds} run(s) per contender after a warm-up run, alternately; Pymar: {options.ComputeSlices} slices, workers in a separate process with {options.Slots} slots; Parallel.For over {processors} processor(s); one thread: a dedicated thread in the harness"));
-        foreach (var style in new[] { "seed-style", "fast path" })
+        foreach (var style in new[] { "iterator-style", "fast path" })
         {
             var names = new[] { $"{OneThread}, {style}", $"{ParallelFor}, {style}", $"{Pymar}, {style}" };
-            var table = new ResultTable(style == "seed-style" ? "seed-style user code (Map/Reduce over iterators)" : "the fast path (ComputeSlice over slice.Window)",
+            var table = new ResultTable(style == "iterator-style" ? "iterator-style user code (Map/Reduce over iterators)" : "the fast path (ComputeSlice over slice.Window)",
                 "ms", names[1], "median / Parallel.For median, lower is better");
             table.AddAll(names.Select(n => (n, bySample[n])), n => n.StartsWith(Pymar, StringComparison.Ordinal)
                 ? string.Create(CultureInfo.InvariantCulture, $"speedup over one thread {Stats.Of(bySample[names[0]]).Median / Stats.Of(bySample[n]).Median:0.00}x")

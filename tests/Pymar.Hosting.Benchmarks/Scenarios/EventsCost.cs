@@ -4,7 +4,7 @@ using Pymar.Hosting.Benchmarks.Infrastructure;
 namespace Pymar.Hosting.Benchmarks.Scenarios;
 
 /// <summary>
-/// What events cost (issue 14: at most 5 % of throughput): the throughput job with events on against a twin with
+/// What events cost (the aim: at most 5 % of throughput): the throughput job with events on against a twin with
 /// events off, the two alone for <see cref="BenchmarkOptions.EventsRounds"/> rounds. Each has its own producer host and
 /// worker process and runs once a round, so they differ only in events; the Pymar contender of the main table would not
 /// do as the reference, its host and worker also serve the arrival-order contender and so run twice as often.

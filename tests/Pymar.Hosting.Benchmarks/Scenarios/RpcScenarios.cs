@@ -103,7 +103,7 @@ internal static class RpcScenarios
 
         if (median.TryGetValue(PymarArrival, out var arrival))
         {
-            // Issue 11: Pymar folds in slice order (reduce_fn's order); folding as answers arrive is the least a fold can cost.
+            // Pymar folds in slice order (reduce_fn's order); folding as answers arrive is the least a fold can cost.
             var ordered = samples.Single(s => s.Name == Pymar).Samples;
             var inArrival = samples.Single(s => s.Name == PymarArrival).Samples;
             var paired = Stats.Of([.. ordered.Zip(inArrival, (a, b) => a / b)]).Median;

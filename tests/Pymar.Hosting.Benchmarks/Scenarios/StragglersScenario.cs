@@ -7,12 +7,11 @@ using Pymar.Hosting.Benchmarks.Infrastructure;
 using Pymar.Hosting.Benchmarks.Model;
 using Pymar.Hosting.Slicing;
 using Pymar.Hosting.TestSupport;
-using RabbitMQ.Client;
 
 namespace Pymar.Hosting.Benchmarks.Scenarios;
 
 /// <summary>
-/// stragglers (issue 13 §3): the compute job (4 slices of the integral, fast-path loop) on two worker processes of
+/// stragglers: the compute job (4 slices of the integral, fast-path loop) on two worker processes of
 /// one slot each; then the same job with one worker stopped (SIGSTOP) as soon as it has started a slice. Pymar runs
 /// with its default straggler options; the raw RPC reference and MassTransit have nothing like them, so their job
 /// waits for the broker to drop the stopped worker's connection (the heartbeat) or for ever. Every stalled run has
@@ -182,27 +181,7 @@ internal static class StragglersScenario
     {
         string[] queues = [.. BenchModel.ProducerNames.Select(n => prefix + n), prefix + "dead-letter", RawComputeWorker.WorkQueue(prefix), prefix + "mt-compute", prefix + "mt-compute_error", prefix + "mt-compute_skipped"];
         string[] exchanges = [prefix + "control", prefix + "mt-compute", prefix + "mt-compute-command", prefix + "mt-compute-answer"];
-        try
-        {
-            var factory = new ConnectionFactory { Uri = new Uri(broker), ClientProvidedName = "bench stragglers cleanup" };
-            await using var connection = await factory.CreateConnectionAsync();
-            await using var channel = await connection.CreateChannelAsync();
-            foreach (var queue in queues)
-            {
-                await channel.QueueDeleteAsync(queue, ifUnused: false, ifEmpty: false);
-            }
-
-            foreach (var exchange in exchanges)
-            {
-                await channel.ExchangeDeleteAsync(exchange, ifUnused: false);
-            }
-
-            await channel.CloseAsync();
-        }
-        catch (Exception ex)
-        {
-            await Console.Error.WriteLineAsync($"warning: could not delete the stragglers scenario's queues ({prefix}*): {ex.Message}");
-        }
+        await BenchContext.DeleteAsync(broker, "bench stragglers cleanup", queues, exchanges, $"the stragglers scenario's queues ({prefix}*)");
     }
 
     /// <summary>A contender's two worker processes, its job, and what stops the rest of it.</summary>

@@ -35,7 +35,7 @@ internal static class WireScenario
 
         var jobs = new (string Name, string Kind, int Slices, long Items, Func<Task> Run)[]
         {
-            ("data source, 4 slices (seed integral, fast path)", "data source", 4, new IntegralSource(host.Services.GetRequiredService<IntegralSpec>()).GetLength(),
+            ("data source, 4 slices (integral, fast path)", "data source", 4, new IntegralSource(host.Services.GetRequiredService<IntegralSpec>()).GetLength(),
                 () => client.MapAsync(host.Services.GetRequiredService<FastIntegralProducer>(), DataSourceFactory<double>.For<IntegralSource>(), new MapOptions { SliceCount = 4 }, context.Cancellation)),
             (string.Create(CultureInfo.InvariantCulture, $"data source, {options.WireManySlices:#,0} slices (trivial)"), "data source", options.WireManySlices, options.WireManySlices,
                 () => context.PymarTrivialJobAsync(options.WireManySlices)),

@@ -34,11 +34,11 @@ public sealed class ClusterScope : IAsyncDisposable
     /// namespace and address), connected to node <paramref name="node"/>.
     /// </summary>
     public ChildProcess StartOnHost(string host, string name, string dll, IEnumerable<string> args, int node, IReadOnlyDictionary<string, string>? extra = null) =>
-        Start(name, [ChildPrograms.ClusterScript("host.sh"), host, "--", ChildPrograms.Dotnet, dll, .. args], node, dll, extra);
+        Start(name, [ChildPrograms.ClusterScript("host.sh"), host, "--", ChildProcess.Dotnet, dll, .. args], node, dll, extra);
 
     /// <summary>Starts <paramref name="dll"/> <paramref name="args"/> in the test's namespace (over the bridge), connected to node <paramref name="node"/>.</summary>
     public ChildProcess StartHere(string name, string dll, IEnumerable<string> args, int node, IReadOnlyDictionary<string, string>? extra = null) =>
-        Start(name, [ChildPrograms.Dotnet, dll, .. args], node, dll, extra);
+        Start(name, [ChildProcess.Dotnet, dll, .. args], node, dll, extra);
 
     /// <summary>The examples program as a worker pool of <paramref name="slots"/> slots on a worker host; waits until it consumes.</summary>
     public async Task<ChildProcess> StartExamplesWorkerAsync(string host, int node, int slots = 1)

@@ -3,6 +3,7 @@ using OpenQA.Selenium.Chrome;
 using Pymar.Hosting.Dashboard.Tests.Support;
 using Pymar.Hosting.Dashboard.Timeline;
 using Pymar.Hosting.Events;
+using Pymar.Hosting.TestSupport;
 
 namespace Pymar.Hosting.Dashboard.Tests.Browser;
 
@@ -44,7 +45,7 @@ public sealed class DashboardBrowserTests : IAsyncLifetime
         var beatB = SendHeartbeatsAsync(host.Bus, workerB, heartbeatsB.Token);
 
         Driver.Navigate().GoToUrl(host.Page);
-        await Eventually.TrueAsync(() => Rows("#workers tr.worker[data-state='ok']") == 2, s_timeout, "two live workers on the page");
+        await Eventually.HoldsAsync(() => Rows("#workers tr.worker[data-state='ok']") == 2, s_timeout, "two live workers on the page");
 
         var jobId = "job-" + Guid.NewGuid().ToString("N")[..8];
         foreach (var e in SimulatedWork.Job(jobId, [workerA, workerB], DateTimeOffset.UtcNow - TimeSpan.FromSeconds(6)))
@@ -55,8 +56,8 @@ public sealed class DashboardBrowserTests : IAsyncLifetime
         // A second job still running, so the picture shows a progress bar as well as the history.
         await PublishRunningJobAsync(host.Bus, [workerA, workerB]);
 
-        await Eventually.TrueAsync(() => Text($"#history tr[data-job='{jobId}'] .progress-text") == "16/16", s_timeout, "the job at 16/16 in the history");
-        await Eventually.TrueAsync(() => Rows($"svg#taskstream rect.bar[data-job='{jobId}']") == 16, s_timeout, "16 bars of the job in the task stream");
+        await Eventually.HoldsAsync(() => Text($"#history tr[data-job='{jobId}'] .progress-text") == "16/16", s_timeout, "the job at 16/16 in the history");
+        await Eventually.HoldsAsync(() => Rows($"svg#taskstream rect.bar[data-job='{jobId}']") == 16, s_timeout, "16 bars of the job in the task stream");
         Assert.Equal("finished", Attribute($"#history tr[data-job='{jobId}']", "data-state"));
         Assert.Equal(4, Driver.FindElements(By.CssSelector("svg#taskstream .lane")).Count);
         Assert.Equal("live", Text("#status"));
@@ -66,11 +67,11 @@ public sealed class DashboardBrowserTests : IAsyncLifetime
         // Garbage on the exchange is counted on the page, and the page goes on updating.
         host.State.OnMalformed("not an event");
         host.State.OnMalformed("not an event");
-        await Eventually.TrueAsync(() => Text("#counts")?.EndsWith("2 malformed ignored", StringComparison.Ordinal) == true, s_timeout, "two malformed messages counted on the page");
+        await Eventually.HoldsAsync(() => Text("#counts")?.EndsWith("2 malformed ignored", StringComparison.Ordinal) == true, s_timeout, "two malformed messages counted on the page");
 
         await heartbeatsB.CancelAsync();
         await beatB;
-        await Eventually.TrueAsync(() => Rows($"#workers tr.worker[data-worker='{workerB}'][data-state='stale']") == 1, s_timeout, "worker B stale once its heartbeats stop");
+        await Eventually.HoldsAsync(() => Rows($"#workers tr.worker[data-worker='{workerB}'][data-state='stale']") == 1, s_timeout, "worker B stale once its heartbeats stop");
         Assert.Equal(1, Rows($"#workers tr.worker[data-worker='{workerA}'][data-state='ok']"));
         Driver.GetScreenshot().SaveAsFile(RepositoryPaths.Artifacts("dashboard-stale-worker.png"));
 
@@ -87,7 +88,7 @@ public sealed class DashboardBrowserTests : IAsyncLifetime
 
         Driver.Navigate().GoToUrl(new Uri(path).AbsoluteUri);
 
-        await Eventually.TrueAsync(() => Rows($"svg#taskstream rect.bar[data-job='{jobId}']") == 16, s_timeout, "16 bars in the timeline's task stream");
+        await Eventually.HoldsAsync(() => Rows($"svg#taskstream rect.bar[data-job='{jobId}']") == 16, s_timeout, "16 bars in the timeline's task stream");
         var stage = Driver.FindElement(By.CssSelector($"#stages tr.stage[data-job='{jobId}']"));
         Assert.Contains("16/16", stage.Text, StringComparison.Ordinal);
         Assert.Contains("finished", stage.Text, StringComparison.Ordinal);

@@ -5,7 +5,6 @@ using Pymar.Hosting.Dashboard.Tests.Events;
 using Pymar.Hosting.Dashboard.Tests.Support;
 using Pymar.Hosting.Events;
 using Pymar.Hosting.TestSupport;
-using Eventually = Pymar.Hosting.Dashboard.Tests.Support.Eventually;
 
 namespace Pymar.Hosting.Dashboard.Tests.Browser;
 
@@ -60,7 +59,7 @@ public sealed class DashboardRealRunTests : IAsyncLifetime
         var idB = WorkerId(workerB);
 
         Driver.Navigate().GoToUrl(dashboard.Page);
-        await Eventually.TrueAsync(() => Rows($"#workers tr.worker[data-worker='{idA}'][data-state='ok']") == 1 && Rows($"#workers tr.worker[data-worker='{idB}'][data-state='ok']") == 1, s_timeout, "both worker processes live on the page");
+        await Eventually.HoldsAsync(() => Rows($"#workers tr.worker[data-worker='{idA}'][data-state='ok']") == 1 && Rows($"#workers tr.worker[data-worker='{idB}'][data-state='ok']") == 1, s_timeout, "both worker processes live on the page");
 
         var timeline = RepositoryPaths.Artifacts("timeline-real-run.html");
         var producer = Start("producer", ["integrate", "--slices", "16", "--producer-only", "--broker", TestBroker.Uri, "--timeline", timeline]);
@@ -69,8 +68,8 @@ public sealed class DashboardRealRunTests : IAsyncLifetime
         var jobId = recorder.Events.FirstOrDefault(e => e.Kind == PymarEventKinds.JobStarted && e.ProcessId == producer.Id)?.JobId;
         Assert.True(jobId is not null, "The producer process published no job.started event.");
 
-        await Eventually.TrueAsync(() => Text($"#history tr[data-job='{jobId}'] .progress-text") == "16/16", s_timeout, "the job at 16/16 in the history");
-        await Eventually.TrueAsync(() => Rows($"svg#taskstream rect.bar[data-job='{jobId}']") == 16, s_timeout, "16 bars of the job in the task stream");
+        await Eventually.HoldsAsync(() => Text($"#history tr[data-job='{jobId}'] .progress-text") == "16/16", s_timeout, "the job at 16/16 in the history");
+        await Eventually.HoldsAsync(() => Rows($"svg#taskstream rect.bar[data-job='{jobId}']") == 16, s_timeout, "16 bars of the job in the task stream");
         Assert.Equal("finished", Attribute($"#history tr[data-job='{jobId}']", "data-state"));
         var ran = recorder.ForJob(jobId).Where(e => e.Kind == PymarEventKinds.SliceFinished).ToList();
         Assert.Equal(16, ran.Select(e => e.SliceIndex).Distinct().Count());
@@ -79,13 +78,13 @@ public sealed class DashboardRealRunTests : IAsyncLifetime
         Assert.Empty(Chromium.ConsoleErrors(Driver));
 
         Assert.Equal(0, await workerB.StopAsync(s_timeout));
-        await Eventually.TrueAsync(() => Rows($"#workers tr.worker[data-worker='{idB}'][data-state='stale'], #workers tr.worker[data-worker='{idB}'][data-state='stopped']") == 1, s_timeout, "the worker stopped with SIGTERM stale (or stopped) on the page");
+        await Eventually.HoldsAsync(() => Rows($"#workers tr.worker[data-worker='{idB}'][data-state='stale'], #workers tr.worker[data-worker='{idB}'][data-state='stopped']") == 1, s_timeout, "the worker stopped with SIGTERM stale (or stopped) on the page");
         Assert.Equal(1, Rows($"#workers tr.worker[data-worker='{idA}'][data-state='ok']"));
         Driver.GetScreenshot().SaveAsFile(RepositoryPaths.Artifacts("dashboard-real-run-stopped-worker.png"));
 
         // The producer's --timeline file: self-contained, no console errors, the job's 16 slices.
         Driver.Navigate().GoToUrl(new Uri(timeline).AbsoluteUri);
-        await Eventually.TrueAsync(() => Rows($"svg#taskstream rect.bar[data-job='{jobId}']") == 16, s_timeout, "16 bars in the timeline's task stream");
+        await Eventually.HoldsAsync(() => Rows($"svg#taskstream rect.bar[data-job='{jobId}']") == 16, s_timeout, "16 bars in the timeline's task stream");
         Assert.Contains("16/16", Driver.FindElement(By.CssSelector($"#stages tr.stage[data-job='{jobId}']")).Text, StringComparison.Ordinal);
         Driver.GetScreenshot().SaveAsFile(RepositoryPaths.Artifacts("timeline-real-run.png"));
         Assert.Empty(Chromium.ConsoleErrors(Driver));

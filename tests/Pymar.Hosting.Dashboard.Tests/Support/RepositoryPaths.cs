@@ -1,12 +1,11 @@
-using System.Reflection;
+using Pymar.Hosting.TestSupport;
 
 namespace Pymar.Hosting.Dashboard.Tests.Support;
 
-/// <summary>Where the repository is (compiled in by the project file), and its artifacts folder for screenshots.</summary>
+/// <summary>Where the repository is, and its artifacts folder for screenshots.</summary>
 internal static class RepositoryPaths
 {
-    public static string Root { get; } = typeof(RepositoryPaths).Assembly.GetCustomAttributes<AssemblyMetadataAttribute>()
-        .Single(a => a.Key == "PymarRepositoryRoot").Value!;
+    public static string Root => ChildPrograms.RepositoryRoot;
 
     public static string Artifacts(string name)
     {

@@ -8,7 +8,7 @@ using Pymar.Hosting.RabbitMq.Tests.Support;
 namespace Pymar.Hosting.RabbitMq.Tests.Diagnostics;
 
 /// <summary>
-/// Issue 14: a slice's span on a worker continues the producer's trace. The producer runs in this process with
+/// A slice's span on a worker continues the producer's trace. The producer runs in this process with
 /// OpenTelemetry's in-memory exporter; the worker is a child process whose exporter prints its finished spans as lines.
 /// </summary>
 [Collection(BrokerCollection.Name)]

@@ -6,7 +6,7 @@ using PymarExamples = Pymar.Examples.Examples;
 
 namespace Pymar.Hosting.RabbitMq.Tests.Faults;
 
-/// <summary>Issue 5 on the real broker: malformed and unknown messages, poison slices, duplicates, size limits.</summary>
+/// <summary>On the real broker: malformed and unknown messages, poison slices, duplicates, size limits.</summary>
 [Collection(BrokerCollection.Name)]
 public sealed class FaultTests(BrokerFixture broker) : IAsyncLifetime
 {
@@ -104,7 +104,7 @@ public sealed class FaultTests(BrokerFixture broker) : IAsyncLifetime
     {
         var configuration = _scope.Configuration();
         configuration["Pymar:Broker:MaxMessageBytes"] = "4096";
-        await using var host = await ProducerHost.StartAsync(configuration, new CapturedLogs());
+        await using var host = await ExampleHosts.StartAsync(configuration, new CapturedLogs());
 
         var error = await Assert.ThrowsAsync<PymarConfigurationException>(() =>
             host.RunExampleAsync("squared-sum-inmemory", new MapOptions { SliceCount = 4, Timeout = BrokerScope.JobDeadline }));

@@ -2,12 +2,12 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Text;
 using Pymar.Hosting.RabbitMq.Tests.Support;
-using static Pymar.Hosting.RabbitMq.Tests.Support.SliceLines;
+using static Pymar.Hosting.TestSupport.SliceLines;
 
 namespace Pymar.Hosting.RabbitMq.Tests.Faults;
 
 /// <summary>
-/// Issue 11 §2 on the real broker: slice messages that parse and name a registered producer and data source but
+/// On the real broker: slice messages that parse and name a registered producer and data source but
 /// would tie up a worker, or make it publish where it must not, are dead-lettered with their reason.
 /// </summary>
 [Collection(BrokerCollection.Name)]
@@ -53,7 +53,7 @@ public sealed class HostileMessageTests(BrokerFixture broker) : IAsyncLifetime
 
         // A real job afterwards is exact, and runs two slices at once: both slots serve.
         var producer = _scope.StartProducer("producer", "slow-sum", "--slices", "4");
-        await AssertAnswersAsync(producer, "500500");
+        await AssertAnswersAsync(producer, "500500", BrokerScope.JobDeadline);
         var lines = worker.Lines;
         var firstDone = lines.ToList().FindIndex(l => l.Contains($"({SlowSum}) done in ", StringComparison.Ordinal));
         Assert.True(lines.Take(firstDone).Count(l => IsStarted(l, SlowSum)) >= 2, $"both slots should run a slice at once.\n{worker.Describe()}");

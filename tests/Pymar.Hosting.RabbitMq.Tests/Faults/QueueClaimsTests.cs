@@ -46,7 +46,7 @@ public sealed class QueueClaimsTests(BrokerFixture broker) : IAsyncLifetime
             var logs = new CapturedLogs();
             var configuration = _scope.Configuration();
             configuration["Pymar:Broker:QueueType"] = "classic";
-            await using (var host = await ProducerHost.StartAsync(configuration, logs))
+            await using (var host = await ExampleHosts.StartAsync(configuration, logs))
             {
                 var error = await Assert.ThrowsAnyAsync<PymarException>(() => host.RunExampleAsync("word-count", new MapOptions { SliceCount = 4, Timeout = BrokerScope.JobDeadline }));
 

@@ -47,7 +47,7 @@ public sealed class BrokerScope : IAsyncDisposable
 
     /// <summary>Starts a host in the test process that registers the examples, with this test's configuration.</summary>
     public Task<ProducerHost> StartProducerHostAsync(CapturedLogs logs, string brokerUri = BrokerFixture.Uri, bool fallBackToLocal = false) =>
-        ProducerHost.StartAsync(Configuration(brokerUri, fallBackToLocal), logs);
+        ExampleHosts.StartAsync(Configuration(brokerUri, fallBackToLocal), logs);
 
     /// <summary>Starts <c>TestWorker worker --workers N</c> and waits until it consumes.</summary>
     public async Task<ChildProcess> StartWorkerAsync(string name, int concurrency, int sliceMilliseconds = 0, string brokerUri = BrokerFixture.Uri)

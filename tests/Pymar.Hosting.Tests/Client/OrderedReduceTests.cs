@@ -6,7 +6,7 @@ using Pymar.Hosting.Tests.Support;
 namespace Pymar.Hosting.Tests.Client;
 
 /// <summary>
-/// Issue 11 §1 on the in-process transport: an associative but not commutative reduce (string concatenation) gives
+/// On the in-process transport: an associative but not commutative reduce (string concatenation) gives
 /// the one-process answer although slices finish out of order, also with retries and collected failures.
 /// </summary>
 public sealed class OrderedReduceTests

@@ -7,7 +7,7 @@ using Pymar.Hosting.Tests.Support;
 
 namespace Pymar.Hosting.Tests.Client;
 
-/// <summary>Issue 13 §3 in process: a straggler is copied, the copy's answer counts, and the losing copy is cancelled.</summary>
+/// <summary>In process: a straggler is copied, the copy's answer counts, and the losing copy is cancelled.</summary>
 public sealed class StragglerCopyTests
 {
     private const string ProducerName = "StragglerSum";

@@ -3,7 +3,7 @@ using Pymar.Hosting.Events;
 
 namespace Pymar.Hosting.Tests.Events;
 
-/// <summary>Issue 14: the publisher's queue; events arrive stamped with when and where they happened.</summary>
+/// <summary>The publisher's queue; events arrive stamped with when and where they happened.</summary>
 public sealed class ChannelEventPublisherTests
 {
     [Fact]

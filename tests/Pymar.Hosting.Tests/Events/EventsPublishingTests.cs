@@ -4,7 +4,7 @@ using Pymar.Hosting.Tests.Support;
 
 namespace Pymar.Hosting.Tests.Events;
 
-/// <summary>Issue 14: the worker pool and the producer publish their events on the in-process bus; a setting turns them off.</summary>
+/// <summary>The worker pool and the producer publish their events on the in-process bus; a setting turns them off.</summary>
 public sealed class EventsPublishingTests
 {
     [Fact]

@@ -5,7 +5,7 @@ using Pymar.Hosting.Events;
 
 namespace Pymar.Hosting.Tests.Events;
 
-/// <summary>Issue 14: events and the pump's batches on the wire, and what the dashboard's reader makes of garbage.</summary>
+/// <summary>Events and the pump's batches on the wire, and what the dashboard's reader makes of garbage.</summary>
 public sealed class PymarEventCodecTests
 {
     [Fact]

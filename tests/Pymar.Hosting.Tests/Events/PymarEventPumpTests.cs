@@ -5,7 +5,7 @@ using Pymar.Hosting.Tests.Support;
 
 namespace Pymar.Hosting.Tests.Events;
 
-/// <summary>Issue 14: the pump sends what gathered in the queue as batches, in order, and drops a batch whose send failed.</summary>
+/// <summary>The pump sends what gathered in the queue as batches, in order, and drops a batch whose send failed.</summary>
 public sealed class PymarEventPumpTests
 {
     [Fact]

@@ -6,7 +6,7 @@ using Pymar.Hosting.Workers;
 
 namespace Pymar.Hosting.Tests.Transport;
 
-/// <summary>Issue 13.4 in process: <see cref="SliceCount.Auto"/> follows the worker pools of this process.</summary>
+/// <summary>In process: <see cref="SliceCount.Auto"/> follows the worker pools of this process.</summary>
 public sealed class InProcessPresenceTests
 {
     private static readonly TimeSpan s_deadline = TimeSpan.FromSeconds(30);

@@ -2,7 +2,7 @@ using Pymar.Hosting.Workers;
 
 namespace Pymar.Hosting.Tests.Workers;
 
-/// <summary>Issue 14: a worker of short slices makes no slice.started events (the pump would leave them out anyway).</summary>
+/// <summary>A worker of short slices makes no slice.started events (the pump would leave them out anyway).</summary>
 public sealed class RecentSliceTimeTests
 {
     [Fact]

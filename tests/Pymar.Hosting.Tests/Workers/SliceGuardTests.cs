@@ -11,7 +11,7 @@ using Pymar.Hosting.Workers;
 
 namespace Pymar.Hosting.Tests.Workers;
 
-/// <summary>Issue 11 §2 in process: a slice message cannot tie up a worker.</summary>
+/// <summary>In process: a slice message cannot tie up a worker.</summary>
 public sealed class SliceGuardTests
 {
     private static readonly TimeSpan s_deadline = TimeSpan.FromSeconds(30);

@@ -1,4 +1,4 @@
-namespace Pymar.Hosting.RabbitMq.Tests.Failures;
+namespace Pymar.Hosting.RabbitMq.Tests.Faults;
 
 /// <summary>Sums its numbers; a slice throws (in the worker) when <see cref="SliceFaults"/> says so.</summary>
 public sealed class FlakySumProducer(SliceFaults faults) : Producer<long, long>

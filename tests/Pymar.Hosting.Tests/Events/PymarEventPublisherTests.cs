@@ -1,9 +1,8 @@
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
-using Pymar.Hosting.Dashboard.Tests.Support;
 using Pymar.Hosting.Events;
 
-namespace Pymar.Hosting.Dashboard.Tests.Events;
+namespace Pymar.Hosting.Tests.Events;
 
 public sealed class PymarEventPublisherTests
 {
@@ -33,9 +32,9 @@ public sealed class PymarEventPublisherTests
         await using (await host.Services.GetRequiredService<IPymarEventBus>().SubscribeAsync(recorder))
         {
             await host.StartAsync();
-            await Eventually.TrueAsync(() => recorder.Events.Count(e => e.Kind == PymarEventKinds.WorkerHeartbeat) >= 2, TimeSpan.FromSeconds(20), "two heartbeats");
+            await Eventually.HoldsAsync(() => recorder.Events.Count(e => e.Kind == PymarEventKinds.WorkerHeartbeat) >= 2, TimeSpan.FromSeconds(20), "two heartbeats");
             await host.StopAsync();
-            await Eventually.TrueAsync(() => recorder.Events.Any(e => e.Kind == PymarEventKinds.WorkerStopped), TimeSpan.FromSeconds(20), "worker.stopped");
+            await Eventually.HoldsAsync(() => recorder.Events.Any(e => e.Kind == PymarEventKinds.WorkerStopped), TimeSpan.FromSeconds(20), "worker.stopped");
         }
 
         var beat = recorder.Events.First(e => e.Kind == PymarEventKinds.WorkerHeartbeat);

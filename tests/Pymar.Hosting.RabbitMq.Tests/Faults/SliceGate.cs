@@ -1,4 +1,4 @@
-namespace Pymar.Hosting.RabbitMq.Tests.Failures;
+namespace Pymar.Hosting.RabbitMq.Tests.Faults;
 
 /// <summary>Counts the slices of <see cref="BlockingSumProducer"/> that started, and those that saw their cancellation.</summary>
 public sealed class SliceGate

@@ -1,4 +1,4 @@
-namespace Pymar.Hosting.RabbitMq.Tests.Failures;
+namespace Pymar.Hosting.RabbitMq.Tests.Faults;
 
 /// <summary>Sums its numbers, but each slice first waits for its cancellation (at most <see cref="MaxWait"/>).</summary>
 public sealed class BlockingSumProducer(SliceGate gate) : Producer<long, long>

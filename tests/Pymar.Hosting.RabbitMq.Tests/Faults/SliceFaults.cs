@@ -1,7 +1,7 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
 
-namespace Pymar.Hosting.RabbitMq.Tests.Failures;
+namespace Pymar.Hosting.RabbitMq.Tests.Faults;
 
 /// <summary>
 /// Which slices fail, and how often, for <see cref="FlakySumProducer"/>; one instance per test, shared by its worker

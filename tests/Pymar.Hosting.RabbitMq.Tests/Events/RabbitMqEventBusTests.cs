@@ -1,11 +1,11 @@
 using System.Text;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
-using Pymar.Hosting.Dashboard.Tests.Support;
 using Pymar.Hosting.Events;
+using Pymar.Hosting.RabbitMq.Tests.Support;
 using RabbitMQ.Client;
 
-namespace Pymar.Hosting.Dashboard.Tests.Events;
+namespace Pymar.Hosting.RabbitMq.Tests.Events;
 
 /// <summary>The events exchange on the real broker (deploy/rabbitmq/start-local.sh, 127.0.0.1:5672).</summary>
 [Collection(BrokerCollection.Name)]
@@ -47,7 +47,7 @@ public sealed class RabbitMqEventBusTests : IAsyncLifetime
             Assert.True(publisher.SliceFinished(jobId, "SquaredSum", 0, 1, 0, TimeSpan.FromMilliseconds(12)));
             Assert.True(publisher.SliceFailed(jobId, "SquaredSum", 1, 1, 1, TimeSpan.FromMilliseconds(3), "InvalidOperationException: boom"));
 
-            await Eventually.TrueAsync(() => recorder.ForJob(jobId).Count == 3, s_timeout, "three events of the job");
+            await Eventually.HoldsAsync(() => recorder.ForJob(jobId).Count == 3, s_timeout, "three events of the job");
         }
 
         var events = recorder.ForJob(jobId);
@@ -77,7 +77,7 @@ public sealed class RabbitMqEventBusTests : IAsyncLifetime
         await using (await bus.SubscribeAsync(recorder))
         {
             await bus.PublishBatchAsync(sent);
-            await Eventually.TrueAsync(() => recorder.ForJob(jobId).Count == sent.Count, s_timeout, "the batch's 600 events");
+            await Eventually.HoldsAsync(() => recorder.ForJob(jobId).Count == sent.Count, s_timeout, "the batch's 600 events");
         }
 
         Assert.Equal(sent, recorder.ForJob(jobId));
@@ -102,7 +102,7 @@ public sealed class RabbitMqEventBusTests : IAsyncLifetime
             }
 
             await bus.PublishAsync(new PymarEvent { Kind = PymarEventKinds.JobStarted, JobId = jobId, Time = DateTimeOffset.UtcNow, SliceCount = 1 });
-            await Eventually.TrueAsync(() => recorder.ForJob(jobId).Count == 1, s_timeout, "the event after the garbage");
+            await Eventually.HoldsAsync(() => recorder.ForJob(jobId).Count == 1, s_timeout, "the event after the garbage");
         }
 
         // Other tests may publish garbage on the shared exchange too, so at least the four sent here.

@@ -1,4 +1,4 @@
-namespace Pymar.Hosting.RabbitMq.Tests.Failures;
+namespace Pymar.Hosting.RabbitMq.Tests.Faults;
 
 /// <summary>The numbers 0 .. 99, made on the worker: their sum is 4950.</summary>
 public sealed class HundredNumbers : DataSource<long>

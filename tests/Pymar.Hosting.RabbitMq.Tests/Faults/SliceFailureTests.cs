@@ -5,10 +5,10 @@ using Microsoft.Extensions.Logging;
 using Pymar.Hosting.RabbitMq.Tests.Support;
 using Pymar.Hosting.Workers;
 
-namespace Pymar.Hosting.RabbitMq.Tests.Failures;
+namespace Pymar.Hosting.RabbitMq.Tests.Faults;
 
 /// <summary>
-/// Issue 5 on the real broker: a slice that throws (retries, fail fast within a second, collected failures) and a
+/// On the real broker: a slice that throws (retries, fail fast within a second, collected failures) and a
 /// cancelled job (returns at once, running slices cancelled, waiting ones never computed). The worker and producer
 /// hosts run in the test process; every slice and reply goes through RabbitMQ.
 /// </summary>
