@@ -12,7 +12,10 @@ internal static class ChildPrograms
     public static string Examples => ExistingFile("PymarExamplesProgram");
 
     /// <summary>deploy/cluster/NAME.</summary>
-    public static string ClusterScript(string name) => Path.Combine(Metadata("PymarRepositoryRoot"), "deploy", "cluster", name);
+    public static string ClusterScript(string name) => Path.Combine(RepositoryRoot, "deploy", "cluster", name);
+
+    /// <summary>The repository the tests were built from.</summary>
+    public static string RepositoryRoot => Metadata("PymarRepositoryRoot");
 
     /// <summary>The dotnet host that runs this test process, so children run on the same runtime.</summary>
     public static string Dotnet { get; } = FindDotnet();
