@@ -35,9 +35,8 @@ internal sealed class CampaignRun(int seed, int jobs, string historyPath, string
             await fleet.StartAsync();
             producer = await CampaignProducer.StartAsync(cluster, prefix, logs);
             var checks = new FinalChecks(cluster, prefix);
-            var baseline = await checks.ConsumersAsync();
             await history.AddAsync(new HistoryEntry(At(clock), "check", 0, "fleet", "every worker consumes", true,
-                Detail: Invariant($"{WorkerFleet.Placement.Count} workers of {WorkerFleet.Slots} slots; consumers: {string.Join(", ", baseline.Select(q => $"{q.Key[prefix.Length..]}: {q.Value.Count}"))}")));
+                Detail: Invariant($"{WorkerFleet.Placement.Count} workers of {WorkerFleet.Slots} slots on hosts {string.Join(", ", WorkerFleet.Placement.Select(p => $"{p.Host} (node {p.Node})"))}")));
 
             var nemesis = new Nemesis(cluster, fleet, producer, prefix, clock);
             foreach (var job in plan)
@@ -47,9 +46,8 @@ internal sealed class CampaignRun(int seed, int jobs, string historyPath, string
 
             var leftover = await checks.LeftoverMessagesAsync();
             await history.AddAsync(new HistoryEntry(At(clock), "check", 0, "queues empty", leftover.Length == 0 ? "no message left, none held by a worker" : "messages left", leftover.Length == 0, Detail: leftover.Length == 0 ? null : leftover));
-            var (doubled, counts) = await checks.DoubledConsumersAsync(baseline);
+            var (doubled, counts) = await checks.DoubledConsumersAsync(WorkerFleet.Slots);
             await history.AddAsync(new HistoryEntry(At(clock), "check", 0, "consumers", doubled.Length == 0 ? "none doubled" : "doubled", doubled.Length == 0, Detail: doubled.Length == 0 ? counts : doubled));
-            await checks.CleanUpAsync();
         }
         catch (Exception ex)
         {
@@ -76,12 +74,15 @@ internal sealed class CampaignRun(int seed, int jobs, string historyPath, string
     private static async Task RunJobAsync(JobSpec job, CampaignProducer producer, Nemesis nemesis, WorkerFleet fleet, History history, Stopwatch clock)
     {
         Console.WriteLine(job);
-        var timeout = TimeSpan.FromSeconds(60) + (2 * job.Estimate);
+        var timeout = TimeSpan.FromSeconds(45) + (2 * job.Estimate);
         using var hang = new CancellationTokenSource(timeout + s_hangMargin);
         Task<long>? running = null;
-        var striking = nemesis.StrikeAsync(job, () => running?.IsCompleted == true);
+        var inEffect = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var striking = nemesis.StrikeAsync(job, () => running?.IsCompleted == true, inEffect);
         if (job.Fault.At < TimeSpan.Zero)
         {
+            // The job meets the fault in effect: it starts that long after the fault took hold (or the nemesis gave up).
+            await Task.WhenAny(inEffect.Task, striking);
             await Task.Delay(-job.Fault.At);
         }
 

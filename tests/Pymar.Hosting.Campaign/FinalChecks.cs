@@ -4,21 +4,25 @@ namespace Pymar.Hosting.Campaign;
 
 /// <summary>
 /// What must hold once the jobs are done: no message left in any of the campaign's queues (ready or held by a worker),
-/// and as many consumers on each work queue as when the fleet started (none doubled), each consumer tag once.
+/// and no worker connection with more consumers on a work queue than its slots, or a consumer tag twice.
 /// </summary>
 internal sealed class FinalChecks(TestCluster cluster, string prefix)
 {
     private static readonly TimeSpan s_drainDeadline = TimeSpan.FromSeconds(90);
 
-    /// <summary>The consumers on each work queue: queue name → (channel, consumer tag) pairs.</summary>
-    public async Task<IReadOnlyDictionary<string, List<string>>> ConsumersAsync()
+    /// <summary>The consumers on each work queue, by the connection they belong to: (queue, connection, consumer tag).</summary>
+    public async Task<IReadOnlyList<(string Queue, string Connection, string Tag)>> ConsumersAsync()
     {
-        var output = await cluster.CtlAsync(1, "-q", "list_consumers", "queue_name", "channel_pid", "consumer_tag", "--no-table-headers");
-        return output.Split('\n', StringSplitOptions.RemoveEmptyEntries)
+        var channels = (await cluster.CtlAsync(1, "-q", "list_channels", "pid", "connection", "--no-table-headers"))
+            .Split('\n', StringSplitOptions.RemoveEmptyEntries)
             .Select(l => l.Split('\t'))
-            .Where(f => f.Length >= 3 && CampaignPlan.Tiers.Any(t => f[0] == prefix + t.Producer))
-            .GroupBy(f => f[0])
-            .ToDictionary(g => g.Key, g => g.Select(f => f[1] + " " + f[2]).ToList());
+            .Where(f => f.Length >= 2)
+            .ToDictionary(f => f[0], f => f[1]);
+        var consumers = await cluster.CtlAsync(1, "-q", "list_consumers", "queue_name", "channel_pid", "consumer_tag", "--no-table-headers");
+        return [.. consumers.Split('\n', StringSplitOptions.RemoveEmptyEntries)
+            .Select(l => l.Split('\t'))
+            .Where(f => f.Length >= 3 && IsWorkQueue(f[0]))
+            .Select(f => (f[0][prefix.Length..], channels.GetValueOrDefault(f[1], f[1]), f[2]))];
     }
 
     /// <summary>Waits (bounded) until no queue of the campaign holds a message; returns what is left (empty when none).</summary>
@@ -41,36 +45,23 @@ internal sealed class FinalChecks(TestCluster cluster, string prefix)
         }
     }
 
-    /// <summary>Compares the consumers now with <paramref name="baseline"/>; returns what differs (empty when nothing).</summary>
-    public async Task<(string Problem, string Counts)> DoubledConsumersAsync(IReadOnlyDictionary<string, List<string>> baseline)
+    /// <summary>
+    /// Whether a worker's connection holds more consumers on one work queue than it has slots, or a consumer tag twice
+    /// (a consumer revived beside its replacement); returns what is wrong (empty when nothing) and the counts.
+    /// </summary>
+    public async Task<(string Problem, string Counts)> DoubledConsumersAsync(int slots)
     {
-        var now = await ConsumersAsync();
-        var problems = new List<string>();
-        foreach (var queue in baseline.Keys.Union(now.Keys).Order(StringComparer.Ordinal))
-        {
-            var before = baseline.TryGetValue(queue, out var b) ? b.Count : 0;
-            var consumers = now.TryGetValue(queue, out var n) ? n : [];
-            if (consumers.Count > before)
-            {
-                problems.Add(string.Create(CultureInfo.InvariantCulture, $"{queue}: {consumers.Count} consumers, {before} at the start"));
-            }
-
-            if (consumers.Count != consumers.Distinct(StringComparer.Ordinal).Count())
-            {
-                problems.Add($"{queue}: a consumer tag appears twice on one channel");
-            }
-        }
-
-        var counts = string.Join(", ", now.OrderBy(q => q.Key, StringComparer.Ordinal).Select(q => string.Create(CultureInfo.InvariantCulture, $"{q.Key[prefix.Length..]}: {q.Value.Count}")));
+        var consumers = await ConsumersAsync();
+        var problems = consumers
+            .GroupBy(c => (c.Queue, c.Connection))
+            .Where(g => g.Count() > slots || g.Select(c => c.Tag).Distinct(StringComparer.Ordinal).Count() != g.Count())
+            .Select(g => string.Create(CultureInfo.InvariantCulture, $"{g.Key.Queue}: {g.Count()} consumers on connection {g.Key.Connection} of a {slots}-slot worker"))
+            .ToList();
+        var counts = string.Join(", ", consumers.GroupBy(c => c.Queue).OrderBy(g => g.Key, StringComparer.Ordinal)
+            .Select(g => string.Create(CultureInfo.InvariantCulture, $"{g.Key}: {g.Count()} on {g.Select(c => c.Connection).Distinct().Count()} connection(s)")));
         return (string.Join("; ", problems), counts);
     }
 
-    /// <summary>Deletes the campaign's queues and its control exchange (best effort: the cluster is removed next anyway).</summary>
-    public async Task CleanUpAsync()
-    {
-        foreach (var queue in await cluster.QueuesAsync(1, prefix))
-        {
-            await cluster.CtlAsync(1, "-q", "delete_queue", queue.Name);
-        }
-    }
+    private bool IsWorkQueue(string queue) =>
+        queue.StartsWith(prefix, StringComparison.Ordinal) && !queue[prefix.Length..].Contains('.', StringComparison.Ordinal) && queue != prefix + "dead-letter";
 }

@@ -17,8 +17,12 @@ internal sealed class Nemesis(TestCluster cluster, WorkerFleet fleet, CampaignPr
     /// <summary>The events exchange every Pymar host shares (not under the queue prefix).</summary>
     private const string EventsExchange = "pymar.events";
 
-    /// <summary>Strikes at the fault's time (its job is told to start after it when that time is negative).</summary>
-    public async Task<Strike> StrikeAsync(JobSpec job, Func<bool> jobEnded)
+    /// <summary>
+    /// Strikes at the fault's time (when it is negative, at once: the job starts that long after the fault is in
+    /// effect). <paramref name="inEffect"/> completes when the fault has taken effect (a node is dead, a link is down,
+    /// a queue is gone): the strike's time is that moment, and it hit its job if the job had not ended by then.
+    /// </summary>
+    public async Task<Strike> StrikeAsync(JobSpec job, Func<bool> jobEnded, TaskCompletionSource inEffect)
     {
         var fault = job.Fault;
         if (fault.At > TimeSpan.Zero)
@@ -26,43 +30,59 @@ internal sealed class Nemesis(TestCluster cluster, WorkerFleet fleet, CampaignPr
             await Task.Delay(fault.At);
         }
 
-        var hit = !jobEnded();
-        var at = clock.Elapsed.TotalSeconds;
+        var hit = false;
+        var at = 0.0;
+        void Struck()
+        {
+            at = clock.Elapsed.TotalSeconds;
+            hit = !jobEnded();
+            inEffect.TrySetResult();
+        }
+
+        Struck();
         try
         {
             switch (fault.Kind)
             {
                 case FaultKind.NodeKill:
                     await cluster.NodeAsync(fault.Node, "kill");
+                    Struck();
                     return new Strike(at, hit, $"node {fault.Node} SIGKILLed");
                 case FaultKind.NodeStop:
                     await cluster.NodeAsync(fault.Node, "stop");
+                    Struck();
                     return new Strike(at, hit, $"node {fault.Node} stopped cleanly");
                 case FaultKind.QueueLeaderKill:
                     var leader = await WorkQueueLeaderAsync(job.Producer);
                     await cluster.NodeAsync(leader, "kill");
+                    Struck();
                     return new Strike(at, hit, $"node {leader}, leader of {prefix}{job.Producer}, SIGKILLed");
                 case FaultKind.NodePartition:
                     await cluster.NodeAsync(fault.Node, "partition");
+                    Struck();
                     await Task.Delay(fault.Hold);
                     await cluster.NodeAsync(fault.Node, "heal");
                     return new Strike(at, hit, Invariant($"node {fault.Node} cut off for {fault.Hold.TotalSeconds:0} s"));
                 case FaultKind.HostPartition:
                     var host = WorkerFleet.HostOf(fault.Worker);
                     await cluster.HostAsync(host, "partition");
+                    Struck();
                     await Task.Delay(fault.Hold);
                     await cluster.HostAsync(host, "heal");
                     return new Strike(at, hit, Invariant($"worker host {host} cut off for {fault.Hold.TotalSeconds:0} s"));
                 case FaultKind.WorkerKill:
                     await fleet.KillAsync(fault.Worker);
+                    Struck();
                     return new Strike(at, hit, $"worker {fault.Worker + 1} SIGKILLed");
                 case FaultKind.WorkerPause:
                     await fleet.SignalAsync(fault.Worker, stop: true);
+                    Struck();
                     await Task.Delay(fault.Hold);
                     await fleet.SignalAsync(fault.Worker, stop: false);
                     return new Strike(at, hit, Invariant($"worker {fault.Worker + 1} SIGSTOPped for {fault.Hold.TotalSeconds:0} s, then SIGCONT"));
                 case FaultKind.CloseConnections:
                     await Task.WhenAll(TestCluster.Nodes.Select(n => cluster.CtlAsync(n, "-q", "close_all_connections", "--global", "campaign nemesis")));
+                    Struck();
                     return new Strike(at, hit, $"every connection closed on the three nodes (job publishing {job.Slices} slices)");
                 case FaultKind.ReplyQueueDelete:
                     var replies = (await cluster.QueuesAsync(1, prefix + "reply.")).Select(q => q.Name).ToList();
@@ -71,12 +91,17 @@ internal sealed class Nemesis(TestCluster cluster, WorkerFleet fleet, CampaignPr
                         await cluster.CtlAsync(1, "-q", "delete_queue", queue);
                     }
 
+                    Struck();
+
                     return new Strike(at, hit, $"{replies.Count} reply queue(s) deleted");
                 case FaultKind.ControlExchangeDelete:
                     await WithChannelAsync(channel => channel.ExchangeDeleteAsync(prefix + "control", ifUnused: false));
+                    Struck();
                     return new Strike(at, hit, $"exchange {prefix}control deleted");
                 case FaultKind.ForgedMessages:
-                    return new Strike(at, hit, await ForgeAsync());
+                    var forged = await ForgeAsync();
+                    Struck();
+                    return new Strike(at, hit, forged);
                 case FaultKind.OversizedSlice:
                     var watch = Stopwatch.StartNew();
                     try
@@ -105,11 +130,20 @@ internal sealed class Nemesis(TestCluster cluster, WorkerFleet fleet, CampaignPr
     public async Task<double> RepairAsync(FaultSpec fault)
     {
         var watch = Stopwatch.StartNew();
-        await cluster.EnsureThreeNodesAsync();
-        await fleet.ReplaceExitedAsync();
-        return fault.Kind is FaultKind.NodeKill or FaultKind.NodeStop or FaultKind.QueueLeaderKill or FaultKind.NodePartition or FaultKind.WorkerKill
-            ? watch.Elapsed.TotalMilliseconds
-            : 0;
+        var repaired = false;
+        if (fault.Kind is FaultKind.NodeKill or FaultKind.NodeStop or FaultKind.QueueLeaderKill or FaultKind.NodePartition)
+        {
+            await cluster.EnsureThreeNodesAsync();
+            repaired = true;
+        }
+
+        if (fleet.Exited.Any())
+        {
+            await fleet.ReplaceExitedAsync();
+            repaired = true;
+        }
+
+        return repaired ? watch.Elapsed.TotalMilliseconds : 0;
     }
 
     private async Task<int> WorkQueueLeaderAsync(string producerName)
