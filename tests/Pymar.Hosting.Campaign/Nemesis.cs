@@ -39,7 +39,8 @@ internal sealed class Nemesis(TestCluster cluster, WorkerFleet fleet, CampaignPr
             inEffect.TrySetResult();
         }
 
-        Struck();
+        at = clock.Elapsed.TotalSeconds;
+        hit = !jobEnded();
         try
         {
             switch (fault.Kind)
@@ -103,6 +104,7 @@ internal sealed class Nemesis(TestCluster cluster, WorkerFleet fleet, CampaignPr
                     Struck();
                     return new Strike(at, hit, forged);
                 case FaultKind.OversizedSlice:
+                    Struck();
                     var watch = Stopwatch.StartNew();
                     try
                     {
@@ -122,6 +124,7 @@ internal sealed class Nemesis(TestCluster cluster, WorkerFleet fleet, CampaignPr
         }
         catch (Exception ex) when (ex is InvalidOperationException or TimeoutException or IOException or RabbitMQ.Client.Exceptions.RabbitMQClientException)
         {
+            inEffect.TrySetResult();
             return new Strike(at, hit, $"the nemesis could not inject {fault.Kind}", Error: Short(ex.Message));
         }
     }
