@@ -82,6 +82,8 @@ cluster_partition_handling = pause_minority
 net_ticktime = 10
 # Many test programs starting at once on a small machine may take more than the default 10 s to say hello.
 handshake_timeout = 30000
+# RabbitMQ 4's default message size limit (3.10 allows 128 MiB): below Pymar's own 32 MiB, as on a current broker.
+max_message_size = 16777216
 disk_free_limit.absolute = 50MB
 vm_memory_high_watermark.relative = 0.1
 log.file = rabbit.log

@@ -50,7 +50,7 @@ public sealed class AcrossHostsTests(ClusterFixture cluster) : IAsyncLifetime
 
         // Where each worker host is: its own address, not the test's.
         var addresses = await Task.WhenAll(new[] { "w1", "w2", "w3" }.Select(h => Shell.RunCheckedAsync(ChildPrograms.ClusterScript("host.sh"), [h, "address"], TimeSpan.FromSeconds(30))));
-        Assert.Equal(3, addresses.Select(a => a.Trim()).Distinct().Count(a => a.StartsWith(ClusterFixture.Network + ".", StringComparison.Ordinal)));
+        Assert.Equal(3, addresses.Select(a => a.Trim()).Distinct().Count(a => a.StartsWith(TestCluster.Network + ".", StringComparison.Ordinal)));
 
         // Every work queue is a quorum queue with a member on each of the three nodes, and holds no leftover message once
         // the workers have taken and dropped the copies the producer sent of slices it was slow to hear from (stragglers).

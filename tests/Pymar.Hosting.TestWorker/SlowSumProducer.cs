@@ -8,9 +8,18 @@ namespace Pymar.Hosting.TestWorker;
 /// Not sealed: <see cref="SecondSlowSumProducer"/> and <see cref="ThirdSlowSumProducer"/> are the same producer under
 /// other names, so other work queues, for the tests of workers serving several producers at once.
 /// </summary>
-public class SlowSumProducer(TestSettings settings) : Producer<long, long>
+public class SlowSumProducer : Producer<long, long>
 {
     private static readonly TimeSpan s_step = TimeSpan.FromMilliseconds(20);
+    private readonly TimeSpan _sliceDuration;
+
+    public SlowSumProducer(TestSettings settings)
+        : this(settings?.SliceDuration ?? throw new ArgumentNullException(nameof(settings)))
+    {
+    }
+
+    /// <summary>The same producer with slices of <paramref name="sliceDuration"/>.</summary>
+    protected SlowSumProducer(TimeSpan sliceDuration) => _sliceDuration = sliceDuration;
 
     public override IEnumerable<long> Map(IEnumerable<long> items) => items;
 
@@ -20,9 +29,9 @@ public class SlowSumProducer(TestSettings settings) : Producer<long, long>
     {
         ArgumentNullException.ThrowIfNull(slice);
         var started = Stopwatch.GetTimestamp();
-        while (Stopwatch.GetElapsedTime(started) is var elapsed && elapsed < settings.SliceDuration)
+        while (Stopwatch.GetElapsedTime(started) is var elapsed && elapsed < _sliceDuration)
         {
-            var step = settings.SliceDuration - elapsed;
+            var step = _sliceDuration - elapsed;
             slice.CancellationToken.WaitHandle.WaitOne(step < s_step ? step : s_step);
             slice.CancellationToken.ThrowIfCancellationRequested();
         }

@@ -2,10 +2,10 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Text;
 
-namespace Pymar.Hosting.Cluster.Tests.Support;
+namespace Pymar.Hosting.TestSupport;
 
 /// <summary>Runs a script to its end, with a deadline, and returns its exit code and output.</summary>
-internal static class Shell
+public static class Shell
 {
     public static async Task<(int Code, string Output)> RunAsync(string file, IEnumerable<string> args, TimeSpan deadline)
     {
