@@ -2,7 +2,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting.Systemd;
 using Pymar.Hosting.Workers;
 
-namespace Pymar.Hosting.Hosting;
+namespace Pymar.Hosting.Systemd;
 
 /// <summary>
 /// systemd's notifier, holding back READY=1 until the worker pool consumes its queues. systemd's lifetime sends

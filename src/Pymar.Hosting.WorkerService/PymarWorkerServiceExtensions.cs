@@ -2,7 +2,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting.Systemd;
 using Microsoft.Extensions.Hosting.WindowsServices;
-using Pymar.Hosting.Hosting;
+using Pymar.Hosting.Systemd;
 
 namespace Microsoft.Extensions.Hosting;
 
