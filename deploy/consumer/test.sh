@@ -141,7 +141,10 @@ for id in Pymar.Hosting Pymar.Hosting.RabbitMq Pymar.Hosting.Sql Pymar.Hosting.D
 done
 [ -z "${missing:-}" ] || note "not in the feed:${missing}"
 
-# The machine's NuGet sources, plus the feed; packages named Pymar*/pymar-* come from the feed only.
+# The apps' nuget.config: the machine's NuGet sources, plus the feed, from which alone packages named Pymar.* and
+# pymar-* come. The tools install from outside it, as a user would, with --add-source.
+apps="$work/apps"
+mkdir -p "$apps"
 hosting_version=$(sed -n 's/.*Include="Microsoft.Extensions.Hosting" Version="\([^"]*\)".*/\1/p' "$repo/Directory.Packages.props")
 sources=$(cd "$work" && dotnet nuget list source --format short | sed -n 's/^E[^ ]* //p')
 {
@@ -163,12 +166,13 @@ sources=$(cd "$work" && dotnet nuget list source --format short | sed -n 's/^E[^
   done
   echo '  </packageSourceMapping>'
   echo '</configuration>'
-} >"$work/nuget.config"
+} >"$apps/nuget.config"
 export NUGET_PACKAGES="$work/nuget-packages"
+cd "$work"   # nothing below reads the repository's files (its appsettings.json, nuget.config, global.json)
 
 # ---------------------------------------------------------------------------------------------- console app
 expected_sum=333332833333500000   # the sum of x^2 for x in 0 .. 999,999
-app="$work/SquaredSum"
+app="$apps/SquaredSum"
 started=$SECONDS
 run_logged "$work/new-console.log" dotnet new console -o "$app" -n SquaredSum
 cp "$here"/console/*.cs "$app/"
@@ -189,7 +193,7 @@ note "in-process job: squared-sum $expected_sum in $(seconds_since "$started")"
 
 # ------------------------------------------------------------------------------------------- pymar-worker tool
 started=$SECONDS
-(cd "$work" && run_logged "$work/tool-worker.log" dotnet tool install --tool-path "$work/tools" --add-source "$feed" pymar-worker --version "$version")
+(run_logged "$work/tool-worker.log" dotnet tool install --tool-path "$work/tools" --add-source "$feed" pymar-worker --version "$version")
 worker_log="$work/worker.log"
 start_logged "$worker_log" env Pymar__Broker__Uri="$broker" Pymar__Broker__QueuePrefix="$prefix" \
   "$work/tools/pymar-worker" "$app_dll" -p SquaredSumProducer -s RangeDataSource -w 2
