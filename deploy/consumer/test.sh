@@ -42,10 +42,11 @@ cleanup() {
     for _ in $(seq 1 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
     kill -KILL "$pid" 2>/dev/null || true
   done
-  if [ -x "$repo/deploy/rabbitmq/ctl.sh" ]; then
-    "$repo/deploy/rabbitmq/ctl.sh" list_queues name --silent 2>/dev/null | grep -F "$prefix" |
-      while read -r queue; do "$repo/deploy/rabbitmq/ctl.sh" delete_queue "$queue" >/dev/null 2>&1 || true; done || true
-  fi
+  # This run's queues (rabbitmqctl reads standard input: not from the list being read).
+  local queue
+  for queue in $("$repo/deploy/rabbitmq/ctl.sh" list_queues name --silent </dev/null 2>&1 | grep -F "$prefix" || true); do
+    "$repo/deploy/rabbitmq/ctl.sh" delete_queue "$queue" </dev/null >/dev/null 2>&1 || echo "consumer: could not delete queue $queue" >&2
+  done
   rm -rf "$work"
   exit "$status"
 }
