@@ -1,6 +1,8 @@
+using System.Runtime.CompilerServices;
 using System.Text;
 using System.Text.Json;
 using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
@@ -32,7 +34,7 @@ public static class PymarDashboardEndpointRouteBuilderExtensions
         group.MapGet("/", (HttpContext context) => ServePage(context, prefix));
         group.MapGet("/api/state", (DashboardState state) =>
             Results.Text(JsonSerializer.Serialize(state.Snapshot(), DashboardJsonContext.Default.DashboardSnapshot), "application/json", Encoding.UTF8));
-        group.MapGet("/events", (HttpContext context, DashboardState state, IHostApplicationLifetime lifetime) => StreamAsync(context, state, lifetime));
+        group.MapGet("/events", ServeEvents);
         if (endpoints.ServiceProvider.GetService<IOptions<PymarDashboardOptions>>()?.Value.AuthorizationPolicy is { Length: > 0 } policy)
         {
             group.RequireAuthorization(policy);
@@ -52,41 +54,47 @@ public static class PymarDashboardEndpointRouteBuilderExtensions
         return Results.Content(html, "text/html; charset=utf-8");
     }
 
-    private static async Task StreamAsync(HttpContext context, DashboardState state, IHostApplicationLifetime lifetime)
+    private static ServerSentEventsResult<string> ServeEvents(HttpContext context, DashboardState state, IHostApplicationLifetime lifetime)
     {
-        var response = context.Response;
-        response.Headers.ContentType = "text/event-stream";
-        response.Headers.CacheControl = "no-cache";
-        response.Headers["X-Accel-Buffering"] = "no";
+        context.Response.Headers.CacheControl = "no-cache";
+        context.Response.Headers["X-Accel-Buffering"] = "no";
         // An open feed must not hold the host's shutdown until its timeout: it ends when the host stops.
-        using var stop = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted, lifetime.ApplicationStopping);
-        var aborted = stop.Token;
+        return TypedResults.ServerSentEvents(SnapshotsAsync(state, lifetime.ApplicationStopping));
+    }
+
+    /// <summary>The state as JSON on a change, and once a second regardless: staleness and elapsed times move with the clock.</summary>
+    private static async IAsyncEnumerable<string> SnapshotsAsync(DashboardState state, CancellationToken stopping, [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, stopping);
+        using var timer = new PeriodicTimer(TimeSpan.FromMilliseconds(250));
         var sentVersion = -1L;
         var sentAt = DateTimeOffset.MinValue;
-        using var timer = new PeriodicTimer(TimeSpan.FromMilliseconds(250));
+        do
+        {
+            var version = state.Version;
+            var now = DateTimeOffset.UtcNow;
+            if (version == sentVersion && now - sentAt < TimeSpan.FromSeconds(1))
+            {
+                continue;
+            }
+
+            yield return JsonSerializer.Serialize(state.Snapshot(), DashboardJsonContext.Default.DashboardSnapshot);
+            sentVersion = version;
+            sentAt = now;
+        }
+        while (await NextTickAsync(timer, stop.Token).ConfigureAwait(false));
+    }
+
+    /// <summary>Waits for the timer's next tick; false once the page went away or the host stops.</summary>
+    private static async ValueTask<bool> NextTickAsync(PeriodicTimer timer, CancellationToken cancellationToken)
+    {
         try
         {
-            do
-            {
-                // Send on a change, and once a second regardless: staleness and elapsed times move with the clock.
-                var version = state.Version;
-                var now = DateTimeOffset.UtcNow;
-                if (version == sentVersion && now - sentAt < TimeSpan.FromSeconds(1))
-                {
-                    continue;
-                }
-
-                var json = JsonSerializer.Serialize(state.Snapshot(), DashboardJsonContext.Default.DashboardSnapshot);
-                await response.WriteAsync("data: " + json + "\n\n", aborted).ConfigureAwait(false);
-                await response.Body.FlushAsync(aborted).ConfigureAwait(false);
-                sentVersion = version;
-                sentAt = now;
-            }
-            while (await timer.WaitForNextTickAsync(aborted).ConfigureAwait(false));
+            return await timer.WaitForNextTickAsync(cancellationToken).ConfigureAwait(false);
         }
-        catch (OperationCanceledException) when (aborted.IsCancellationRequested)
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
-            // The page went away.
+            return false;
         }
     }
 }

@@ -1,8 +1,8 @@
 using OpenTelemetry.Metrics;
 using Pymar.Hosting.Diagnostics;
 
-// The dashboard on its own: reads the events of the broker in Pymar:Broker (or --broker URI) and serves the page on
-// localhost only, unless --urls says otherwise. Prometheus scrapes the "Pymar.Hosting" meter at /metrics.
+// pymar-dashboard: reads the events of the broker in Pymar:Broker (or --broker URI) and serves the page on localhost
+// only, unless --urls says otherwise. Prometheus scrapes the "Pymar.Hosting" meter at /metrics.
 var builder = WebApplication.CreateBuilder(args);
 builder.Configuration.AddCommandLine(args, new Dictionary<string, string>(StringComparer.Ordinal)
 {
