@@ -211,6 +211,56 @@ note "job through RabbitMQ and pymar-worker: squared-sum $expected_sum in $(seco
 stop_process "$worker_pid" pymar-worker
 note "pymar-worker stopped on SIGTERM with exit code 0"
 
+# ----------------------------------------------------------------------------------------- dashboard in a web app
+started=$SECONDS
+web="$apps/DashboardApp"
+run_logged "$work/new-web.log" dotnet new web -o "$web" -n DashboardApp
+cp "$here/web/Program.cs" "$here/console/SquaredSumProducer.cs" "$here/console/RangeDataSource.cs" "$web/"
+(
+  cd "$web"
+  run_logged "$work/add-web.log" dotnet add package Pymar.Hosting --version "$version"
+  run_logged "$work/add-web.log" dotnet add package Pymar.Hosting.Dashboard --version "$version"
+  run_logged "$work/build-web.log" dotnet build -c Release -warnaserror --disable-build-servers
+)
+note "web app with the dashboard: new, packages by version, built in $(seconds_since "$started")"
+
+# Listens on a port of its own choosing; the address is read from its log.
+listening_url() { sed -n 's/.*Now listening on: \(http:[^ ]*\).*/\1/p' "$1" | head -n 1; }
+
+started=$SECONDS
+web_log="$work/web.log"
+start_logged "$web_log" env ASPNETCORE_URLS=http://127.0.0.1:0 dotnet "$web/bin/Release/net10.0/DashboardApp.dll"
+web_pid=$last_pid
+wait_for_line "$web_log" "Now listening on: http:" "$web_pid" 60
+web_url=$(listening_url "$web_log")
+web_sum=$(curl -fsS --max-time 120 -X POST "$web_url/squared-sum") || fail "POST $web_url/squared-sum failed; $(tail -n 20 "$web_log")"
+[ "$web_sum" = "$expected_sum" ] || fail "the web app answered '$web_sum', expected '$expected_sum'"
+page_status=$(curl -sS --max-time 30 -o "$work/page.html" -w '%{http_code}' "$web_url/pymar/")
+[ "$page_status" = 200 ] || fail "GET /pymar/ answered $page_status"
+# The job's events reach the dashboard's state a moment after the answer: wait for them, with a deadline.
+deadline=$(( SECONDS + 30 ))
+until curl -fsS --max-time 10 "$web_url/pymar/api/state" >"$work/state.json" &&
+      grep -q '"producer":"SquaredSumProducer"' "$work/state.json" && grep -q '"answered":8' "$work/state.json"; do
+  [ "$SECONDS" -lt "$deadline" ] || fail "the dashboard's state never listed the finished job (8 slices answered): $(head -c 600 "$work/state.json")"
+  sleep 0.2
+done
+stop_process "$web_pid" "the web app"
+note "web app: POST /squared-sum $web_sum, GET /pymar/ 200, /pymar/api/state lists the job (8 of 8 slices) in $(seconds_since "$started")"
+
+# ------------------------------------------------------------------------------------------ pymar-dashboard tool
+started=$SECONDS
+run_logged "$work/tool-dashboard.log" dotnet tool install --tool-path "$work/tools" --add-source "$feed" pymar-dashboard --version "$version"
+dashboard_log="$work/dashboard.log"
+start_logged "$dashboard_log" env Pymar__Broker__Uri="$broker" Pymar__Broker__QueuePrefix="$prefix" \
+  "$work/tools/pymar-dashboard" --urls http://127.0.0.1:0
+dashboard_pid=$last_pid
+wait_for_line "$dashboard_log" "Now listening on: http:" "$dashboard_pid" 60
+dashboard_url=$(listening_url "$dashboard_log")
+page_status=$(curl -sS --max-time 30 -o /dev/null -w '%{http_code}' "$dashboard_url/pymar/")
+[ "$page_status" = 200 ] || fail "pymar-dashboard: GET /pymar/ answered $page_status"
+stop_process "$dashboard_pid" pymar-dashboard
+note "pymar-dashboard installed from the feed: GET /pymar/ 200 in $(seconds_since "$started")"
+
 echo
 echo "consumer test summary:"
 printf '  %s\n' "${summary[@]}"
