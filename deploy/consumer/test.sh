@@ -201,6 +201,7 @@ start_logged "$worker_log" env Pymar__Broker__Uri="$broker" Pymar__Broker__Queue
 worker_pid=$last_pid
 wait_for_line "$worker_log" "consuming producers" "$worker_pid" 90
 worker_version=$(sed -n 's/.*pymar-worker \([^ ]*\) serving.*/\1/p' "$worker_log" | head -n 1)
+case "$worker_version" in "$version"|"$version+"*) ;; *) fail "pymar-worker $version from the feed says it is '$worker_version'" ;; esac
 note "pymar-worker $worker_version installed from the feed and consuming in $(seconds_since "$started")"
 
 started=$SECONDS
