@@ -39,6 +39,14 @@ if [ "$status" -ne 0 ] && ls "$results"/*.trx >/dev/null 2>&1; then
   fi
 fi
 
+# The packages from the outside: `dotnet pack` of the solution (warnings as errors) into artifacts/packages, then fresh
+# projects outside the repository that use them by version, the tools and the templates (deploy/consumer/test.sh).
+echo "consumer test: pack, then fresh projects against artifacts/packages"
+if ! ./deploy/consumer/test.sh; then
+  echo "error: the consumer test failed (its output is above)" >&2
+  status=1
+fi
+
 # The benchmark harness on tiny sizes: every scenario runs and checks its answers. No time is asserted (the figures
 # of a --quick run mean nothing); the real figures come from a full run, see README "Performance".
 bench_log="$results/benchmark-quick.log"

@@ -1,0 +1,9 @@
+using Pymar.Hosting;
+
+/// <summary>The sum of the squares of its items.</summary>
+public sealed class SquaredSumProducer : Producer<long, long>
+{
+    public override IEnumerable<long> Map(IEnumerable<long> items) => items.Select(x => x * x);
+
+    public override long Reduce(IEnumerable<long> values) => values.Sum();
+}
