@@ -2,6 +2,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Pymar.Hosting.Dashboard.Tests.Support;
 using Pymar.Hosting.Events;
+using Pymar.Hosting.Testing;
 
 namespace Pymar.Hosting.Dashboard.Tests.Events;
 

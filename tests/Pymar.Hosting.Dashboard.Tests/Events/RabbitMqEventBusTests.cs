@@ -3,6 +3,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Pymar.Hosting.Dashboard.Tests.Support;
 using Pymar.Hosting.Events;
+using Pymar.Hosting.Testing;
 using RabbitMQ.Client;
 
 namespace Pymar.Hosting.Dashboard.Tests.Events;
