@@ -78,7 +78,7 @@ public static class ExampleProgram
         try
         {
             await PrintDashboardAsync(line, error).ConfigureAwait(false);
-            var recorder = line.Timeline is null ? null : new PymarEventRecorder();
+            var recorder = line.Timeline is null ? null : new TimelineRecording();
             var recording = recorder is null ? null : await host.Services.GetRequiredService<IPymarEventBus>().SubscribeAsync(recorder, cancellationToken).ConfigureAwait(false);
             int exitCode;
             try
@@ -158,7 +158,7 @@ public static class ExampleProgram
     /// Writes the timeline once the job's events are in: the producer's <c>job.finished</c> and every slice's end,
     /// which remote workers send on their own connections (so they may arrive a little after the answer).
     /// </summary>
-    private static async Task WriteTimelineAsync(PymarEventRecorder recorder, string path, TextWriter error, CancellationToken cancellationToken)
+    private static async Task WriteTimelineAsync(TimelineRecording recorder, string path, TextWriter error, CancellationToken cancellationToken)
     {
         var deadline = Stopwatch.GetTimestamp() + Stopwatch.Frequency * 5;
         while (!HasEveryEnd(recorder.Events) && Stopwatch.GetTimestamp() < deadline)

@@ -105,7 +105,7 @@ internal sealed partial class BrokerAddress
         string.IsNullOrEmpty(Password) ? text : text.Replace(Password, "***", StringComparison.Ordinal);
 
     /// <summary>Removes a password from a URI given as text, for validation messages.</summary>
-    public static string Redact(string uri) => UserInfoPassword().Replace(uri, "$1:***@");
+    public static string Redact(string uri) => BrokerUriRedaction.Redact(uri);
 
     /// <summary>
     /// Reads <c>amqp[s]://[user[:pass]@]host[:port][,host[:port]…][/vhost]</c>. <see cref="Uri"/> cannot hold a
@@ -145,9 +145,6 @@ internal sealed partial class BrokerAddress
         error = "";
         return true;
     }
-
-    [GeneratedRegex("^([a-z]+://[^:/@]*):[^@]*@", RegexOptions.IgnoreCase)]
-    private static partial Regex UserInfoPassword();
 
     // The user info ends at the last '@' before the path, and no '@' may follow it (so a stray one never shows a
     // password as a host); the path ends at a query or fragment, which are ignored.

@@ -1,6 +1,5 @@
 using Microsoft.Extensions.Logging;
 using Pymar.Hosting.Transport;
-using Pymar.Hosting.Workers;
 using RabbitMQ.Client;
 
 namespace Pymar.Hosting.RabbitMq;

@@ -110,10 +110,10 @@ internal static partial class WorkerProgram
     private static void LogStart(IServiceProvider services, JobAssembly jobs, Type[] producers, Type[] dataSources)
     {
         // Resolving the options and the transport validates them, so a bad setting stops here with its key named.
-        _ = services.GetRequiredService<IOptions<PymarOptions>>().Value;
+        var options = services.GetRequiredService<IOptions<PymarOptions>>().Value;
         var concurrency = services.GetRequiredService<IOptions<WorkerOptions>>().Value.Concurrency;
         var transport = services.GetRequiredService<IPymarTransport>();
-        if (transport is InProcessTransport)
+        if (string.Equals(options.Transport, PymarOptions.InProcessTransport, StringComparison.OrdinalIgnoreCase))
         {
             throw new WorkerInputException(
                 $"Pymar:Transport is '{PymarOptions.InProcessTransport}', so this worker would serve only its own process: give --broker HOST (or an amqp:// URI) or set Pymar:Transport to {Pymar.Hosting.RabbitMq.RabbitMqTransport.Name}.");

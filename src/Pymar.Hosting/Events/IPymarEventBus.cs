@@ -13,7 +13,7 @@ public interface IPymarEventBus
 
     /// <summary>
     /// Sends several events, in order, to every subscriber; a bus may carry them as one message (RabbitMQ sends a
-    /// batch, see <see cref="PymarEventCodec.DecodeMessage"/>) and subscribers still receive them one by one. The event
+    /// batch: a JSON array of events) and subscribers still receive them one by one. The event
     /// pump calls this with what gathered in the publisher's queue. By default it sends them one at a time.
     /// </summary>
     /// <param name="events">The events, oldest first.</param>

@@ -4,7 +4,7 @@ namespace Pymar.Hosting.Events;
 /// The typed events of a worker and a producer, one call each. They return at once (see
 /// <see cref="IPymarEventPublisher.Publish"/>) and build nothing when events are off.
 /// </summary>
-public static class PymarEventPublisherExtensions
+internal static class PymarEventPublisherExtensions
 {
     /// <summary>A worker's heartbeat.</summary>
     /// <param name="publisher">The publisher.</param>

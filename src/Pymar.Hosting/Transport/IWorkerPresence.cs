@@ -1,11 +1,12 @@
 namespace Pymar.Hosting.Transport;
 
 /// <summary>
-/// Which worker slots are live, as a transport sees them: worker pools announce themselves, and a producer asks how
-/// many slots serve its producer before it sizes a job with <see cref="SliceCount.Auto"/>. A transport without it
-/// makes <see cref="SliceCount.Auto"/> cut <see cref="PymarOptions.AutoSliceFallback"/> slices.
+/// An optional capability of an <see cref="IPymarTransport"/>: which worker slots are live, as the transport sees
+/// them. Worker pools announce themselves, and a producer asks how many slots serve its producer before it sizes a job
+/// with <see cref="SliceCount.Auto"/>. A transport without it makes <see cref="SliceCount.Auto"/> cut
+/// <see cref="PymarOptions.AutoSliceFallback"/> slices.
 /// </summary>
-internal interface IWorkerPresence
+public interface IWorkerPresence
 {
     /// <summary>Announces a worker pool until the result is disposed, which says goodbye.</summary>
     /// <param name="announcement">The pool's id, producers and slots.</param>

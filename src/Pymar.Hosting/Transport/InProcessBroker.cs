@@ -6,9 +6,10 @@ namespace Pymar.Hosting.Transport;
 /// <summary>
 /// The queues and reply inboxes of the in-process transport. One broker is shared by every host of a process that
 /// is given the same instance, which lets tests run producers and several worker pools side by side without a
-/// broker server.
+/// broker server. Compiled into the core (the embedded default) and, as a linked source file, into
+/// Pymar.Hosting.Testing, whose public broker wraps it.
 /// </summary>
-public sealed class InProcessBroker
+internal sealed class InProcessBroker
 {
     private readonly ConcurrentDictionary<string, Channel<InProcessMessage>> _queues = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, Func<ReadOnlyMemory<byte>, ValueTask>> _inboxes = new(StringComparer.Ordinal);
@@ -19,6 +20,9 @@ public sealed class InProcessBroker
 
     /// <summary>Messages rejected without requeue, with the reason given.</summary>
     public IReadOnlyCollection<DeadLetter> DeadLetters => _deadLetters;
+
+    /// <summary>Raised after a message is dead-lettered (after it is in <see cref="DeadLetters"/>).</summary>
+    public event Action<DeadLetter>? DeadLettered;
 
     /// <summary>How many messages wait in the queue of <paramref name="producerName"/> (not counting unacknowledged ones).</summary>
     /// <param name="producerName">The registered producer name.</param>
@@ -85,8 +89,12 @@ public sealed class InProcessBroker
         }
     }
 
-    internal void DeadLetter(string queue, InProcessMessage message, string? reason) =>
-        _deadLetters.Enqueue(new DeadLetter(queue, message.Body, reason));
+    internal void DeadLetter(string queue, InProcessMessage message, string? reason)
+    {
+        var deadLetter = new DeadLetter(queue, message.Body, reason);
+        _deadLetters.Enqueue(deadLetter);
+        DeadLettered?.Invoke(deadLetter);
+    }
 
     internal long Purge(string queue)
     {
@@ -121,7 +129,7 @@ internal sealed class Subscription(Action dispose) : IDisposable, IAsyncDisposab
 /// <param name="Queue">The queue it came from.</param>
 /// <param name="Body">Its body.</param>
 /// <param name="Reason">Why it was rejected.</param>
-public sealed record DeadLetter(string Queue, ReadOnlyMemory<byte> Body, string? Reason);
+internal sealed record DeadLetter(string Queue, ReadOnlyMemory<byte> Body, string? Reason);
 
 /// <summary>A message held by the in-process broker.</summary>
 internal sealed record InProcessMessage(ReadOnlyMemory<byte> Body, string CorrelationId, string ReplyTo, int DeliveryCount);

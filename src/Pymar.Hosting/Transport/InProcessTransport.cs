@@ -4,7 +4,7 @@ namespace Pymar.Hosting.Transport;
 /// The embedded default transport: slices and replies travel as serialized bytes through an
 /// <see cref="InProcessBroker"/> in this process, with the same acknowledgement rules as a broker.
 /// </summary>
-public sealed class InProcessTransport : IPymarTransport, IWorkerPresence, ISliceCancellation
+internal sealed class InProcessTransport : IPymarTransport, IWorkerPresence, ISliceCancellation
 {
     private readonly InProcessBroker _broker;
 

@@ -4,6 +4,7 @@ using OpenQA.Selenium.Chrome;
 using Pymar.Hosting.Dashboard.Tests.Events;
 using Pymar.Hosting.Dashboard.Tests.Support;
 using Pymar.Hosting.Events;
+using Pymar.Hosting.Testing;
 using Pymar.Hosting.TestSupport;
 
 namespace Pymar.Hosting.Dashboard.Tests.Browser;

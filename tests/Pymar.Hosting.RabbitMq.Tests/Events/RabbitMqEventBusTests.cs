@@ -2,6 +2,7 @@ using System.Text;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Pymar.Hosting.Events;
+using Pymar.Hosting.Testing;
 using Pymar.Hosting.RabbitMq.Tests.Support;
 using RabbitMQ.Client;
 

@@ -3,6 +3,7 @@ using System.Diagnostics.Metrics;
 using Microsoft.Extensions.DependencyInjection;
 using Pymar.Hosting.Diagnostics;
 using Pymar.Hosting.Events;
+using Pymar.Hosting.Testing;
 using Pymar.Hosting.Tests.Support;
 
 namespace Pymar.Hosting.Tests.Client;

@@ -1,5 +1,6 @@
 using Microsoft.Extensions.DependencyInjection;
 using Pymar.Hosting.Events;
+using Pymar.Hosting.Testing;
 using Pymar.Hosting.Tests.Support;
 
 namespace Pymar.Hosting.Tests.Events;

@@ -1,6 +1,7 @@
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Pymar.Hosting.Events;
+using Pymar.Hosting.Testing;
 
 namespace Pymar.Hosting.Tests.Events;
 

@@ -2,10 +2,11 @@ using System.Buffers;
 using System.Text;
 using System.Text.Json;
 using Pymar.Hosting.Events;
+using Pymar.Hosting.RabbitMq.Events;
 
-namespace Pymar.Hosting.Tests.Events;
+namespace Pymar.Hosting.RabbitMq.Tests.Events;
 
-/// <summary>Events and the pump's batches on the wire, and what the dashboard's reader makes of garbage.</summary>
+/// <summary>Events and the pump's batches on the RabbitMQ events exchange, and what a reader makes of garbage.</summary>
 public sealed class PymarEventCodecTests
 {
     [Fact]

@@ -1,6 +1,7 @@
 using System.Text.Json.Serialization;
+using Pymar.Hosting.Events;
 
-namespace Pymar.Hosting.Events;
+namespace Pymar.Hosting.RabbitMq.Events;
 
 /// <summary>Source-generated camel-case JSON of <see cref="PymarEvent"/>; unknown members are ignored (newer senders).</summary>
 [JsonSourceGenerationOptions(

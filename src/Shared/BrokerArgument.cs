@@ -13,6 +13,7 @@ namespace Pymar.Hosting.RabbitMq;
 /// <item><c>amqp://user:pass@host:5672/vhost</c> or <c>amqps://…</c> → <c>Uri</c>.</item>
 /// </list>
 /// A host form clears a <c>Uri</c> set by an earlier layer, since a URI would otherwise win over it.
+/// Compiled as a linked source file into each program that reads a broker from its command line.
 /// </summary>
 internal static class BrokerArgument
 {
@@ -36,7 +37,7 @@ internal static class BrokerArgument
                 return new() { [$"{Key}:Uri"] = value };
             }
 
-            error = $"must be {Forms} such as amqp://user:pass@host:5672/vhost (got '{BrokerAddress.Redact(value)}').";
+            error = $"must be {Forms} such as amqp://user:pass@host:5672/vhost (got '{BrokerUriRedaction.Redact(value)}').";
             return null;
         }
 
@@ -46,7 +47,7 @@ internal static class BrokerArgument
         {
             if (!TryHost(entries[i], out var host, out var port))
             {
-                error = $"must be {Forms} (got '{BrokerAddress.Redact(value)}': '{entries[i]}' is not a host or host:port).";
+                error = $"must be {Forms} (got '{BrokerUriRedaction.Redact(value)}': '{entries[i]}' is not a host or host:port).";
                 return null;
             }
 

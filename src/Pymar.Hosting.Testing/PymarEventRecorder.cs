@@ -1,8 +1,11 @@
-namespace Pymar.Hosting.Events;
+using Pymar.Hosting.Events;
+
+namespace Pymar.Hosting.Testing;
 
 /// <summary>
-/// Keeps the events it receives, for a job's timeline afterwards: subscribe it with
-/// <see cref="IPymarEventBus.SubscribeAsync"/> before the job starts, then read <see cref="ForJob"/>.
+/// Keeps the events it receives, for a test to read afterwards: subscribe it with
+/// <see cref="IPymarEventBus.SubscribeAsync"/> before the job starts (<see cref="PymarTestHarness.Events"/> is one,
+/// subscribed already), then read <see cref="Events"/> or <see cref="ForJob"/>.
 /// It keeps at most <c>capacity</c> events (the oldest go first).
 /// </summary>
 /// <param name="capacity">The most events kept. Defaults to 100,000.</param>

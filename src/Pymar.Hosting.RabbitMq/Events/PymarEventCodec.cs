@@ -1,7 +1,8 @@
 using System.Buffers;
 using System.Text.Json;
+using Pymar.Hosting.Events;
 
-namespace Pymar.Hosting.Events;
+namespace Pymar.Hosting.RabbitMq.Events;
 
 /// <summary>
 /// The wire form of <see cref="PymarEvent"/>: camel-case JSON, one event (a JSON object) or a batch of them (a JSON
@@ -9,7 +10,7 @@ namespace Pymar.Hosting.Events;
 /// that is not an event of a known kind comes back as null with a reason, so garbage on the exchange is counted and
 /// skipped.
 /// </summary>
-public static class PymarEventCodec
+internal static class PymarEventCodec
 {
     /// <summary>The largest message read (one event or a batch); anything larger is garbage. Batches are cut to fit.</summary>
     public const int MaxBytes = 64 * 1024;
@@ -107,16 +108,12 @@ public static class PymarEventCodec
         return events;
     }
 
-    /// <summary>Serializes a list of events (as a timeline keeps them).</summary>
-    /// <param name="events">The events.</param>
-    public static string EncodeMany(IReadOnlyList<PymarEvent> events) => JsonSerializer.Serialize(events, PymarEventJsonContext.Default.IReadOnlyListPymarEvent);
-
     /// <summary>
     /// Writes <paramref name="events"/> from <paramref name="start"/> on into <paramref name="into"/> (cleared first)
     /// as one batch, a JSON array of at most <see cref="MaxBytes"/> (always at least one event, even a larger one);
     /// returns how many it took. <paramref name="scratch"/> and <paramref name="writer"/> are reused between calls.
     /// </summary>
-    internal static int EncodeBatch(IReadOnlyList<PymarEvent> events, int start, ArrayBufferWriter<byte> into, ArrayBufferWriter<byte> scratch, Utf8JsonWriter writer)
+    public static int EncodeBatch(IReadOnlyList<PymarEvent> events, int start, ArrayBufferWriter<byte> into, ArrayBufferWriter<byte> scratch, Utf8JsonWriter writer)
     {
         into.ResetWrittenCount();
         var count = 0;
