@@ -100,11 +100,18 @@ internal sealed partial class BrokerAddress
         return null;
     }
 
+    /// <summary>What is wrong with <paramref name="uri"/> read as <c>Pymar:Broker:Uri</c> (never its user info), or null.</summary>
+    public static string? UriProblem(string uri) =>
+        TryParseUri(uri, useTls: false, out _, out _, out _, out _, out var error) ? null : error;
+
     /// <summary>Removes the password from any text, for messages that come from elsewhere.</summary>
     public string Scrub(string text) =>
         string.IsNullOrEmpty(Password) ? text : text.Replace(Password, "***", StringComparison.Ordinal);
 
-    /// <summary>Removes a password from a URI given as text, for validation messages.</summary>
+    /// <summary>
+    /// Removes a password from a URI given as text, for validation messages. The user info runs to the last '@' in
+    /// the text, so a password holding an unescaped '@' or '/' is hidden whole (a stray '@' further on hides more).
+    /// </summary>
     public static string Redact(string uri) => UserInfoPassword().Replace(uri, "$1:***@");
 
     /// <summary>
@@ -146,7 +153,7 @@ internal sealed partial class BrokerAddress
         return true;
     }
 
-    [GeneratedRegex("^([a-z]+://[^:/@]*):[^@]*@", RegexOptions.IgnoreCase)]
+    [GeneratedRegex("^([a-z]+://[^:/@]*):.*@", RegexOptions.IgnoreCase | RegexOptions.Singleline)]
     private static partial Regex UserInfoPassword();
 
     // The user info ends at the last '@' before the path, and no '@' may follow it (so a stray one never shows a
