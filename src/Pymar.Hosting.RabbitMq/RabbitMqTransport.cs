@@ -269,7 +269,29 @@ public sealed class RabbitMqTransport : IPymarTransport, IWorkerPresence, ISlice
     internal async ValueTask PublishDeadLetterAsync(string queue, ReadOnlyMemory<byte> body, string reason, string? correlationId, CancellationToken cancellationToken)
     {
         var channel = await _publishChannel.GetAsync(cancellationToken).ConfigureAwait(false);
-        await PublishConfirmedAsync(channel, _topology.DeadLetterQueue, RabbitMqMessages.DeadLetter(queue, reason, correlationId), body, cancellationToken).ConfigureAwait(false);
+        var properties = RabbitMqMessages.DeadLetter(queue, reason, correlationId);
+        try
+        {
+            await PublishConfirmedAsync(channel, _topology.DeadLetterQueue, properties, body, cancellationToken).ConfigureAwait(false);
+        }
+        catch (PymarException ex) when (ex.InnerException is PublishException { IsReturn: true })
+        {
+            // Unroutable: someone deleted the dead-letter queue. Declared on a channel of its own, so that a queue
+            // declared meanwhile with other arguments closes that channel and not the publishing one.
+            RabbitMqLog.DeadLetterQueueMissing(_logger, _topology.DeadLetterQueue);
+            var connection = await _connection.GetAsync(cancellationToken).ConfigureAwait(false);
+            var declaring = await connection.CreateChannelAsync(cancellationToken: cancellationToken).ConfigureAwait(false);
+            try
+            {
+                await _topology.DeclareDeadLetterQueueAsync(declaring, cancellationToken).ConfigureAwait(false);
+            }
+            finally
+            {
+                await declaring.CloseQuietlyAsync().ConfigureAwait(false);
+            }
+
+            await PublishConfirmedAsync(channel, _topology.DeadLetterQueue, properties, body, cancellationToken).ConfigureAwait(false);
+        }
     }
 
     /// <summary>Closes a channel when disposed.</summary>
