@@ -49,4 +49,7 @@ internal static partial class RabbitMqLog
 
     [LoggerMessage(3014, LogLevel.Warning, "The dead-letter queue {Queue} was missing (deleted?); declaring it again")]
     public static partial void DeadLetterQueueMissing(ILogger logger, string queue);
+
+    [LoggerMessage(3015, LogLevel.Warning, "RabbitMQ closed the publishing channel ({ReplyCode} {ReplyText}); opening a new one and declaring the topology again")]
+    public static partial void PublishChannelReplaced(ILogger logger, ushort replyCode, string replyText);
 }

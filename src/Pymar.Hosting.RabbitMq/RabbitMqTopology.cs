@@ -77,6 +77,13 @@ internal sealed class RabbitMqTopology(RabbitMqOptions options, ILogger logger)
         _declared[DeadLetterQueue] = true;
     }
 
+    /// <summary>Forgets every declaration, so that each is made again on next use (the broker may have lost any).</summary>
+    public void ForgetAll()
+    {
+        _declared.Clear();
+        _declaring.Clear();
+    }
+
     private async Task DeclareAsync(IChannel channel, string queue, CancellationToken cancellationToken)
     {
         if (!_declared.ContainsKey(DeadLetterQueue))
