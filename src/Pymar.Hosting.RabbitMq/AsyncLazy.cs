@@ -20,6 +20,17 @@ internal sealed class AsyncLazy<T>(Func<Task<T>> create)
         }
     }
 
+    /// <summary>
+    /// Drops <paramref name="stale"/> if it is still the value, so that the next caller creates a new one; true when
+    /// this call dropped it (and so owns disposing it).
+    /// </summary>
+    public bool Reset(T stale)
+    {
+        var value = Volatile.Read(ref _value);
+        return value.IsValueCreated && value.Value.IsCompletedSuccessfully && ReferenceEquals(value.Value.Result, stale)
+            && ReferenceEquals(Interlocked.CompareExchange(ref _value, new Lazy<Task<T>>(create), value), value);
+    }
+
     public Task<T> GetAsync(CancellationToken cancellationToken)
     {
         var value = Volatile.Read(ref _value);

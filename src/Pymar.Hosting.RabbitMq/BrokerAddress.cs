@@ -1,12 +1,10 @@
-using System.Text.RegularExpressions;
-
 namespace Pymar.Hosting.RabbitMq;
 
 /// <summary>
 /// The broker's nodes and credentials as the connection uses them, and as they may be shown: without the password.
 /// Built from the options once they are valid (<see cref="RabbitMqOptionsValidator"/> reports the same errors by key).
 /// </summary>
-internal sealed partial class BrokerAddress
+internal sealed class BrokerAddress
 {
     private readonly string _scheme;
     private readonly string _path;
@@ -57,7 +55,7 @@ internal sealed partial class BrokerAddress
         address = null;
         if (!string.IsNullOrWhiteSpace(options.Uri))
         {
-            if (!TryParseUri(options.Uri, options.UseTls, out var tls, out var endpoints, out var path, out var userInfo, out var uriError))
+            if (!BrokerUri.TryParse(options.Uri, options.UseTls, out var tls, out var endpoints, out var path, out var userInfo, out var uriError))
             {
                 return $"{Key}:Uri must be amqp://user:pass@host:port/vhost or amqps://…, with one or more hosts separated by commas (it is '{Redact(options.Uri)}'): {uriError}.";
             }
@@ -105,52 +103,5 @@ internal sealed partial class BrokerAddress
         string.IsNullOrEmpty(Password) ? text : text.Replace(Password, "***", StringComparison.Ordinal);
 
     /// <summary>Removes a password from a URI given as text, for validation messages.</summary>
-    public static string Redact(string uri) => BrokerUriRedaction.Redact(uri);
-
-    /// <summary>
-    /// Reads <c>amqp[s]://[user[:pass]@]host[:port][,host[:port]…][/vhost]</c>. <see cref="Uri"/> cannot hold a
-    /// list of hosts, so the authority is split by hand; the error names the part that is wrong, never the user info.
-    /// </summary>
-    private static bool TryParseUri(
-        string text, bool useTls, out bool tls, out IReadOnlyList<BrokerEndpoint> endpoints, out string path, out string userInfo, out string error)
-    {
-        tls = useTls;
-        endpoints = [];
-        path = "/";
-        userInfo = "";
-        var match = UriShape().Match(text.Trim());
-        if (!match.Success)
-        {
-            error = SchemeOnly().IsMatch(text.Trim())
-                ? "write a '/', '@' or ':' in the user name or password as %2F, %40 or %3A"
-                : "it must start with amqp:// or amqps://";
-            return false;
-        }
-
-        tls = match.Groups["scheme"].Value.Equals("amqps", StringComparison.OrdinalIgnoreCase) || useTls;
-        userInfo = match.Groups["user"].Value;
-        path = match.Groups["path"].Value is { Length: > 1 } given ? given : "/";
-        var list = new List<BrokerEndpoint>();
-        foreach (var host in match.Groups["hosts"].Value.Split(','))
-        {
-            if (!BrokerEndpoint.TryParse(host, tls ? 5671 : 5672, out var endpoint, out error))
-            {
-                return false;
-            }
-
-            list.Add(endpoint);
-        }
-
-        endpoints = list;
-        error = "";
-        return true;
-    }
-
-    // The user info ends at the last '@' before the path, and no '@' may follow it (so a stray one never shows a
-    // password as a host); the path ends at a query or fragment, which are ignored.
-    [GeneratedRegex("^(?<scheme>amqps?)://(?:(?<user>[^/?#]*)@)?(?<hosts>[^/?#@]*)(?<path>/[^?#@]*)?(?:[?#].*)?$", RegexOptions.IgnoreCase)]
-    private static partial Regex UriShape();
-
-    [GeneratedRegex("^amqps?://", RegexOptions.IgnoreCase)]
-    private static partial Regex SchemeOnly();
+    public static string Redact(string uri) => BrokerUri.Redact(uri);
 }

@@ -17,6 +17,6 @@ internal static partial class PresenceLog
     [LoggerMessage(3033, LogLevel.Debug, "Worker {WorkerId} is no longer counted: {Reason}")]
     public static partial void WorkerLeft(ILogger logger, string workerId, string reason);
 
-    [LoggerMessage(3034, LogLevel.Warning, "Ignored an unreadable presence message: {Reason}")]
-    public static partial void Unreadable(ILogger logger, string reason);
+    [LoggerMessage(3034, LogLevel.Warning, "Ignored a presence message: {Reason}")]
+    public static partial void Ignored(ILogger logger, string reason);
 }

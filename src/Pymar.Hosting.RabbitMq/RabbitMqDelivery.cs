@@ -97,7 +97,19 @@ internal sealed class RabbitMqDelivery(
             }
 
             // Dead-letter it ourselves so the reason travels in a header, then drop the original.
-            await transport.PublishDeadLetterAsync(queue, body, reason ?? "rejected", correlationId, cancellationToken).ConfigureAwait(false);
+            try
+            {
+                await transport.PublishDeadLetterAsync(queue, body, reason ?? "rejected", correlationId, cancellationToken).ConfigureAwait(false);
+            }
+            catch (Exception ex) when (ex is PymarException or TransportUnavailableException || ConnectionLoss.Is(ex))
+            {
+                // The delivery must be settled whatever became of the copy: an unsettled one holds the channel's
+                // prefetch while the worker counts its slot free. The queue's own dead-letter route takes it.
+                RabbitMqLog.DeadLetterFailed(logger, queue, ex.Message);
+                await channel.BasicNackAsync(deliveryTag, multiple: false, requeue: false, cancellationToken).ConfigureAwait(false);
+                return;
+            }
+
             await channel.BasicAckAsync(deliveryTag, multiple: false, cancellationToken).ConfigureAwait(false);
         }
         catch (Exception ex) when (ConnectionLoss.Is(ex))

@@ -43,4 +43,13 @@ internal static partial class RabbitMqLog
 
     [LoggerMessage(3012, LogLevel.Warning, "RabbitMQ cancelled the consumer of {Queue} (the queue was deleted?); declaring it again and consuming it")]
     public static partial void ConsumerCancelledByBroker(ILogger logger, string queue);
+
+    [LoggerMessage(3013, LogLevel.Warning, "Could not dead-letter a slice from {Queue}: {Reason}; rejecting it to the queue's own dead-letter route")]
+    public static partial void DeadLetterFailed(ILogger logger, string queue, string reason);
+
+    [LoggerMessage(3014, LogLevel.Warning, "The dead-letter queue {Queue} was missing (deleted?); declaring it again")]
+    public static partial void DeadLetterQueueMissing(ILogger logger, string queue);
+
+    [LoggerMessage(3015, LogLevel.Warning, "RabbitMQ closed the publishing channel ({ReplyCode} {ReplyText}); opening a new one and declaring the topology again")]
+    public static partial void PublishChannelReplaced(ILogger logger, ushort replyCode, string replyText);
 }

@@ -5,6 +5,15 @@ namespace Pymar.Hosting.RabbitMq;
 /// <summary>Checks <see cref="RabbitMqOptions"/> at start, naming the key that is wrong and never the password.</summary>
 internal sealed class RabbitMqOptionsValidator : IValidateOptions<RabbitMqOptions>
 {
+    /// <summary>The shortest <see cref="RabbitMqOptions.PresenceInterval"/>, and the shortest a producer believes.</summary>
+    public static readonly TimeSpan MinPresenceInterval = TimeSpan.FromMilliseconds(100);
+
+    /// <summary>
+    /// The longest <see cref="RabbitMqOptions.PresenceInterval"/>, and the longest a producer believes: a pool that
+    /// stops without a goodbye is counted for three of them at most.
+    /// </summary>
+    public static readonly TimeSpan MaxPresenceInterval = TimeSpan.FromMinutes(1);
+
     private const string Key = RabbitMqOptions.SectionName;
 
     public ValidateOptionsResult Validate(string? name, RabbitMqOptions options)
@@ -51,9 +60,9 @@ internal sealed class RabbitMqOptionsValidator : IValidateOptions<RabbitMqOption
             failures.Add($"{Key}:DeliveryMode must be 'Durable' or 'Transient' (it is '{options.DeliveryMode}').");
         }
 
-        if (options.PresenceInterval < TimeSpan.FromMilliseconds(100) || options.PresenceInterval > TimeSpan.FromHours(1))
+        if (options.PresenceInterval < MinPresenceInterval || options.PresenceInterval > MaxPresenceInterval)
         {
-            failures.Add($"{Key}:PresenceInterval must be between 00:00:00.1 and 01:00:00 (it is {options.PresenceInterval}).");
+            failures.Add($"{Key}:PresenceInterval must be between {MinPresenceInterval} and {MaxPresenceInterval} (it is {options.PresenceInterval}).");
         }
 
         if (options.PrefetchLookahead is < 0 or > 100)

@@ -21,6 +21,15 @@ internal sealed class RabbitMqPresence : IAsyncDisposable
     /// <summary>How many intervals a worker may stay silent before producers stop counting it.</summary>
     public const int MissedAnnouncements = 3;
 
+    /// <summary>The most slots one pool may announce: a worker's highest <c>Pymar:Worker:Concurrency</c>.</summary>
+    public const int MaxSlots = 1024;
+
+    /// <summary>The most pools a producer counts at once, so that forged pools cannot grow its table without end.</summary>
+    public const int MaxWorkers = 4096;
+
+    private const int MaxProducers = 1024;
+    private const int MaxNameLength = 512;
+    private const int MaxMessageBytes = 256 * 1024;
     private const string AnnounceKey = "announce";
     private const string ProbeKey = "probe";
 
@@ -154,6 +163,12 @@ internal sealed class RabbitMqPresence : IAsyncDisposable
 
     private void Heard(ReadOnlySpan<byte> body)
     {
+        if (body.Length > MaxMessageBytes)
+        {
+            PresenceLog.Ignored(_logger, $"it holds {body.Length} bytes, more than {MaxMessageBytes}");
+            return;
+        }
+
         PresenceMessage? message;
         try
         {
@@ -161,16 +176,17 @@ internal sealed class RabbitMqPresence : IAsyncDisposable
         }
         catch (JsonException ex)
         {
-            PresenceLog.Unreadable(_logger, ex.Message);
+            PresenceLog.Ignored(_logger, ex.Message);
             return;
         }
 
-        if (message is not { Worker: { Length: > 0 } id, Producers: { } producers, Slots: > 0, IntervalMs: > 0 })
+        if (Problem(message) is { } problem)
         {
-            PresenceLog.Unreadable(_logger, "a field is missing or out of range");
+            PresenceLog.Ignored(_logger, problem);
             return;
         }
 
+        var id = message!.Worker;
         if (message.Leaving)
         {
             if (_workers.TryRemove(id, out _))
@@ -181,10 +197,20 @@ internal sealed class RabbitMqPresence : IAsyncDisposable
         else
         {
             var expires = _time.GetUtcNow() + (TimeSpan.FromMilliseconds(message.IntervalMs) * MissedAnnouncements);
-            var worker = new WorkerAnnouncement(id, producers, message.Slots);
-            if (!_workers.TryGetValue(id, out var known) || known.Worker.Slots != worker.Slots || !known.Worker.Producers.SequenceEqual(producers))
+            var worker = new WorkerAnnouncement(id, message.Producers, message.Slots);
+            if (!_workers.TryGetValue(id, out var known))
             {
-                PresenceLog.WorkerJoined(_logger, id, worker.Slots, string.Join(", ", producers));
+                if (_workers.Count >= MaxWorkers)
+                {
+                    PresenceLog.Ignored(_logger, $"worker '{id}' would be more than {MaxWorkers} live workers");
+                    return;
+                }
+
+                PresenceLog.WorkerJoined(_logger, id, worker.Slots, string.Join(", ", worker.Producers));
+            }
+            else if (known.Worker.Slots != worker.Slots || !known.Worker.Producers.SequenceEqual(worker.Producers))
+            {
+                PresenceLog.WorkerJoined(_logger, id, worker.Slots, string.Join(", ", worker.Producers));
             }
 
             _workers[id] = (worker, expires);
@@ -192,6 +218,59 @@ internal sealed class RabbitMqPresence : IAsyncDisposable
 
         Volatile.Write(ref _lastHeard, Stopwatch.GetTimestamp());
     }
+
+    /// <summary>
+    /// What makes a presence message unfit to count, or null. Anyone allowed to publish on the exchange can send one,
+    /// so every field is bounded by what a real worker pool can say: a forged pool never holds more slots than a
+    /// pool may have, and a forged interval never keeps it counted for longer than a real interval could.
+    /// </summary>
+    private static string? Problem(PresenceMessage? message)
+    {
+        if (message is null)
+        {
+            return "it is empty";
+        }
+
+        if (NameProblem(message.Worker) is { } worker)
+        {
+            return "the worker id " + worker;
+        }
+
+        if (message.Producers is null || message.Producers.Length is 0 or > MaxProducers)
+        {
+            return $"worker '{message.Worker}' names {message.Producers?.Length ?? 0} producers, not 1 to {MaxProducers}";
+        }
+
+        foreach (var producer in message.Producers)
+        {
+            if (NameProblem(producer) is { } name)
+            {
+                return $"worker '{message.Worker}' names a producer that {name}";
+            }
+        }
+
+        if (message.Slots is < 1 or > MaxSlots)
+        {
+            return $"worker '{message.Worker}' announces {message.Slots} slots, not 1 to {MaxSlots}";
+        }
+
+        if (message.IntervalMs < (long)RabbitMqOptionsValidator.MinPresenceInterval.TotalMilliseconds
+            || message.IntervalMs > (long)RabbitMqOptionsValidator.MaxPresenceInterval.TotalMilliseconds)
+        {
+            return $"worker '{message.Worker}' announces an interval of {message.IntervalMs} ms, not {RabbitMqOptionsValidator.MinPresenceInterval.TotalMilliseconds} to {RabbitMqOptionsValidator.MaxPresenceInterval.TotalMilliseconds}";
+        }
+
+        return null;
+    }
+
+    private static string? NameProblem(string? name) =>
+        name switch
+        {
+            null or "" => "is missing",
+            { Length: > MaxNameLength } => $"is longer than {MaxNameLength} characters",
+            _ when name.Any(char.IsControl) => "holds a control character",
+            _ => null,
+        };
 
     /// <summary>One worker pool's announcements: a periodic loop, roll-call answers, and a goodbye when disposed.</summary>
     private sealed class Announcer(RabbitMqPresence presence, IChannel channel, WorkerAnnouncement announcement) : IAsyncDisposable

@@ -69,13 +69,26 @@ internal sealed class RabbitMqTopology(RabbitMqOptions options, ILogger logger)
         _declaring.TryRemove(queue, out _);
     }
 
+    /// <summary>Declares the dead-letter queue (again, when it was deleted).</summary>
+    public async ValueTask DeclareDeadLetterQueueAsync(IChannel channel, CancellationToken cancellationToken)
+    {
+        await channel.QueueDeclareAsync(DeadLetterQueue, durable: true, exclusive: false, autoDelete: false,
+            arguments: new Dictionary<string, object?> { ["x-queue-type"] = "quorum" }, cancellationToken: cancellationToken).ConfigureAwait(false);
+        _declared[DeadLetterQueue] = true;
+    }
+
+    /// <summary>Forgets every declaration, so that each is made again on next use (the broker may have lost any).</summary>
+    public void ForgetAll()
+    {
+        _declared.Clear();
+        _declaring.Clear();
+    }
+
     private async Task DeclareAsync(IChannel channel, string queue, CancellationToken cancellationToken)
     {
         if (!_declared.ContainsKey(DeadLetterQueue))
         {
-            await channel.QueueDeclareAsync(DeadLetterQueue, durable: true, exclusive: false, autoDelete: false,
-                arguments: new Dictionary<string, object?> { ["x-queue-type"] = "quorum" }, cancellationToken: cancellationToken).ConfigureAwait(false);
-            _declared[DeadLetterQueue] = true;
+            await DeclareDeadLetterQueueAsync(channel, cancellationToken).ConfigureAwait(false);
         }
 
         var arguments = new Dictionary<string, object?>

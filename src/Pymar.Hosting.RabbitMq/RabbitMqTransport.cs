@@ -84,7 +84,7 @@ public sealed class RabbitMqTransport : IPymarTransport, IWorkerPresence, ISlice
     /// <inheritdoc />
     public async ValueTask PublishSliceAsync(string producerName, ReadOnlyMemory<byte> body, SliceMessageProperties properties, CancellationToken cancellationToken = default)
     {
-        var channel = await _publishChannel.GetAsync(cancellationToken).ConfigureAwait(false);
+        var channel = await PublishChannelAsync(cancellationToken).ConfigureAwait(false);
         var queue = await _topology.DeclareWorkQueueAsync(channel, producerName, cancellationToken).ConfigureAwait(false);
         try
         {
@@ -128,16 +128,30 @@ public sealed class RabbitMqTransport : IPymarTransport, IWorkerPresence, ISlice
     /// <summary>Publishes a reply on the transport's own channel (for a slice whose delivery channel has closed).</summary>
     internal async ValueTask PublishReplyAsync(string replyTo, ReadOnlyMemory<byte> body, string correlationId, CancellationToken cancellationToken = default)
     {
-        var channel = await _publishChannel.GetAsync(cancellationToken).ConfigureAwait(false);
+        var channel = await PublishChannelAsync(cancellationToken).ConfigureAwait(false);
         await channel.BasicPublishAsync(string.Empty, replyTo, mandatory: false, RabbitMqMessages.Reply(correlationId), body, cancellationToken).ConfigureAwait(false);
     }
 
     /// <inheritdoc />
     public async ValueTask PublishJobEndedAsync(string jobId, CancellationToken cancellationToken = default)
     {
-        var channel = await _publishChannel.GetAsync(cancellationToken).ConfigureAwait(false);
+        var body = System.Text.Encoding.UTF8.GetBytes(jobId);
+        try
+        {
+            await PublishJobEndedOnceAsync(body, cancellationToken).ConfigureAwait(false);
+        }
+        catch (AlreadyClosedException ex) when (ex.ShutdownReason is { ReplyCode: 404, Initiator: ShutdownInitiator.Peer })
+        {
+            // The control exchange was deleted: the broker closed the channel; a new one declares it again.
+            await PublishJobEndedOnceAsync(body, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    private async ValueTask PublishJobEndedOnceAsync(byte[] body, CancellationToken cancellationToken)
+    {
+        var channel = await PublishChannelAsync(cancellationToken).ConfigureAwait(false);
         var exchange = await _topology.DeclareControlExchangeAsync(channel, cancellationToken).ConfigureAwait(false);
-        await channel.BasicPublishAsync(exchange, string.Empty, mandatory: false, RabbitMqMessages.JobEnded(), System.Text.Encoding.UTF8.GetBytes(jobId), cancellationToken).ConfigureAwait(false);
+        await channel.BasicPublishAsync(exchange, string.Empty, mandatory: false, RabbitMqMessages.JobEnded(), body, cancellationToken).ConfigureAwait(false);
     }
 
     /// <inheritdoc />
@@ -147,7 +161,7 @@ public sealed class RabbitMqTransport : IPymarTransport, IWorkerPresence, ISlice
     /// <inheritdoc />
     async ValueTask ISliceCancellation.PublishSliceCancelledAsync(string jobId, int sliceIndex, CancellationToken cancellationToken)
     {
-        var channel = await _publishChannel.GetAsync(cancellationToken).ConfigureAwait(false);
+        var channel = await PublishChannelAsync(cancellationToken).ConfigureAwait(false);
         var exchange = await _topology.DeclareControlExchangeAsync(channel, cancellationToken).ConfigureAwait(false);
         var body = System.Text.Encoding.UTF8.GetBytes(Messaging.Correlation.Create(jobId, sliceIndex));
         await channel.BasicPublishAsync(exchange, string.Empty, mandatory: false, RabbitMqMessages.SliceCancelled(), body, cancellationToken).ConfigureAwait(false);
@@ -268,8 +282,54 @@ public sealed class RabbitMqTransport : IPymarTransport, IWorkerPresence, ISlice
     /// <summary>Publishes a rejected slice to the dead-letter queue with the reason in a header.</summary>
     internal async ValueTask PublishDeadLetterAsync(string queue, ReadOnlyMemory<byte> body, string reason, string? correlationId, CancellationToken cancellationToken)
     {
+        var channel = await PublishChannelAsync(cancellationToken).ConfigureAwait(false);
+        var properties = RabbitMqMessages.DeadLetter(queue, reason, correlationId);
+        try
+        {
+            await PublishConfirmedAsync(channel, _topology.DeadLetterQueue, properties, body, cancellationToken).ConfigureAwait(false);
+        }
+        catch (PymarException ex) when (ex.InnerException is PublishException { IsReturn: true })
+        {
+            // Unroutable: someone deleted the dead-letter queue. Declared on a channel of its own, so that a queue
+            // declared meanwhile with other arguments closes that channel and not the publishing one.
+            RabbitMqLog.DeadLetterQueueMissing(_logger, _topology.DeadLetterQueue);
+            var connection = await _connection.GetAsync(cancellationToken).ConfigureAwait(false);
+            var declaring = await connection.CreateChannelAsync(cancellationToken: cancellationToken).ConfigureAwait(false);
+            try
+            {
+                await _topology.DeclareDeadLetterQueueAsync(declaring, cancellationToken).ConfigureAwait(false);
+            }
+            finally
+            {
+                await declaring.CloseQuietlyAsync().ConfigureAwait(false);
+            }
+
+            await PublishConfirmedAsync(channel, _topology.DeadLetterQueue, properties, body, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>
+    /// The publishing channel, replaced when the broker closed it for a publish that broke a rule (an exchange that is
+    /// gone, a message above its size limit): such a channel never comes back by itself. The closed one is disposed,
+    /// so that the connection's recovery does not revive it, and every declaration is made again, since the broker
+    /// may have closed it because one of them was deleted. While the connection is down its channels wait for it.
+    /// </summary>
+    private async ValueTask<IChannel> PublishChannelAsync(CancellationToken cancellationToken)
+    {
         var channel = await _publishChannel.GetAsync(cancellationToken).ConfigureAwait(false);
-        await PublishConfirmedAsync(channel, _topology.DeadLetterQueue, RabbitMqMessages.DeadLetter(queue, reason, correlationId), body, cancellationToken).ConfigureAwait(false);
+        if (channel.IsOpen || !_connection.IsOpen)
+        {
+            return channel;
+        }
+
+        if (_publishChannel.Reset(channel))
+        {
+            RabbitMqLog.PublishChannelReplaced(_logger, channel.CloseReason?.ReplyCode ?? 0, channel.CloseReason?.ReplyText ?? "closed");
+            _topology.ForgetAll();
+            await channel.CloseQuietlyAsync().ConfigureAwait(false);
+        }
+
+        return await _publishChannel.GetAsync(cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>Closes a channel when disposed.</summary>

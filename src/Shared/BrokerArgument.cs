@@ -32,13 +32,20 @@ internal static class BrokerArgument
         value = value.Trim();
         if (value.Contains("://", StringComparison.Ordinal))
         {
-            if (Uri.TryCreate(value, UriKind.Absolute, out var uri) && uri.Scheme is "amqp" or "amqps" && uri.Host.Length > 0)
+            // The same reading as Pymar:Broker:Uri, host list included (System.Uri cannot hold one).
+            if (!value.StartsWith("amqp://", StringComparison.OrdinalIgnoreCase) && !value.StartsWith("amqps://", StringComparison.OrdinalIgnoreCase))
             {
-                return new() { [$"{Key}:Uri"] = value };
+                error = $"must be {Forms} such as amqp://user:pass@host:5672/vhost (got '{BrokerUri.Redact(value)}').";
+                return null;
             }
 
-            error = $"must be {Forms} such as amqp://user:pass@host:5672/vhost (got '{BrokerUriRedaction.Redact(value)}').";
-            return null;
+            if (BrokerUri.Problem(value) is { } problem)
+            {
+                error = $"must be {Forms} such as amqp://user:pass@host1:5672,host2:5672/vhost (got '{BrokerUri.Redact(value)}': {problem}).";
+                return null;
+            }
+
+            return new() { [$"{Key}:Uri"] = value };
         }
 
         var entries = value.Split(',', StringSplitOptions.TrimEntries);
@@ -47,7 +54,7 @@ internal static class BrokerArgument
         {
             if (!TryHost(entries[i], out var host, out var port))
             {
-                error = $"must be {Forms} (got '{BrokerUriRedaction.Redact(value)}': '{entries[i]}' is not a host or host:port).";
+                error = $"must be {Forms} (got '{BrokerUri.Redact(value)}': '{entries[i]}' is not a host or host:port).";
                 return null;
             }
 

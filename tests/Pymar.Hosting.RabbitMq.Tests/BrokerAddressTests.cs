@@ -122,4 +122,23 @@ public sealed class BrokerAddressTests
         Assert.False(BrokerEndpoint.TryParse(text, 5672, out _, out var error));
         Assert.Contains($"'{text.Trim()}'", error, StringComparison.Ordinal);
     }
+
+    [Theory]
+    [InlineData("amqp://user:s3cret@host/", "amqp://user:***@host/")]
+    [InlineData("amqp://user:pa@ss@word@host:5672/v", "amqp://user:***@host:5672/v")]
+    [InlineData("amqps://user:pa@ss@h1,h2:5674/", "amqps://user:***@h1,h2:5674/")]
+    [InlineData("amqp://user:pa/ss@word@host/", "amqp://user:***@host/")]
+    [InlineData("amqp://host/", "amqp://host/")]
+    public void RedactionHidesTheWholePasswordEvenWhenItHoldsAnAt(string uri, string shown) =>
+        Assert.Equal(shown, BrokerAddress.Redact(uri));
+
+    [Fact]
+    public void AnInvalidUriWithAnAtInItsPasswordIsReportedWithoutThePassword()
+    {
+        var error = BrokerAddress.TryFrom(new RabbitMqOptions { Uri = "amqp://user:pa@ss-word9@host:0/" }, out var address);
+
+        Assert.Null(address);
+        Assert.NotNull(error);
+        Assert.DoesNotContain("ss-word9", error, StringComparison.Ordinal);
+    }
 }

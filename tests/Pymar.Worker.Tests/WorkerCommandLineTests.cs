@@ -89,6 +89,11 @@ public sealed class WorkerCommandLineTests
         },
         { "amqp://u:p@h:5672/v", new() { ["Pymar:Broker:Uri"] = "amqp://u:p@h:5672/v" } },
         { "amqps://h/", new() { ["Pymar:Broker:Uri"] = "amqps://h/" } },
+        {
+            "amqp://user:pass@10.77.0.1:5672,10.77.0.2:5672,10.77.0.3:5672/",
+            new() { ["Pymar:Broker:Uri"] = "amqp://user:pass@10.77.0.1:5672,10.77.0.2:5672,10.77.0.3:5672/" }
+        },
+        { "amqps://u:p%40ss@rabbit1,rabbit2:5674/v", new() { ["Pymar:Broker:Uri"] = "amqps://u:p%40ss@rabbit1,rabbit2:5674/v" } },
     };
 
     [Theory]
@@ -100,6 +105,19 @@ public sealed class WorkerCommandLineTests
         Assert.Equal("RabbitMq", flags["Pymar:Transport"]);
         flags.Remove("Pymar:Transport");
         Assert.Equal(expected.OrderBy(p => p.Key, StringComparer.Ordinal), flags.OrderBy(p => p.Key, StringComparer.Ordinal));
+    }
+
+    [Theory]
+    [InlineData("amqp://u:pa@ss-word9@h:0/", "'h:0' has no port between 1 and 65535")]
+    [InlineData("amqp://u:pa@ss-word9@h1,,h2/", "'' does not start with a host name or address")]
+    [InlineData("http://u:pa@ss-word9@h/", "must be a host, host:port")]
+    public void ABadBrokerUriSaysWhatIsWrongWithoutItsPassword(string broker, string message)
+    {
+        var ex = Assert.Throws<WorkerInputException>(() => WorkerCommandLine.Parse(["j.dll", "-p", "A", "-q", broker]));
+
+        Assert.Contains(message, ex.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain("ss-word9", ex.Message, StringComparison.Ordinal);
+        Assert.Contains("u:***@", ex.Message, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -12,8 +12,26 @@ namespace Pymar.Hosting.Dashboard.State;
 /// </summary>
 internal sealed class DashboardState : IPymarEventHandler
 {
-    private const int MaxBars = 20_000;
+    /// <summary>The most finished slices the task stream keeps, whether or not a page asks.</summary>
+    public const int MaxBars = 20_000;
+
+    /// <summary>The most running jobs kept; past it the one heard from least recently is shown as lost.</summary>
+    public const int MaxJobs = 1_024;
+
+    /// <summary>The most workers kept; events of further workers are counted and not shown.</summary>
+    public const int MaxWorkers = 4_096;
+
     private const int MaxRunning = 4_096;
+    private const int MaxText = 4_096;
+    private const int MaxName = 256;
+    private const int MaxProducers = 256;
+    private const int MaxSlots = 1_000_000;
+
+    // Bounds on what a sender may claim: anyone allowed on the events exchange can send any value, so nothing read
+    // is used as it came where it could overflow a date, a duration or memory.
+    private static readonly TimeSpan s_maxHeartbeat = TimeSpan.FromHours(1);
+    private static readonly TimeSpan s_maxDuration = TimeSpan.FromDays(30);
+    private static readonly TimeSpan s_maxClockAhead = TimeSpan.FromHours(1);
     private static readonly Counter<long> s_received = PymarTelemetry.Meter.CreateCounter<long>("pymar.dashboard.events.received", "{event}", "Events the dashboard read.");
     private static readonly Counter<long> s_malformed = PymarTelemetry.Meter.CreateCounter<long>("pymar.dashboard.events.malformed", "{event}", "Messages on the events exchange that were not events, ignored.");
     private static readonly TimeSpan s_lostJobAfter = TimeSpan.FromMinutes(10);
@@ -56,7 +74,7 @@ internal sealed class DashboardState : IPymarEventHandler
         ArgumentNullException.ThrowIfNull(pymarEvent);
         s_received.Add(1);
         var now = _time.GetUtcNow();
-        var time = pymarEvent.Time == default ? now : pymarEvent.Time;
+        var time = pymarEvent.Time == default || pymarEvent.Time > now + s_maxClockAhead || pymarEvent.Time < now - s_maxDuration ? now : pymarEvent.Time;
         lock (_lock)
         {
             _received++;
@@ -65,11 +83,13 @@ internal sealed class DashboardState : IPymarEventHandler
             {
                 case PymarEventKinds.WorkerHeartbeat:
                     var worker = Touch(pymarEvent, now);
-                    worker.Producers = pymarEvent.Producers ?? worker.Producers;
-                    worker.SlotsTotal = pymarEvent.SlotsTotal ?? worker.SlotsTotal;
-                    worker.SlotsBusy = pymarEvent.SlotsBusy ?? worker.SlotsBusy;
-                    worker.SlicesDone = pymarEvent.SlicesDone ?? worker.SlicesDone;
-                    worker.HeartbeatSeconds = pymarEvent.HeartbeatSeconds is > 0 and var seconds ? seconds : worker.HeartbeatSeconds;
+                    worker.Producers = pymarEvent.Producers is { } producers ? [.. producers.Take(MaxProducers).Select(p => Cut(p, MaxName) ?? "")] : worker.Producers;
+                    worker.SlotsTotal = Math.Clamp(pymarEvent.SlotsTotal ?? worker.SlotsTotal, 0, MaxSlots);
+                    worker.SlotsBusy = Math.Clamp(pymarEvent.SlotsBusy ?? worker.SlotsBusy, 0, worker.SlotsTotal);
+                    worker.SlicesDone = Math.Max(0, pymarEvent.SlicesDone ?? worker.SlicesDone);
+                    worker.HeartbeatSeconds = pymarEvent.HeartbeatSeconds is > 0 and var seconds && double.IsFinite(seconds)
+                        ? Math.Min(seconds, s_maxHeartbeat.TotalSeconds)
+                        : worker.HeartbeatSeconds;
                     worker.Stopped = false;
                     break;
                 case PymarEventKinds.WorkerStopped:
@@ -93,8 +113,8 @@ internal sealed class DashboardState : IPymarEventHandler
                     var job = JobOf(pymarEvent, time);
                     JobUpdated(job, pymarEvent, time);
                     job.State = pymarEvent.Kind == PymarEventKinds.JobFinished ? "finished" : "failed";
-                    job.AnswerBytes = pymarEvent.AnswerBytes;
-                    job.Error = pymarEvent.Error;
+                    job.AnswerBytes = pymarEvent.AnswerBytes is >= 0 and var bytes ? bytes : null;
+                    job.Error = Cut(pymarEvent.Error, MaxText);
                     job.EndedAt = time;
                     End(job);
                     AddHistory(job.View(time));
@@ -102,6 +122,18 @@ internal sealed class DashboardState : IPymarEventHandler
                 default:
                     // TryDecode lets only known kinds through; an event from a newer sender is read and not shown.
                     break;
+            }
+        }
+    }
+
+    /// <summary>How many slice bars (finished and running), running jobs and workers the state holds now.</summary>
+    public (int Slices, int Jobs, int Workers) Held
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return (_bars.Count + _running.Count, _jobs.Count, _workers.Count);
             }
         }
     }
@@ -124,23 +156,31 @@ internal sealed class DashboardState : IPymarEventHandler
         }
     }
 
-    private static (string, string?, int?, int?) RunningKey(PymarEvent e) => (e.Worker ?? "?", e.JobId, e.SliceIndex, e.Attempt);
+    private static (string, string?, int?, int?) RunningKey(PymarEvent e) => (WorkerId(e), Cut(e.JobId, MaxName), e.SliceIndex, e.Attempt);
 
     private static SliceBar ToBar(PymarEvent e, double start, double? end) =>
-        new(e.Worker ?? "?", e.Slot, e.JobId, e.Producer, e.SliceIndex, e.Attempt, start, end, e.Kind == PymarEventKinds.SliceFailed);
+        new(WorkerId(e), e.Slot, Cut(e.JobId, MaxName), Cut(e.Producer, MaxName), e.SliceIndex, e.Attempt, start, end, e.Kind == PymarEventKinds.SliceFailed);
+
+    private static string WorkerId(PymarEvent e) => Cut(e.Worker, MaxName) ?? Cut($"{e.Host}/{e.ProcessId}", MaxName)!;
+
+    private static string? Cut(string? text, int length) => text is { Length: > 0 } && text.Length > length ? text[..length] : text;
+
+    /// <summary>A duration a sender gave, in milliseconds, when it is one a slice or a job can take.</summary>
+    private static double? Duration(double? milliseconds) =>
+        milliseconds is >= 0 and var ms && ms <= s_maxDuration.TotalMilliseconds ? ms : null;
 
     private static void JobUpdated(Job job, PymarEvent e, DateTimeOffset time)
     {
-        job.Producer ??= e.Producer;
-        job.SliceCount = e.SliceCount ?? job.SliceCount;
+        job.Producer ??= Cut(e.Producer, MaxName);
+        job.SliceCount = e.SliceCount is >= 0 and var count ? count : job.SliceCount;
         job.ReportedAnswered = Math.Max(job.ReportedAnswered, e.Answered ?? 0);
-        job.Retries = e.Retries ?? job.Retries;
-        job.Speculative = e.Speculative ?? job.Speculative;
+        job.Retries = e.Retries is >= 0 and var retries ? retries : job.Retries;
+        job.Speculative = e.Speculative is >= 0 and var speculative ? speculative : job.Speculative;
         if (e.Kind == PymarEventKinds.JobStarted)
         {
             job.StartedAt = time;
         }
-        else if (e.ElapsedMs is { } elapsed)
+        else if (Duration(e.ElapsedMs) is { } elapsed && time - DateTimeOffset.MinValue > TimeSpan.FromMilliseconds(elapsed))
         {
             // The producer's clock measures the job; the start follows from it, whatever the event's delay.
             job.StartedAt = time - TimeSpan.FromMilliseconds(elapsed);
@@ -202,13 +242,19 @@ internal sealed class DashboardState : IPymarEventHandler
         Touch(e, now);
         var end = time.ToUnixTimeMilliseconds();
         var key = RunningKey(e);
-        var start = _running.Remove(key, out var running) ? running.Start : end - (e.DurationMs ?? 0);
-        if (e.DurationMs is { } duration)
+        var duration = Duration(e.DurationMs);
+        var start = _running.Remove(key, out var running) ? Math.Min(running.Start, end) : end - (duration ?? 0);
+        if (duration is { } given)
         {
-            start = end - duration;
+            start = end - given;
         }
 
         _bars.Enqueue(ToBar(e, start, end));
+        while (_bars.Count > MaxBars)
+        {
+            _bars.Dequeue();
+        }
+
         if (e.JobId is { } jobId && _ended.Contains(jobId))
         {
             // A speculative copy that ended after its job: it is in the task stream, the job stays in the history.
@@ -217,7 +263,7 @@ internal sealed class DashboardState : IPymarEventHandler
 
         var job = JobOf(e, time);
         job.LastEvent = time;
-        if (e.Kind == PymarEventKinds.SliceFinished && e.SliceIndex is { } index)
+        if (e.Kind == PymarEventKinds.SliceFinished && e.SliceIndex is >= 0 and var index && index < (job.SliceCount ?? MaxRunning * 16))
         {
             job.Done.Add(index);
         }
@@ -242,14 +288,18 @@ internal sealed class DashboardState : IPymarEventHandler
 
     private Worker Touch(PymarEvent e, DateTimeOffset now)
     {
-        var id = e.Worker ?? $"{e.Host}/{e.ProcessId}";
+        var id = WorkerId(e);
         if (!_workers.TryGetValue(id, out var worker))
         {
+            // Past the bound a new worker is updated and not kept, so the page shows the ones it already knows.
             worker = new Worker(id);
-            _workers[id] = worker;
+            if (_workers.Count < MaxWorkers)
+            {
+                _workers[id] = worker;
+            }
         }
 
-        worker.Host = e.Host ?? worker.Host;
+        worker.Host = Cut(e.Host, MaxName) ?? worker.Host;
         worker.ProcessId = e.ProcessId ?? worker.ProcessId;
 
         // Last seen is the dashboard's clock, not the sender's: a worker whose clock is off is not stale for it.
@@ -259,10 +309,18 @@ internal sealed class DashboardState : IPymarEventHandler
 
     private Job JobOf(PymarEvent e, DateTimeOffset time)
     {
-        var id = e.JobId ?? "?";
+        var id = Cut(e.JobId, MaxName) ?? "?";
         if (!_jobs.TryGetValue(id, out var job))
         {
-            job = new Job(id) { Producer = e.Producer, StartedAt = time, LastEvent = time };
+            if (_jobs.Count >= MaxJobs)
+            {
+                var quietest = _jobs.Values.MinBy(j => j.LastEvent)!;
+                quietest.State = "lost";
+                End(quietest);
+                AddHistory(quietest.View(quietest.LastEvent));
+            }
+
+            job = new Job(id) { Producer = Cut(e.Producer, MaxName), StartedAt = time, LastEvent = time };
             _jobs[id] = job;
         }
 
