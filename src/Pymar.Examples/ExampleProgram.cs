@@ -136,6 +136,13 @@ public static class ExampleProgram
             await error.WriteLineAsync($"error: {ex.Message}").ConfigureAwait(false);
             return 1;
         }
+        catch (OperationCanceledException ex) when (services.GetRequiredService<IHostApplicationLifetime>().ApplicationStopping.IsCancellationRequested)
+        {
+            // Ctrl+C or SIGTERM stops the host, and the host's stopping ends the job in flight.
+            progress.Complete();
+            await error.WriteLineAsync($"stopped: {ex.Message}").ConfigureAwait(false);
+            return 1;
+        }
 
         progress.Complete();
         var elapsed = Stopwatch.GetElapsedTime(started);

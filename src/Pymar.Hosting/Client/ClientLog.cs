@@ -41,6 +41,15 @@ internal static partial class ClientLog
     [LoggerMessage(2011, LogLevel.Information, "Slice {SliceIndex} of job {JobId} ({Producer}) is a straggler; publishing a copy (the first answer counts)")]
     public static partial void Speculating(ILogger logger, int sliceIndex, string jobId, string producer);
 
+    [LoggerMessage(2012, LogLevel.Warning, "The partial value of slice {SliceIndex} of job {JobId} ({Producer}) from worker {WorkerId} cannot be read as {ValueType}; dropped, asking for the slice again: {Reason}")]
+    public static partial void UnreadableValue(ILogger logger, int sliceIndex, string jobId, string producer, string workerId, string valueType, string reason);
+
+    [LoggerMessage(2013, LogLevel.Warning, "Job {JobId} of producer {Producer} cancelled with {Completed} of {Total} slice(s) answered: the host is stopping")]
+    public static partial void CancelledByHostStop(ILogger logger, string jobId, string producer, int completed, int total);
+
+    [LoggerMessage(2014, LogLevel.Warning, "Job of producer {Producer} cancelled: the host is stopping")]
+    public static partial void CancelledByHostStopBeforeJob(ILogger logger, string producer);
+
     [LoggerMessage(2030, LogLevel.Information, "Job {JobId} of producer {Producer} cut into {SliceCount} slice(s): {LiveSlots} live slot(s) on {Workers} worker(s) × balance {Balance}, bounded by {Length} item(s) at {MinItems} or more per slice")]
     public static partial void AutoSliceCount(ILogger logger, string jobId, string producer, int sliceCount, int liveSlots, int workers, int balance, long length, int minItems);
 

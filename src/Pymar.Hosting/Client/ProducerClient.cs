@@ -1,5 +1,7 @@
 using System.Diagnostics;
+using System.Globalization;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Pymar.Hosting.Diagnostics;
@@ -28,6 +30,7 @@ public sealed class ProducerClient : IAsyncDisposable, IDisposable
     private readonly LocalRunner _local;
     private readonly ReplyRouter _router;
     private readonly IPymarEventPublisher _events;
+    private readonly CancellationToken _hostStopping;
     private int _disposed;
 
     /// <summary>Creates the client; <c>AddPymar(...)</c> registers it.</summary>
@@ -41,6 +44,9 @@ public sealed class ProducerClient : IAsyncDisposable, IDisposable
         _local = new LocalRunner(services, _registry);
         _router = new ReplyRouter(_transport, _logger);
         _events = services.GetService<IPymarEventPublisher>() ?? NullPymarEventPublisher.Instance;
+
+        // A job in flight ends when its host stops (Ctrl+C, SIGTERM, a service manager), whatever token its caller passed.
+        _hostStopping = services.GetService<IHostApplicationLifetime>()?.ApplicationStopping ?? CancellationToken.None;
     }
 
     /// <summary>
@@ -53,12 +59,13 @@ public sealed class ProducerClient : IAsyncDisposable, IDisposable
     /// <param name="producer">The producer, whose type is registered with <c>AddProducer&lt;T&gt;()</c>.</param>
     /// <param name="source">Where the items come from.</param>
     /// <param name="options">Per-call settings; null uses the defaults.</param>
-    /// <param name="cancellationToken">Stops waiting at once; the job's slices are then no longer computed.</param>
+    /// <param name="cancellationToken">Stops waiting at once; the job's slices are then no longer computed. The host's stopping (<see cref="IHostApplicationLifetime.ApplicationStopping"/>) stops it too.</param>
     /// <returns>The reduced answer.</returns>
     /// <exception cref="PymarConfigurationException">The producer or data source type is not registered.</exception>
     /// <exception cref="SliceFailedException">A slice failed on a worker (after its retries).</exception>
     /// <exception cref="MapTimeoutException">The timeout ran out and <see cref="MapOptions.OnTimeout"/> says fail.</exception>
     /// <exception cref="TransportUnavailableException">The broker cannot be reached, local fallback is off and <see cref="MapOptions.OnTimeout"/> says fail.</exception>
+    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled, or the host is stopping.</exception>
     public async Task<TValue> MapAsync<TItem, TValue>(
         Producer<TItem, TValue> producer,
         DataSourceFactory<TItem> source,
@@ -78,7 +85,7 @@ public sealed class ProducerClient : IAsyncDisposable, IDisposable
     /// <param name="producer">The producer, whose type is registered with <c>AddProducer&lt;T&gt;()</c>.</param>
     /// <param name="source">Where the items come from.</param>
     /// <param name="options">Per-call settings; null uses the defaults.</param>
-    /// <param name="cancellationToken">Stops waiting at once; the job's slices are then no longer computed.</param>
+    /// <param name="cancellationToken">Stops waiting at once; the job's slices are then no longer computed. The host's stopping stops it too.</param>
     public Task<MapResult<TValue>> MapWithFailuresAsync<TItem, TValue>(
         Producer<TItem, TValue> producer,
         DataSourceFactory<TItem> source,
@@ -115,6 +122,30 @@ public sealed class ProducerClient : IAsyncDisposable, IDisposable
         ArgumentNullException.ThrowIfNull(producer);
         ArgumentNullException.ThrowIfNull(source);
         ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
+        if (!_hostStopping.CanBeCanceled)
+        {
+            return await MapUntilCancelledAsync(producer, source, options, collectFailures, cancellationToken).ConfigureAwait(false);
+        }
+
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, _hostStopping);
+        try
+        {
+            return await MapUntilCancelledAsync(producer, source, options, collectFailures, linked.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException ex) when (_hostStopping.IsCancellationRequested && !cancellationToken.IsCancellationRequested && ex is not HostStoppingException)
+        {
+            ClientLog.CancelledByHostStopBeforeJob(_logger, _registry.GetProducer(producer.GetType()).Name);
+            throw new OperationCanceledException($"The job of producer '{_registry.GetProducer(producer.GetType()).Name}' was cancelled: the host is stopping.", ex, _hostStopping);
+        }
+    }
+
+    private async Task<MapResult<TValue>> MapUntilCancelledAsync<TItem, TValue>(
+        Producer<TItem, TValue> producer,
+        DataSourceFactory<TItem> source,
+        MapOptions? options,
+        bool collectFailures,
+        CancellationToken cancellationToken)
+    {
         options ??= MapOptions.Default;
         var producerName = _registry.GetProducer(producer.GetType()).Name;
         var sliceCount = options.SliceCount ?? producer.DefaultSliceCount switch
@@ -167,11 +198,13 @@ public sealed class ProducerClient : IAsyncDisposable, IDisposable
 
         SliceJob<TItem, TValue>? job = null;
         JobEvents? events = null;
+        var windowsCount = 0;
         try
         {
             var started = Stopwatch.GetTimestamp();
             var range = source.Within(await _local.UseSourceAsync(source, s => s.GetLengthAsync(deadline.Token)).ConfigureAwait(false));
             var windows = Slicer.Cut(range, await ChooseSliceCountAsync(jobId, producerName, sliceCount, range.Limit, deadline.Token).ConfigureAwait(false));
+            windowsCount = windows.Count;
             if (windows.Count == 0)
             {
                 return new MapResult<TValue>(producer.Reduce([]), hasValue: true, 0, []);
@@ -196,6 +229,12 @@ public sealed class ProducerClient : IAsyncDisposable, IDisposable
         catch (Exception ex) when (events is not null && Fail(events, job?.Completed ?? 0, ex))
         {
             throw; // Not reached: Fail returns false, so the exception goes on as it was.
+        }
+        catch (OperationCanceledException ex) when (_hostStopping.IsCancellationRequested)
+        {
+            ClientLog.CancelledByHostStop(_logger, jobId, producerName, job?.Completed ?? 0, job?.Total ?? windowsCount);
+            throw new HostStoppingException(string.Create(CultureInfo.InvariantCulture,
+                $"Job {jobId} of producer '{producerName}' was cancelled with {job?.Completed ?? 0} of {job?.Total ?? windowsCount} slice(s) answered: the host is stopping."), ex, _hostStopping);
         }
         catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested && deadline.IsCancellationRequested)
         {
@@ -226,6 +265,9 @@ public sealed class ProducerClient : IAsyncDisposable, IDisposable
 
         return chosen;
     }
+
+    /// <summary>The cancellation of a job by its host's stopping, already logged with the job's id.</summary>
+    private sealed class HostStoppingException(string message, Exception inner, CancellationToken token) : OperationCanceledException(message, inner, token);
 
     /// <summary>Publishes a job's failure from an exception filter; returns false so the exception is not caught.</summary>
     private static bool Fail(JobEvents events, int answered, Exception error)

@@ -23,6 +23,9 @@ internal sealed class SliceJob<TItem, TValue> : ISliceJob
 
     /// <summary>The least wait before a copy that straggles too is copied again.</summary>
     private static readonly TimeSpan MinCopyWait = TimeSpan.FromMilliseconds(100);
+
+    /// <summary>How many replies of one slice whose value cannot be read are dropped (each asking again) before the job fails.</summary>
+    private const int MaxUnreadableValues = 3;
     private readonly JobPlan<TItem, TValue> _plan;
     private readonly IPymarTransport _transport;
     private readonly ILogger _logger;
@@ -37,8 +40,13 @@ internal sealed class SliceJob<TItem, TValue> : ISliceJob
     private readonly TimeProvider _time;
     private readonly long[] _publishedAt;
     private readonly long[] _sequence;
+    private readonly long[] _firstSequence;
+    private readonly Dictionary<(int Slice, int Attempt), long> _laterSequences = [];
+    private readonly bool[] _backingOff;
     private readonly int[] _copies;
     private readonly int[] _firstCopyAttempt;
+    private readonly int[] _unreadableValues;
+    private CancellationToken _jobToken;
     private readonly List<long> _answerTimes;
     private int _sortedAnswerTimes;
     private readonly List<(long Sequence, long StartedAt)> _answerStarts;
@@ -56,8 +64,11 @@ internal sealed class SliceJob<TItem, TValue> : ISliceJob
         _time = time;
         _publishedAt = new long[plan.Windows.Count];
         _sequence = new long[plan.Windows.Count];
+        _firstSequence = new long[plan.Windows.Count];
+        _backingOff = new bool[plan.Windows.Count];
         _copies = new int[plan.Windows.Count];
         _firstCopyAttempt = new int[plan.Windows.Count];
+        _unreadableValues = new int[plan.Windows.Count];
 
         // One entry per answer: sized once, so a large job's ledger does not grow by copies (each a large-object-heap array).
         _answerTimes = new List<long>(plan.Windows.Count);
@@ -104,6 +115,7 @@ internal sealed class SliceJob<TItem, TValue> : ISliceJob
         // the job through the reply channel.
         _lastAnswerAt = _time.GetTimestamp();
         using var ended = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        _jobToken = ended.Token;
         _ = PublishInBackgroundAsync(ended.Token);
         if (_plan.Options.SpeculateStragglers)
         {
@@ -116,7 +128,9 @@ internal sealed class SliceJob<TItem, TValue> : ISliceJob
         }
         finally
         {
-            await ended.CancelAsync().ConfigureAwait(false);
+            // Synchronous: the callbacks only stop this job's own publisher and watch, and an asynchronous cancel
+            // would make the caller's exception wait for a thread-pool thread first.
+            ended.Cancel();
         }
     }
 
@@ -143,6 +157,12 @@ internal sealed class SliceJob<TItem, TValue> : ISliceJob
                 continue;
             }
 
+            var value = default(TValue)!;
+            if (reply.Error is null && !TryReadValue(reply, out value))
+            {
+                continue;
+            }
+
             NoteAnswer(index, reply);
 
             if (reply.Error is { } error)
@@ -163,7 +183,7 @@ internal sealed class SliceJob<TItem, TValue> : ISliceJob
             }
             else
             {
-                _fold.Add(index, ReadValue(reply));
+                _fold.Add(index, value);
                 _retrying[index]?.TrySetResult(reply);
             }
 
@@ -201,6 +221,8 @@ internal sealed class SliceJob<TItem, TValue> : ISliceJob
             return true;
         }
 
+        // Until the retry is published, the slice waits for its backoff, not for a worker: no copy of it.
+        Volatile.Write(ref _backingOff[index], true);
         if (_retrying[index] is { } attempt)
         {
             attempt.TrySetResult(reply);
@@ -290,7 +312,11 @@ internal sealed class SliceJob<TItem, TValue> : ISliceJob
 
             // The slice that answered left the queue after every slice published before it, so those were taken
             // by some worker no later than when this one started.
-            _answerStarts.Add((_sequence[index], now - (computed ?? 0)));
+            // Filed under the publish that answered (the original, a copy or a retry), found by its attempt: an
+            // original that answers after a copy was published says nothing about what was published after it.
+            var sequence = reply.Attempt > 1 && _laterSequences.TryGetValue((index, reply.Attempt), out var later) ? later : _firstSequence[index];
+            _answerStarts.Add((sequence, now - (computed ?? 0)));
+            _speculating = false;
             if (_firstCopyAttempt[index] > 0 && reply.Error is null && reply.Attempt >= _firstCopyAttempt[index])
             {
                 PymarTelemetry.SpeculationsWon.Add(1, new KeyValuePair<string, object?>("pymar.producer", _plan.ProducerName));
@@ -351,18 +377,22 @@ internal sealed class SliceJob<TItem, TValue> : ISliceJob
                     }
 
                     Events?.Speculated(Interlocked.Increment(ref _speculated));
-                    await PublishAsync(index, attempt, cancellationToken).ConfigureAwait(false);
+                    try
+                    {
+                        await PublishAsync(index, attempt, cancellationToken).ConfigureAwait(false);
+                    }
+                    catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+                    {
+                        // A copy that cannot be published (a lost connection) leaves the original in place, and the
+                        // watch goes on: the slice is copied again once this copy's wait has passed.
+                        ClientLog.RepublishFailed(_logger, ex.Message);
+                    }
                 }
             }
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
             // The job ended.
-        }
-        catch (Exception ex)
-        {
-            // A copy that cannot be published leaves the original in place; the job's timeout still bounds it.
-            ClientLog.RepublishFailed(_logger, ex.Message);
         }
     }
 
@@ -374,6 +404,28 @@ internal sealed class SliceJob<TItem, TValue> : ISliceJob
         {
             if (_answerTimes.Count == 0)
             {
+                // Nothing answered yet, so no slice time to compare with: the slices may never have reached a worker
+                // (a queue purged, a lost publish), or the workers are only slow to start. Only the oldest unanswered
+                // slice is copied, once the floor has passed, each further copy waiting twice as long: its answer
+                // starts the rule above, which then copies whatever was published before it and is still missing.
+                var floorTicks = (long)(_plan.Options.StragglerFloor.TotalSeconds * _time.TimestampFrequency);
+                for (var i = 0; i < Total; i++)
+                {
+                    if (Volatile.Read(ref _finished[i]) || _publishedAt[i] == 0)
+                    {
+                        continue;
+                    }
+
+                    if (IsCandidate(i) && now - _publishedAt[i] >= floorTicks << _copies[i])
+                    {
+                        _copies[i]++;
+                        _publishedAt[i] = now;
+                        found.Add(i);
+                    }
+
+                    break;
+                }
+
                 return found;
             }
 
@@ -430,10 +482,9 @@ internal sealed class SliceJob<TItem, TValue> : ISliceJob
                 if (IsCandidate(i) && ((stalled && now - _publishedAt[i] >= threshold)
                     || (now - _publishedAt[i] >= held && heldSince[_sequence[i]] != long.MaxValue && now - heldSince[_sequence[i]] >= held)))
                 {
-                    // The copy's own wait starts now; one that also straggles is copied again.
+                    // The copy's own wait starts now (its publish files its sequence); one that also straggles is copied again.
                     _copies[i]++;
                     _publishedAt[i] = now;
-                    _sequence[i] = _nextSequence++;
                     found.Add(i);
                 }
             }
@@ -444,9 +495,12 @@ internal sealed class SliceJob<TItem, TValue> : ISliceJob
         return found;
     }
 
-    /// <summary>Unanswered, published, not being retried after an error, and not copied too often yet.</summary>
+    /// <summary>
+    /// Unanswered, published, not waiting for a retry's backoff, and not copied too often yet. A retry that was
+    /// published is watched like any publish, so a frozen worker holding it is copied around too.
+    /// </summary>
     private bool IsCandidate(int i) =>
-        !Volatile.Read(ref _finished[i]) && _copies[i] < MaxCopies && _publishedAt[i] != 0 && _retrying[i] is null;
+        !Volatile.Read(ref _finished[i]) && _copies[i] < MaxCopies && _publishedAt[i] != 0 && !Volatile.Read(ref _backingOff[i]);
 
     private async Task PublishAllAsync(CancellationToken cancellationToken)
     {
@@ -528,12 +582,20 @@ internal sealed class SliceJob<TItem, TValue> : ISliceJob
 
         var properties = new SliceMessageProperties(request.CorrelationId, _plan.ReplyTo, _plan.Timeout);
         PymarTelemetry.SlicesPublished.Add(1, new KeyValuePair<string, object?>("pymar.producer", _plan.ProducerName));
-        if (attempt == 1)
+        lock (_ledger)
         {
-            lock (_ledger)
+            // Each publish (first, copy, retry, re-issue) starts the slice's wait anew, under its own sequence.
+            var sequence = _nextSequence++;
+            _sequence[index] = sequence;
+            _publishedAt[index] = _time.GetTimestamp();
+            if (attempt == 1)
             {
-                _publishedAt[index] = _time.GetTimestamp();
-                _sequence[index] = _nextSequence++;
+                _firstSequence[index] = sequence;
+            }
+            else
+            {
+                _laterSequences[(index, attempt)] = sequence;
+                _backingOff[index] = false;
             }
         }
 
@@ -552,15 +614,48 @@ internal sealed class SliceJob<TItem, TValue> : ISliceJob
         writer.WriteEndArray();
     }
 
-    private TValue ReadValue(SliceReply reply)
+    /// <summary>
+    /// Reads a reply's partial value. One that cannot be read (a worker with another build of the producer, a damaged
+    /// message) is dropped and the slice asked for again; only a slice whose value stays unreadable fails the job.
+    /// </summary>
+    private bool TryReadValue(SliceReply reply, out TValue value)
     {
         try
         {
-            return reply.Value!.Deserialize<TValue>()!;
+            value = reply.Value!.Deserialize<TValue>()!;
+            return true;
         }
-        catch (JsonException ex)
+        catch (Exception ex) when (ex is JsonException or NotSupportedException or InvalidOperationException)
         {
-            throw new MalformedMessageException($"The partial value of slice {reply.SliceIndex} of producer '{_plan.ProducerName}' cannot be read as {typeof(TValue).Name}: {ex.Message}", ex);
+            var index = reply.SliceIndex;
+            if (++_unreadableValues[index] > MaxUnreadableValues)
+            {
+                throw new MalformedMessageException(string.Create(CultureInfo.InvariantCulture,
+                    $"The partial value of slice {index} of producer '{_plan.ProducerName}' cannot be read as {typeof(TValue).Name} ({_unreadableValues[index]} replies): {ex.Message}"), ex);
+            }
+
+            ClientLog.UnreadableValue(_logger, index, _plan.JobId, _plan.ProducerName, reply.WorkerId, typeof(TValue).Name, ex.Message);
+            _ = ReissueAsync(index, _jobToken);
+            value = default!;
+            return false;
+        }
+    }
+
+    /// <summary>Publishes a slice again under a new attempt (its earlier answer was lost or unusable); best effort.</summary>
+    private async Task ReissueAsync(int index, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await PublishAsync(index, Interlocked.Increment(ref _attempts[index]), cancellationToken).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            // The job ended meanwhile.
+        }
+        catch (Exception ex)
+        {
+            // The straggler watch (or the job's timeout) still covers the slice.
+            ClientLog.RepublishFailed(_logger, ex.Message);
         }
     }
 

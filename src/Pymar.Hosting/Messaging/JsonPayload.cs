@@ -32,6 +32,10 @@ internal sealed class JsonPayload
 
     internal sealed class Converter : JsonConverter<JsonPayload>
     {
+        // A JSON null is a payload too (a partial value that is null), so a member written as null is read as a
+        // payload holding null, and only a member left out reads as no payload.
+        public override bool HandleNull => true;
+
         public override JsonPayload Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options) =>
             new(null, JsonElement.ParseValue(ref reader));
 

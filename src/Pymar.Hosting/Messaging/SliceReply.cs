@@ -28,6 +28,7 @@ internal sealed class SliceReply
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     public double? ComputeMilliseconds { get; set; }
 
+    /// <summary>The partial value; a payload holding JSON null when the value is null, and null only when the reply carries none.</summary>
     [JsonPropertyName("value")]
     public JsonPayload? Value { get; set; }
 

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Time.Testing;
 using Pymar.Hosting.Tests.Support;
 using Pymar.Hosting.Transport;
 
@@ -43,20 +44,41 @@ public sealed class ProducerClientTests
     }
 
     [Fact]
-    public async Task CancellationStopsMapAsyncAtOnce()
+    public async Task CancellationStopsMapAsyncWithoutWaitingOnAnyClock()
     {
-        using var host = await StartHostWithoutWorkersAsync();
+        // The job's clock never moves: a delay or a poll on the cancellation path would hold the job forever.
+        var time = new FakeTimeProvider();
+        using var host = await TestHosts.StartAsync(p =>
+        {
+            p.Services.AddSingleton<TimeProvider>(time);
+            p.AddProducer<SumProducer>().AddDataSource<NumbersDataSource>();
+        });
         var client = host.Services.GetRequiredService<ProducerClient>();
         var broker = host.Services.GetRequiredService<InProcessBroker>();
         using var cancellation = new CancellationTokenSource();
 
         var job = client.MapAsync(new SumProducer(), DataSourceFactory<long>.For<NumbersDataSource>(), cancellationToken: cancellation.Token);
         await Eventually.HoldsAsync(() => broker.CountWaiting("SumProducer") == 4, s_deadline, "the job's slices to be published");
-        var watch = Stopwatch.StartNew();
-        await cancellation.CancelAsync();
+        cancellation.Cancel();
 
-        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => job);
-        Assert.True(watch.Elapsed < TimeSpan.FromSeconds(1), $"took {watch.Elapsed}");
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => job.WaitAsync(s_deadline));
+    }
+
+    [Fact]
+    public async Task StoppingTheHostEndsAJobThatWaitsForWorkersWithACancellationNamingTheJob()
+    {
+        using var host = await StartHostWithoutWorkersAsync();
+        var client = host.Services.GetRequiredService<ProducerClient>();
+        var broker = host.Services.GetRequiredService<InProcessBroker>();
+
+        // No timeout and no token of the caller's: only the host's stopping can end this job.
+        var job = client.MapAsync(new SumProducer(), DataSourceFactory<long>.For<NumbersDataSource>());
+        await Eventually.HoldsAsync(() => broker.CountWaiting("SumProducer") == 4, s_deadline, "the job's slices to be published");
+        await host.StopAsync();
+
+        var error = await Assert.ThrowsAnyAsync<OperationCanceledException>(() => job.WaitAsync(s_deadline));
+        Assert.Contains("SumProducer", error.Message, StringComparison.Ordinal);
+        Assert.Contains("0 of 4 slice(s) answered: the host is stopping", error.Message, StringComparison.Ordinal);
     }
 
     [Fact]

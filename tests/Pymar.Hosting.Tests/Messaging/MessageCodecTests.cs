@@ -74,6 +74,24 @@ public sealed class MessageCodecTests
     }
 
     [Fact]
+    public void AReplyWhoseValueIsNullIsAValueReply()
+    {
+        var reply = MessageCodec.ReadReply(MessageCodec.WriteValueReply("job1", 0, 1, "w1", "null"u8.ToArray()));
+
+        Assert.NotNull(reply.Value);
+        Assert.Null(reply.Error);
+        Assert.Null(reply.Value.Deserialize<string?>());
+    }
+
+    [Fact]
+    public void AReplyWithNeitherValueNorErrorIsMalformed()
+    {
+        var error = Assert.Throws<MalformedMessageException>(() => MessageCodec.ReadReply("""{"v":1,"job":"j","slice":0,"attempt":1,"worker":"w"}"""u8));
+
+        Assert.Contains("either a value or an error", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void TheWireNamesAreTheContractsNames()
     {
         var body = Encoding.UTF8.GetString(MessageCodec.WriteRequest(Request()));

@@ -1,0 +1,56 @@
+using System.Collections.Concurrent;
+using Pymar.Hosting.Messaging;
+using Pymar.Hosting.Transport;
+
+namespace Pymar.Hosting.Tests.Client;
+
+/// <summary>
+/// A transport that only records the slices a job publishes (no worker reads them): a test answers them by hand
+/// through <see cref="SliceJobHarness{TValue}"/>. <see cref="FailPublishes"/> makes publishes throw.
+/// </summary>
+internal sealed class RecordingTransport : IPymarTransport
+{
+    private readonly ConcurrentQueue<SliceRequest> _published = new();
+    private volatile Func<SliceRequest, Exception?>? _fail;
+
+    public string Description => "recording";
+
+    public bool IsConnected => true;
+
+    public long MaxMessageBytes => int.MaxValue;
+
+    /// <summary>Every request published, copies and retries included, in publish order.</summary>
+    public IReadOnlyList<SliceRequest> Published => [.. _published];
+
+    /// <summary>How many requests of <paramref name="slice"/> were published.</summary>
+    public int PublishedOf(int slice) => _published.Count(r => r.SliceIndex == slice);
+
+    /// <summary>Makes each publish for which <paramref name="fail"/> returns an error throw it (null: publish).</summary>
+    public void FailPublishes(Func<SliceRequest, Exception?>? fail) => _fail = fail;
+
+    public ValueTask PublishSliceAsync(string producerName, ReadOnlyMemory<byte> body, SliceMessageProperties properties, CancellationToken cancellationToken = default)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        var request = MessageCodec.ReadRequest(body.Span);
+        if (_fail?.Invoke(request) is { } error)
+        {
+            return ValueTask.FromException(error);
+        }
+
+        _published.Enqueue(request);
+        return ValueTask.CompletedTask;
+    }
+
+    public ValueTask<IReplyInbox> OpenReplyInboxAsync(Func<ReadOnlyMemory<byte>, ValueTask> onReply, Func<ValueTask> onRecovered, CancellationToken cancellationToken = default) =>
+        throw new NotSupportedException();
+
+    public ValueTask<ISliceConsumer> ConsumeSlicesAsync(IReadOnlyCollection<string> producerNames, int prefetch, Func<SliceDelivery, CancellationToken, ValueTask> onSlice, CancellationToken cancellationToken = default) =>
+        throw new NotSupportedException();
+
+    public ValueTask PublishJobEndedAsync(string jobId, CancellationToken cancellationToken = default) => ValueTask.CompletedTask;
+
+    public ValueTask<IAsyncDisposable> SubscribeJobEndedAsync(Func<string, ValueTask> onJobEnded, CancellationToken cancellationToken = default) =>
+        throw new NotSupportedException();
+
+    public ValueTask<long> PurgeAsync(IReadOnlyCollection<string> producerNames, CancellationToken cancellationToken = default) => ValueTask.FromResult(0L);
+}
