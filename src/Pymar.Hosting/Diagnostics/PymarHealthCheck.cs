@@ -4,8 +4,8 @@ using Pymar.Hosting.Transport;
 namespace Pymar.Hosting.Diagnostics;
 
 /// <summary>
-/// Healthy when the transport is connected to its broker and, on a worker host, the worker pool is consuming.
-/// Register it with <c>services.AddHealthChecks().AddPymar()</c>.
+/// Healthy when the transport is connected to its broker and, on a worker host, the worker pool is consuming; else
+/// the registration's failure status. Register it with <c>services.AddHealthChecks().AddPymar()</c>.
 /// </summary>
 internal sealed class PymarHealthCheck(IPymarTransport transport, IWorkerPoolState? workers) : IHealthCheck
 {
@@ -29,18 +29,18 @@ internal sealed class PymarHealthCheck(IPymarTransport transport, IWorkerPoolSta
 
         if (!_transport.IsConnected)
         {
-            return Task.FromResult(HealthCheckResult.Unhealthy($"Not connected: {_transport.Description}.", data: data));
+            return Task.FromResult(new HealthCheckResult(context.Registration.FailureStatus, $"Not connected: {_transport.Description}.", data: data));
         }
 
         if (_workers is { IsConsuming: false })
         {
-            return Task.FromResult(HealthCheckResult.Unhealthy($"The worker pool is not consuming from {_transport.Description}.", data: data));
+            return Task.FromResult(new HealthCheckResult(context.Registration.FailureStatus, $"The worker pool is not consuming from {_transport.Description}.", data: data));
         }
 
         if (_workers is { LostSlots: > 0 } pool)
         {
             var message = $"{pool.LostSlots} of {pool.Concurrency} worker slot(s) lost to slices that ignored their cancellation.";
-            return Task.FromResult(pool.LostSlots >= pool.Concurrency ? HealthCheckResult.Unhealthy(message, data: data) : HealthCheckResult.Degraded(message, data: data));
+            return Task.FromResult(pool.LostSlots >= pool.Concurrency ? new HealthCheckResult(context.Registration.FailureStatus, message, data: data) : HealthCheckResult.Degraded(message, data: data));
         }
 
         return Task.FromResult(HealthCheckResult.Healthy($"Connected: {_transport.Description}.", data));
