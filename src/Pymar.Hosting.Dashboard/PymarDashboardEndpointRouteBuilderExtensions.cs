@@ -56,7 +56,7 @@ public static class PymarDashboardEndpointRouteBuilderExtensions
 
     private static ServerSentEventsResult<string> ServeEvents(HttpContext context, DashboardState state, IHostApplicationLifetime lifetime)
     {
-        context.Response.Headers.CacheControl = "no-cache";
+        // The result sets the content type and no caching; a proxy such as nginx is also told not to buffer the feed.
         context.Response.Headers["X-Accel-Buffering"] = "no";
         // An open feed must not hold the host's shutdown until its timeout: it ends when the host stops.
         return TypedResults.ServerSentEvents(SnapshotsAsync(state, lifetime.ApplicationStopping));
