@@ -136,7 +136,7 @@ version=$(basename "${hosting[0]}" .nupkg)
 version=${version#Pymar.Hosting.}
 note "version $version; packages: $(cd "$feed" && ls -- *.nupkg | sed "s/\.$version\.nupkg//" | tr '\n' ' ')"
 missing=""
-for id in Pymar.Hosting Pymar.Hosting.RabbitMq Pymar.Hosting.Sql Pymar.Hosting.Dashboard Pymar.Hosting.WorkerService \
+for id in Pymar.Hosting Pymar.Hosting.RabbitMq Pymar.Hosting.Sql Pymar.Hosting.Dashboard Pymar.Hosting.WorkerService Pymar.Hosting.Testing \
           Pymar.Templates pymar-worker pymar-dashboard; do
   [ -f "$feed/$id.$version.nupkg" ] || missing+=" $id"
 done

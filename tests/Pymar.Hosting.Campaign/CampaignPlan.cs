@@ -44,8 +44,8 @@ internal sealed record JobSpec(int Index, string Producer, int SliceMilliseconds
 
 /// <summary>
 /// The campaign's draws, a pure function of the seed: the same seed gives the same jobs and faults in the same order.
-/// Fault kinds come in rounds: each round of <see cref="FaultKind"/>'s 12 kinds is a seeded shuffle, so any 12
-/// consecutive jobs meet every kind once.
+/// Fault kinds come in rounds: each round of the kinds drawn from is a seeded shuffle, so any that many consecutive
+/// jobs meet every kind once.
 /// </summary>
 internal static class CampaignPlan
 {
@@ -60,10 +60,11 @@ internal static class CampaignPlan
         ("ThirdSlowSumProducer", 1000, 24),
     ];
 
-    public static IReadOnlyList<JobSpec> Draw(int seed, int jobs)
+    /// <summary>The jobs and faults of <paramref name="seed"/>, faults drawn from <paramref name="faults"/> (every kind when empty).</summary>
+    public static IReadOnlyList<JobSpec> Draw(int seed, int jobs, IReadOnlyCollection<FaultKind> faults)
     {
         var random = new Random(seed);
-        var kinds = Enum.GetValues<FaultKind>();
+        var kinds = faults.Count > 0 ? [.. faults] : Enum.GetValues<FaultKind>();
         var round = Array.Empty<FaultKind>();
         var plan = new List<JobSpec>(jobs);
         for (var i = 0; i < jobs; i++)

@@ -8,19 +8,19 @@ namespace Pymar.Hosting.Campaign;
 /// Runs the campaign: starts the cluster, the worker fleet and the producer, then each drawn job with its fault, one
 /// after another; repairs after each; checks the end state; writes the history, the report and the processes' logs.
 /// </summary>
-internal sealed class CampaignRun(int seed, int jobs, string historyPath, string reportPath, string repositoryRoot, string workerDll)
+internal sealed class CampaignRun(int seed, int jobs, IReadOnlyCollection<FaultKind> faults, string historyPath, string reportPath, string repositoryRoot, string workerDll)
 {
     /// <summary>How long a job may run beyond its own timeout before the campaign calls it hung.</summary>
     private static readonly TimeSpan s_hangMargin = TimeSpan.FromSeconds(60);
 
     public async Task<int> RunAsync()
     {
-        var plan = CampaignPlan.Draw(seed, jobs);
+        var plan = CampaignPlan.Draw(seed, jobs, faults);
         var clock = Stopwatch.StartNew();
         var machine = $"{RuntimeInformation.OSDescription}, {Environment.ProcessorCount} cores, .NET {Environment.Version}";
         var artifacts = Path.GetDirectoryName(Path.GetFullPath(historyPath))!;
         await using var history = new History(historyPath);
-        await history.AddAsync(new HistoryEntry(0, "campaign", 0, Invariant($"seed {seed}, {jobs} jobs"), "started", true, Detail: machine));
+        await history.AddAsync(new HistoryEntry(0, "campaign", 0, Invariant($"seed {seed}, {jobs} jobs, faults {(faults.Count > 0 ? string.Join(',', faults) : "all")}"), "started", true, Detail: machine));
 
         var cluster = new TestCluster(repositoryRoot);
         await cluster.StartAsync();

@@ -1,6 +1,8 @@
+extern alias examples;
+
 using System.Diagnostics;
 using Pymar.Hosting.RabbitMq.Tests.Support;
-using PymarExamples = Pymar.Examples.Examples;
+using PymarExamples = examples::Pymar.Examples.Examples;
 
 namespace Pymar.Hosting.RabbitMq.Tests;
 

@@ -1,3 +1,5 @@
+extern alias examples;
+
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 using Pymar.Hosting.RabbitMq.Tests.Support;
@@ -33,7 +35,7 @@ public sealed class EndpointListTests(BrokerFixture broker) : IAsyncLifetime
             result = await host.RunExampleAsync("squared-sum", new MapOptions { SliceCount = 4, Timeout = BrokerScope.JobDeadline });
         }
 
-        Assert.Equal(Examples.Examples.SquaredSumAnswer, result);
+        Assert.Equal(examples::Pymar.Examples.Examples.SquaredSumAnswer, result);
         Assert.Contains(logs.Lines, l => l.Contains("Connected to RabbitMQ at amqp://guest@127.0.0.1:5672/", StringComparison.Ordinal));
         Assert.DoesNotContain(logs.Lines, l => l.Contains("locally", StringComparison.Ordinal));
         await _scope.StopAllAsync();

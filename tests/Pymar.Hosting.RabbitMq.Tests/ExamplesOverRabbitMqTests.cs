@@ -1,5 +1,7 @@
+extern alias examples;
+
 using Pymar.Hosting.RabbitMq.Tests.Support;
-using PymarExamples = Pymar.Examples.Examples;
+using PymarExamples = examples::Pymar.Examples.Examples;
 
 namespace Pymar.Hosting.RabbitMq.Tests;
 

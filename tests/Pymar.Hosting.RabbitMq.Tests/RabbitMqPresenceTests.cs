@@ -1,7 +1,9 @@
+extern alias examples;
+
 using Microsoft.Extensions.DependencyInjection;
 using Pymar.Hosting.RabbitMq.Tests.Support;
 using Pymar.Hosting.Transport;
-using PymarExamples = Pymar.Examples.Examples;
+using PymarExamples = examples::Pymar.Examples.Examples;
 
 namespace Pymar.Hosting.RabbitMq.Tests;
 

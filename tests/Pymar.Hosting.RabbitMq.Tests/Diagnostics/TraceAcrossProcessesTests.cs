@@ -1,7 +1,9 @@
+extern alias examples;
+
 using System.Diagnostics;
 using Microsoft.Extensions.DependencyInjection;
 using OpenTelemetry.Trace;
-using Pymar.Examples;
+using examples::Pymar.Examples;
 using Pymar.Hosting.Diagnostics;
 using Pymar.Hosting.RabbitMq.Tests.Support;
 
@@ -31,7 +33,7 @@ public sealed class TraceAcrossProcessesTests(BrokerFixture broker) : IAsyncLife
         string answer;
         try
         {
-            answer = await Examples.Examples.Find("squared-sum")!.Run(
+            answer = await examples::Pymar.Examples.Examples.Find("squared-sum")!.Run(
                 host.Services.GetRequiredService<ProducerClient>(), host.Services, new MapOptions { SliceCount = Slices, Timeout = BrokerScope.JobDeadline }, CancellationToken.None);
         }
         finally

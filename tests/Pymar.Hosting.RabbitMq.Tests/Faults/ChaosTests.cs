@@ -1,13 +1,15 @@
+extern alias examples;
+
 using System.Diagnostics;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
-using Pymar.Examples;
-using Pymar.Examples.SquaredSum;
+using examples::Pymar.Examples;
+using examples::Pymar.Examples.SquaredSum;
 using Pymar.Hosting.RabbitMq.Tests.Support;
 using Pymar.Hosting.Workers;
-using PymarExamples = Pymar.Examples.Examples;
+using PymarExamples = examples::Pymar.Examples.Examples;
 
 namespace Pymar.Hosting.RabbitMq.Tests.Faults;
 

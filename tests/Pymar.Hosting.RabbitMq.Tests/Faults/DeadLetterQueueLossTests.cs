@@ -1,7 +1,7 @@
 using System.Globalization;
 using System.Text;
 using Pymar.Hosting.RabbitMq.Tests.Support;
-using static Pymar.Hosting.RabbitMq.Tests.Support.SliceLines;
+using static Pymar.Hosting.TestSupport.SliceLines;
 
 namespace Pymar.Hosting.RabbitMq.Tests.Faults;
 
@@ -39,7 +39,7 @@ public sealed class DeadLetterQueueLossTests(BrokerFixture broker) : IAsyncLifet
         Assert.All(deadLettered, d => Assert.True(d.BasicProperties.Headers?.ContainsKey("x-pymar-reason"), Encoding.UTF8.GetString(d.Body.Span)));
 
         var producer = _scope.StartProducer("producer", "slow-sum", "--slices", "8", "--count", "1000");
-        await AssertAnswersAsync(producer, "500500");
+        await AssertAnswersAsync(producer, "500500", BrokerScope.JobDeadline);
         Assert.Equal(8, Done(worker, SlowSum).Count);
     }
 

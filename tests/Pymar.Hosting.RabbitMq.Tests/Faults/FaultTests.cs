@@ -1,8 +1,10 @@
+extern alias examples;
+
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Pymar.Hosting.RabbitMq.Tests.Support;
-using PymarExamples = Pymar.Examples.Examples;
+using PymarExamples = examples::Pymar.Examples.Examples;
 
 namespace Pymar.Hosting.RabbitMq.Tests.Faults;
 

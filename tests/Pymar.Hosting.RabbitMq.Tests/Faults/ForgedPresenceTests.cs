@@ -1,9 +1,11 @@
+extern alias examples;
+
 using System.Text;
 using Microsoft.Extensions.DependencyInjection;
 using Pymar.Hosting.RabbitMq.Tests.Support;
 using Pymar.Hosting.Transport;
 using RabbitMQ.Client;
-using PymarExamples = Pymar.Examples.Examples;
+using PymarExamples = examples::Pymar.Examples.Examples;
 
 namespace Pymar.Hosting.RabbitMq.Tests.Faults;
 
@@ -37,7 +39,7 @@ public sealed class ForgedPresenceTests(BrokerFixture broker) : IAsyncLifetime
         var logs = new CapturedLogs();
         var configuration = _scope.Configuration();
         configuration["Pymar:Broker:PresenceInterval"] = "00:00:01";
-        await using var host = await ProducerHost.StartAsync(configuration, logs);
+        await using var host = await ExampleHosts.StartAsync(configuration, logs);
         var presence = (IWorkerPresence)host.Services.GetRequiredService<IPymarTransport>();
         var worker = _scope.StartWorker("worker", concurrency: 2, extraEnvironment: s_fastPresence);
         await worker.WaitForLineAsync("consuming producers", BrokerScope.StartDeadline);

@@ -1,4 +1,6 @@
-using Pymar.Examples.SquaredSum;
+extern alias examples;
+
+using examples::Pymar.Examples.SquaredSum;
 
 namespace Pymar.Hosting.RabbitMq.Tests.Faults;
 

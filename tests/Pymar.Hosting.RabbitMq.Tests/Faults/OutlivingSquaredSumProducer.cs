@@ -1,5 +1,7 @@
+extern alias examples;
+
 using System.Diagnostics;
-using Pymar.Examples.SquaredSum;
+using examples::Pymar.Examples.SquaredSum;
 using Pymar.Hosting.RabbitMq.Tests.Support;
 
 namespace Pymar.Hosting.RabbitMq.Tests.Faults;

@@ -1,4 +1,6 @@
-using PymarExamples = Pymar.Examples.Examples;
+extern alias examples;
+
+using PymarExamples = examples::Pymar.Examples.Examples;
 
 namespace Pymar.Hosting.RabbitMq.Tests.Support;
 

@@ -1,5 +1,4 @@
-// Blocks whose API lives in packages this project does not reference yet: excluded from the build (see the csproj),
-// still searched by the docs test.
+// The blocks of docs/worker-hosts.md, docs/dashboard-and-telemetry.md and docs/testing.md.
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
@@ -25,8 +24,7 @@ public static class PendingHosts
     // docs/dashboard-and-telemetry.md: the dashboard in your own app.
     public static WebApplication MapDashboard(WebApplicationBuilder builder)
     {
-        builder.Services.AddPymar(builder.Configuration).UseRabbitMq().UseRabbitMqEvents();
-        builder.Services.AddPymarDashboard();
+        builder.Services.AddPymar(builder.Configuration).UseRabbitMq().UseRabbitMqEvents().AddDashboard();
         var app = builder.Build();
         app.MapPymarDashboard("/pymar").RequireAuthorization("ops");
         return app;
