@@ -33,6 +33,9 @@ internal sealed class SliceJob<TItem, TValue> : ISliceJob
     private readonly Channel<Posted> _replies = Channel.CreateUnbounded<Posted>(new UnboundedChannelOptions { SingleReader = true });
     private readonly ResiliencePipeline<SliceReply>? _retry;
     private readonly int[] _attempts;
+    // The attempt each slice's latest retry was published under (0: none): an error of an attempt before it is stale,
+    // while an error of a straggler's copy or of the original beside a copy still counts.
+    private readonly int[] _retriedAttempt;
     private readonly bool[] _finished;
     private readonly TaskCompletionSource<SliceReply>?[] _retrying;
     private readonly OrderedFold<TValue> _fold;
@@ -75,6 +78,7 @@ internal sealed class SliceJob<TItem, TValue> : ISliceJob
         _answerStarts = new List<(long Sequence, long StartedAt)>(plan.Windows.Count);
         _expiresAtUnixMilliseconds = plan.Timeout is { } timeout ? time.GetUtcNow().Add(timeout).ToUnixTimeMilliseconds() : null;
         _attempts = new int[plan.Windows.Count];
+        _retriedAttempt = new int[plan.Windows.Count];
         _finished = new bool[plan.Windows.Count];
         _retrying = new TaskCompletionSource<SliceReply>?[plan.Windows.Count];
         _fold = new OrderedFold<TValue>(plan.Producer.Reduce, plan.Windows.Count, plan.Options.FoldInArrivalOrder);
@@ -210,7 +214,7 @@ internal sealed class SliceJob<TItem, TValue> : ISliceJob
     private bool TakeFailure(SliceReply reply, CancellationToken cancellationToken)
     {
         var index = reply.SliceIndex;
-        if (reply.Attempt != Volatile.Read(ref _attempts[index]) && reply.Attempt != 0)
+        if (reply.Attempt != 0 && reply.Attempt < Volatile.Read(ref _retriedAttempt[index]))
         {
             ClientLog.IgnoredReply(_logger, index, _plan.JobId, "error of an earlier attempt");
             return false;
@@ -255,7 +259,9 @@ internal sealed class SliceJob<TItem, TValue> : ISliceJob
 
                     var answer = new TaskCompletionSource<SliceReply>(TaskCreationOptions.RunContinuationsAsynchronously);
                     _retrying[index] = answer;
-                    await PublishAsync(index, Interlocked.Increment(ref _attempts[index]), ct).ConfigureAwait(false);
+                    var attempt = Interlocked.Increment(ref _attempts[index]);
+                    Volatile.Write(ref _retriedAttempt[index], attempt);
+                    await PublishAsync(index, attempt, ct).ConfigureAwait(false);
                     return await answer.Task.WaitAsync(ct).ConfigureAwait(false);
                 },
                 cancellationToken).ConfigureAwait(false);
