@@ -1,6 +1,6 @@
 using Pymar.Hosting;
 
-namespace PymarWorker.SquaredSum;
+namespace PymarWorkerApp.SquaredSum;
 
 /// <summary>The numbers 0 .. 999,999, made where the slice runs: only each slice's window travels.</summary>
 public sealed class RangeDataSource : DataSource<long>

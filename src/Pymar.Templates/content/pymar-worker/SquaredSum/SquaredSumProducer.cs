@@ -1,6 +1,6 @@
 using Pymar.Hosting;
 
-namespace PymarWorker.SquaredSum;
+namespace PymarWorkerApp.SquaredSum;
 
 /// <summary>The sum of the squares of its items. Workers and producers find it by its name, SquaredSumProducer.</summary>
 public sealed class SquaredSumProducer : Producer<long, long>
