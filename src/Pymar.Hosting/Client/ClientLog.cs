@@ -1,6 +1,6 @@
 using Microsoft.Extensions.Logging;
 
-namespace Pymar.Hosting;
+namespace Pymar.Hosting.Client;
 
 /// <summary>The producer client's log lines, with stable event ids.</summary>
 internal static partial class ClientLog

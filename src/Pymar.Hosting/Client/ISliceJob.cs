@@ -1,6 +1,6 @@
 using Pymar.Hosting.Messaging;
 
-namespace Pymar.Hosting;
+namespace Pymar.Hosting.Client;
 
 /// <summary>A running job as the client's reply router sees it.</summary>
 internal interface ISliceJob

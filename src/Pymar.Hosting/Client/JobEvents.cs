@@ -3,7 +3,7 @@ using System.Text.Json;
 using Pymar.Hosting.Events;
 using Pymar.Hosting.Messaging;
 
-namespace Pymar.Hosting;
+namespace Pymar.Hosting.Client;
 
 /// <summary>
 /// A job's events on the producer: started, progress (at most every <see cref="ProgressInterval"/>, so a job of many

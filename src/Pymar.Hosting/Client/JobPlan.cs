@@ -1,4 +1,4 @@
-namespace Pymar.Hosting;
+namespace Pymar.Hosting.Client;
 
 /// <summary>What a job is: its producer and items, its windows, where replies go, and the call's settings.</summary>
 internal sealed record JobPlan<TItem, TValue>(

@@ -1,7 +1,8 @@
 using Microsoft.Extensions.DependencyInjection;
+using Pymar.Hosting.Model;
 using Pymar.Hosting.Registration;
 
-namespace Pymar.Hosting;
+namespace Pymar.Hosting.Client;
 
 /// <summary>
 /// The producer's own process as a worker: builds a job's data source here, and computes a whole job as one slice

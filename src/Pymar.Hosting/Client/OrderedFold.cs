@@ -1,4 +1,4 @@
-namespace Pymar.Hosting;
+namespace Pymar.Hosting.Client;
 
 /// <summary>
 /// Folds a job's partial values in slice order, as Pymar's <c>reduce_fn</c> sees them, while they stream in: the

@@ -4,6 +4,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using Pymar.Hosting.Client;
 using Pymar.Hosting.Diagnostics;
 using Pymar.Hosting.Events;
 using Pymar.Hosting.Registration;

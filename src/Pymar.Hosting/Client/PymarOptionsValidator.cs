@@ -1,7 +1,7 @@
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Options;
 
-namespace Pymar.Hosting;
+namespace Pymar.Hosting.Client;
 
 /// <summary>Checks <see cref="PymarOptions"/> at start, naming the configuration key that is wrong.</summary>
 internal sealed class PymarOptionsValidator(IConfiguration? configuration) : IValidateOptions<PymarOptions>

@@ -3,7 +3,7 @@ using Microsoft.Extensions.Logging;
 using Pymar.Hosting.Messaging;
 using Pymar.Hosting.Transport;
 
-namespace Pymar.Hosting;
+namespace Pymar.Hosting.Client;
 
 /// <summary>
 /// The producer's one reply inbox, opened on first use: hands each reply to its running job by job id, asks jobs

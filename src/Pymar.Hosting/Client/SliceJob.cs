@@ -8,7 +8,7 @@ using Pymar.Hosting.Messaging;
 using Pymar.Hosting.Resilience;
 using Pymar.Hosting.Transport;
 
-namespace Pymar.Hosting;
+namespace Pymar.Hosting.Client;
 
 /// <summary>
 /// One job's slices on the producer: publishes them in a sliding window, tries failed ones again per policy, and

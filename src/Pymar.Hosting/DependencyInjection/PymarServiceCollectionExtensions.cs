@@ -2,6 +2,7 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
+using Pymar.Hosting.Client;
 using Pymar.Hosting;
 using Pymar.Hosting.Diagnostics;
 using Pymar.Hosting.Events;

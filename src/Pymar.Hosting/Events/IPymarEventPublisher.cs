@@ -5,7 +5,7 @@ namespace Pymar.Hosting.Events;
 /// transport's sake. Events wait in a bounded queue; when it is full the event is dropped and counted. The typed
 /// helpers (<c>SliceStarted</c>, <c>JobProgress</c> …) are in <see cref="PymarEventPublisherExtensions"/>.
 /// </summary>
-public interface IPymarEventPublisher
+internal interface IPymarEventPublisher
 {
     /// <summary>False when events are turned off (<c>Pymar:Events:Enabled</c>): callers may skip building events.</summary>
     bool IsEnabled { get; }

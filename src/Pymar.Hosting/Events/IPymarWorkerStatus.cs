@@ -4,7 +4,7 @@ namespace Pymar.Hosting.Events;
 /// What a worker's heartbeat reports. The worker pool implements it and registers it as a singleton; when none is
 /// registered (a producer-only host) no heartbeat is sent.
 /// </summary>
-public interface IPymarWorkerStatus
+internal interface IPymarWorkerStatus
 {
     /// <summary>The producers this worker serves.</summary>
     IReadOnlyList<string> Producers { get; }

@@ -1,7 +1,7 @@
 namespace Pymar.Hosting.Events;
 
 /// <summary>The publisher used when events are off or not registered: it drops everything without counting.</summary>
-public sealed class NullPymarEventPublisher : IPymarEventPublisher
+internal sealed class NullPymarEventPublisher : IPymarEventPublisher
 {
     private NullPymarEventPublisher()
     {

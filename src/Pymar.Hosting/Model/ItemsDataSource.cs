@@ -1,4 +1,4 @@
-namespace Pymar.Hosting;
+namespace Pymar.Hosting.Model;
 
 /// <summary>
 /// Items held in memory that stand for the window <c>[baseOffset, baseOffset + items.Count)</c> of a larger data

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text.Json;
 using Pymar.Hosting.Messaging;
+using Pymar.Hosting.Model;
 using Pymar.Hosting.Registration;
 
 namespace Pymar.Hosting.Workers;

@@ -1,3 +1,5 @@
+using Pymar.Hosting.Client;
+
 namespace Pymar.Hosting.Tests.Client;
 
 public sealed class OrderedFoldTests

@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Time.Testing;
+using Pymar.Hosting.Client;
 using Pymar.Hosting.Messaging;
 
 namespace Pymar.Hosting.Tests.Client;
