@@ -19,7 +19,8 @@ internal sealed class RabbitMqDelivery(
     string? replyTo,
     string? correlationId,
     ILogger logger,
-    Action? onSettled = null) : SliceDelivery, IReplyAddressCheck
+    Action? onSettled = null,
+    IReadOnlyDictionary<string, string>? propagationHeaders = null) : SliceDelivery, IReplyAddressCheck
 {
     private int _settled;
 
@@ -34,6 +35,8 @@ internal sealed class RabbitMqDelivery(
     public override string? CorrelationId => correlationId;
 
     public override string Queue => queue;
+
+    public override IReadOnlyDictionary<string, string>? PropagationHeaders => propagationHeaders;
 
     public ValueTask<string?> RefuseReplyToAsync(string replyTo, CancellationToken cancellationToken) =>
         transport.ReplyAddresses.RefuseAsync(replyTo, cancellationToken);

@@ -1,3 +1,5 @@
+using System.Diagnostics;
+using System.Text;
 using Pymar.Hosting.Transport;
 using RabbitMQ.Client;
 
@@ -14,7 +16,11 @@ internal static class RabbitMqMessages
 
     private const string Json = "application/json";
 
-    /// <summary>A slice request: persistent in the durable mode, so a broker restart keeps it; transient otherwise (the producer asks again).</summary>
+    /// <summary>
+    /// A slice request: persistent in the durable mode, so a broker restart keeps it; transient otherwise (the producer
+    /// asks again). Its headers carry the job's trace context and baggage; when RabbitMQ.Client traces the publish,
+    /// it writes its own publish span's context over them, as a child of the job's span.
+    /// </summary>
     public static BasicProperties Slice(SliceMessageProperties properties, bool persistent) => new()
     {
         Persistent = persistent,
@@ -22,7 +28,30 @@ internal static class RabbitMqMessages
         Type = "pymar.slice",
         CorrelationId = properties.CorrelationId,
         ReplyTo = properties.ReplyTo,
+        Headers = properties.PropagationHeaders is { Count: > 0 } propagation
+            ? propagation.ToDictionary(h => h.Key, h => (object?)h.Value, StringComparer.Ordinal)
+            : null,
     };
+
+    /// <summary>The trace context and baggage headers of a delivered message (AMQP delivers strings as bytes), or null.</summary>
+    public static IReadOnlyDictionary<string, string>? PropagationHeaders(IReadOnlyBasicProperties properties)
+    {
+        if (properties.Headers is not { Count: > 0 } headers)
+        {
+            return null;
+        }
+
+        Dictionary<string, string>? found = null;
+        foreach (var field in DistributedContextPropagator.Current.Fields)
+        {
+            if (headers.TryGetValue(field, out var value) && value switch { byte[] bytes => Encoding.UTF8.GetString(bytes), string text => text, _ => null } is { } decoded)
+            {
+                (found ??= new Dictionary<string, string>(StringComparer.Ordinal))[field] = decoded;
+            }
+        }
+
+        return found;
+    }
 
     /// <summary>A slice reply: transient, since its reply queue dies with its producer anyway.</summary>
     public static BasicProperties Reply(string correlationId) => new() { ContentType = Json, Type = "pymar.reply", CorrelationId = correlationId };

@@ -221,7 +221,8 @@ internal abstract class RabbitMqSliceConsumer : ISliceConsumer
         delivery.BasicProperties.ReplyTo,
         delivery.BasicProperties.CorrelationId,
         _logger,
-        onSettled);
+        onSettled,
+        RabbitMqMessages.PropagationHeaders(delivery.BasicProperties));
 
     /// <summary>Quorum queues count earlier deliveries in the <c>x-delivery-count</c> header; classic ones only flag a redelivery.</summary>
     private static int DeliveryCount(IReadOnlyBasicProperties properties, bool redelivered)

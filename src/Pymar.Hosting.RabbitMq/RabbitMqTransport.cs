@@ -61,6 +61,12 @@ public sealed class RabbitMqTransport : IPymarTransport, IWorkerPresence, ISlice
     public string Description => $"RabbitMQ at {_connection.Address.Display}";
 
     /// <inheritdoc />
+    public string MessagingSystem => "rabbitmq";
+
+    /// <inheritdoc />
+    public string QueueName(string producerName) => _topology.WorkQueue(producerName);
+
+    /// <inheritdoc />
     public long MaxMessageBytes => _options.MaxMessageBytes;
 
     /// <inheritdoc />

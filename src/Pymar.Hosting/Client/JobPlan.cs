@@ -1,6 +1,9 @@
 namespace Pymar.Hosting.Client;
 
-/// <summary>What a job is: its producer and items, its windows, where replies go, and the call's settings.</summary>
+/// <summary>
+/// What a job is: its producer and items, its windows, where replies go, the call's settings, and the trace context
+/// and baggage its slice messages carry.
+/// </summary>
 internal sealed record JobPlan<TItem, TValue>(
     string JobId,
     Producer<TItem, TValue> Producer,
@@ -11,7 +14,7 @@ internal sealed record JobPlan<TItem, TValue>(
     string ReplyTo,
     TimeSpan? Timeout,
     MapOptions Options,
-    string? TraceParent)
+    IReadOnlyDictionary<string, string>? PropagationHeaders)
 {
     /// <summary>How many times a failed slice is tried again.</summary>
     public int RetryCount => Options.RetryCount ?? Producer.DefaultRetryCount;

@@ -212,10 +212,10 @@ public sealed class ProducerClient : IAsyncDisposable, IDisposable
             }
 
             var replyTo = await _router.GetAddressAsync(deadline.Token).ConfigureAwait(false);
-            using var activity = PymarTelemetry.StartJob(producerName, jobId, windows.Count);
+            using var activity = PymarTelemetry.StartJob(producerName, jobId, windows.Count, _transport.MessagingSystem, _transport.QueueName(producerName));
             var dataSourceName = source.DataSourceType is { } type ? _registry.GetDataSource(type).Name : null;
             job = new SliceJob<TItem, TValue>(
-                new JobPlan<TItem, TValue>(jobId, producer, producerName, source, dataSourceName, windows, replyTo, timeout, options, activity?.Id),
+                new JobPlan<TItem, TValue>(jobId, producer, producerName, source, dataSourceName, windows, replyTo, timeout, options, TracePropagation.Inject(activity ?? Activity.Current)),
                 _transport,
                 _time,
                 _logger)

@@ -577,7 +577,6 @@ internal sealed class SliceJob<TItem, TValue> : ISliceJob
             Items = _plan.Source.Items is { } items ? JsonPayload.Writing(writer => WriteItems(writer, items, window)) : null,
             ReplyTo = _plan.ReplyTo,
             ExpiresAtUnixMilliseconds = _expiresAtUnixMilliseconds,
-            TraceParent = _plan.TraceParent,
         };
         var body = MessageCodec.WriteRequest(request);
         if (body.LongLength > _transport.MaxMessageBytes)
@@ -586,7 +585,7 @@ internal sealed class SliceJob<TItem, TValue> : ISliceJob
                 $"Slice {index} {window} of producer '{_plan.ProducerName}' is {body.LongLength} bytes, over the transport's limit of {_transport.MaxMessageBytes} bytes. Use a registered data source instead of in-memory items, or more slices."));
         }
 
-        var properties = new SliceMessageProperties(request.CorrelationId, _plan.ReplyTo, _plan.Timeout);
+        var properties = new SliceMessageProperties(request.CorrelationId, _plan.ReplyTo, _plan.Timeout) { PropagationHeaders = _plan.PropagationHeaders };
         PymarTelemetry.SlicesPublished.Add(1, new KeyValuePair<string, object?>("pymar.producer", _plan.ProducerName));
         lock (_ledger)
         {

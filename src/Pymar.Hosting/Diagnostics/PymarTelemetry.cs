@@ -38,25 +38,66 @@ public static class PymarTelemetry
 
     internal static Histogram<double> SliceDuration { get; } = Meter.CreateHistogram<double>("pymar.slice.duration", "ms", "How long a worker took to compute a slice.");
 
-    /// <summary>Starts the producer's span of a job.</summary>
-    internal static Activity? StartJob(string producer, string jobId, int slices)
+    /// <summary>Starts the producer's span of a job, a child of the caller's current span.</summary>
+    /// <param name="producer">The registered producer name.</param>
+    /// <param name="jobId">The job's id.</param>
+    /// <param name="slices">How many slices the job has.</param>
+    /// <param name="system">The transport's messaging system.</param>
+    /// <param name="queue">The producer's work queue.</param>
+    internal static Activity? StartJob(string producer, string jobId, int slices, string system, string queue)
     {
         var activity = ActivitySource.StartActivity("pymar.job", ActivityKind.Producer);
-        activity?.SetTag("pymar.producer", producer).SetTag("pymar.job.id", jobId).SetTag("pymar.job.slices", slices);
+        activity?.SetTag(TelemetryTags.MessagingSystem, system)
+            .SetTag(TelemetryTags.DestinationName, queue)
+            .SetTag(TelemetryTags.OperationType, TelemetryTags.Send)
+            .SetTag(TelemetryTags.Producer, producer)
+            .SetTag(TelemetryTags.JobId, jobId)
+            .SetTag(TelemetryTags.JobSlices, slices);
         return activity;
     }
 
-    /// <summary>Starts a worker's span of a slice, as a child of its job's span when the message carried one.</summary>
-    internal static Activity? StartSlice(string producer, string jobId, int sliceIndex, string? parent)
+    /// <summary>
+    /// Starts a worker's span of a slice, a child of the context its message's headers carry (the publish span of
+    /// the transport's client when it traces, else the job's span), holding the baggage they carry.
+    /// </summary>
+    /// <param name="producer">The registered producer name.</param>
+    /// <param name="jobId">The job's id.</param>
+    /// <param name="sliceIndex">The slice's index.</param>
+    /// <param name="attempt">The request's attempt (1 for the first).</param>
+    /// <param name="system">The transport's messaging system.</param>
+    /// <param name="queue">The queue the slice came from.</param>
+    /// <param name="headers">The message's propagation headers, if any.</param>
+    internal static Activity? StartSlice(string producer, string jobId, int sliceIndex, int attempt, string system, string queue, IReadOnlyDictionary<string, string>? headers)
     {
         if (!ActivitySource.HasListeners())
         {
             return null;
         }
 
-        ActivityContext.TryParse(parent, traceState: null, isRemote: true, out var parentContext);
-        var activity = ActivitySource.StartActivity("pymar.slice", ActivityKind.Consumer, parentContext);
-        activity?.SetTag("pymar.producer", producer).SetTag("pymar.job.id", jobId).SetTag("pymar.slice.index", sliceIndex);
+        var (parent, baggage) = TracePropagation.Extract(headers);
+        var activity = ActivitySource.StartActivity("pymar.slice", ActivityKind.Consumer, parent);
+        if (activity is null)
+        {
+            return null;
+        }
+
+        if (baggage is not null)
+        {
+            // Baggage is prepended as it is added: add in reverse to keep the sender's order.
+            foreach (var item in baggage.Reverse())
+            {
+                activity.AddBaggage(item.Key, item.Value);
+            }
+        }
+
+        activity.SetTag(TelemetryTags.MessagingSystem, system)
+            .SetTag(TelemetryTags.DestinationName, queue)
+            .SetTag(TelemetryTags.OperationType, TelemetryTags.Process)
+            .SetTag(TelemetryTags.ConversationId, Messaging.Correlation.Create(jobId, sliceIndex))
+            .SetTag(TelemetryTags.Producer, producer)
+            .SetTag(TelemetryTags.JobId, jobId)
+            .SetTag(TelemetryTags.SliceIndex, sliceIndex)
+            .SetTag(TelemetryTags.SliceAttempt, attempt);
         return activity;
     }
 }

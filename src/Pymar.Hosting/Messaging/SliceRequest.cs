@@ -47,10 +47,6 @@ internal sealed class SliceRequest
     [JsonPropertyName("expires")]
     public long? ExpiresAtUnixMilliseconds { get; set; }
 
-    /// <summary>The W3C trace parent of the job's span, so the worker's span joins its trace.</summary>
-    [JsonPropertyName("trace")]
-    public string? TraceParent { get; set; }
-
     [JsonIgnore]
     public SliceWindow Window => new(Offset, Limit);
 

@@ -15,6 +15,13 @@ public interface IPymarTransport
     /// <summary>The largest slice message this transport carries, in bytes.</summary>
     long MaxMessageBytes { get; }
 
+    /// <summary>The value of OpenTelemetry's <c>messaging.system</c> attribute on Pymar's spans (for example <c>rabbitmq</c>).</summary>
+    string MessagingSystem => "pymar";
+
+    /// <summary>The name of the work queue of <paramref name="producerName"/>, for the <c>messaging.destination.name</c> attribute.</summary>
+    /// <param name="producerName">The registered producer name.</param>
+    string QueueName(string producerName) => producerName;
+
     /// <summary>
     /// Opens an inbox for slice replies; <paramref name="onReply"/> is called once per reply body received.
     /// Dispose the inbox to remove it.

@@ -132,4 +132,4 @@ internal sealed class Subscription(Action dispose) : IDisposable, IAsyncDisposab
 internal sealed record DeadLetter(string Queue, ReadOnlyMemory<byte> Body, string? Reason);
 
 /// <summary>A message held by the in-process broker.</summary>
-internal sealed record InProcessMessage(ReadOnlyMemory<byte> Body, string CorrelationId, string ReplyTo, int DeliveryCount);
+internal sealed record InProcessMessage(ReadOnlyMemory<byte> Body, string CorrelationId, string ReplyTo, int DeliveryCount, IReadOnlyDictionary<string, string>? PropagationHeaders = null);

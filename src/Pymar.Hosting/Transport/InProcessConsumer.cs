@@ -84,6 +84,8 @@ internal sealed class InProcessConsumer : ISliceConsumer
 
         public override string Queue => queue;
 
+        public override IReadOnlyDictionary<string, string>? PropagationHeaders => message.PropagationHeaders;
+
         public override ValueTask ReplyAsync(string replyTo, ReadOnlyMemory<byte> body, string correlationId, CancellationToken cancellationToken = default) =>
             consumer._broker.DeliverReplyAsync(replyTo, body);
 

@@ -23,6 +23,9 @@ internal sealed class InProcessTransport : IPymarTransport, IWorkerPresence, ISl
     public long MaxMessageBytes => int.MaxValue;
 
     /// <inheritdoc />
+    public string MessagingSystem => "pymar.inprocess";
+
+    /// <inheritdoc />
     public bool IsConnected => true;
 
     /// <inheritdoc />
@@ -38,7 +41,7 @@ internal sealed class InProcessTransport : IPymarTransport, IWorkerPresence, ISl
     public ValueTask PublishSliceAsync(string producerName, ReadOnlyMemory<byte> body, SliceMessageProperties properties, CancellationToken cancellationToken = default)
     {
         cancellationToken.ThrowIfCancellationRequested();
-        _broker.Enqueue(producerName, new InProcessMessage(body, properties.CorrelationId, properties.ReplyTo, DeliveryCount: 0));
+        _broker.Enqueue(producerName, new InProcessMessage(body, properties.CorrelationId, properties.ReplyTo, DeliveryCount: 0, properties.PropagationHeaders));
         return ValueTask.CompletedTask;
     }
 

@@ -22,6 +22,12 @@ public abstract class SliceDelivery
     public abstract string Queue { get; }
 
     /// <summary>
+    /// The trace context and baggage headers the message carries (see
+    /// <see cref="SliceMessageProperties.PropagationHeaders"/>), or null when it carries none.
+    /// </summary>
+    public virtual IReadOnlyDictionary<string, string>? PropagationHeaders => null;
+
+    /// <summary>
     /// Publishes the reply to this slice. Transports send it so that it is ordered before this delivery's
     /// acknowledgement (RabbitMQ: on the same channel), so a slice is never acknowledged without its answer.
     /// </summary>

@@ -41,6 +41,9 @@ internal sealed class SliceExecutor(
     /// <summary>Where slice started/finished/failed events go; the null publisher unless events are on.</summary>
     public IPymarEventPublisher Events { get; init; } = NullPymarEventPublisher.Instance;
 
+    /// <summary>The transport's <c>messaging.system</c>, for the slice spans.</summary>
+    public string MessagingSystem { get; init; } = "pymar";
+
     /// <summary>Handles one delivery on the pool's slot <paramref name="slot"/> (its task-stream lane).</summary>
     /// <param name="delivery">The slice message.</param>
     /// <param name="slot">The pool's slot that runs it.</param>
@@ -110,7 +113,7 @@ internal sealed class SliceExecutor(
             PymarTelemetry.SlicesRedelivered.Add(1, producerTag);
         }
 
-        using var activity = PymarTelemetry.StartSlice(request.Producer, request.JobId, request.SliceIndex, request.TraceParent);
+        using var activity = PymarTelemetry.StartSlice(request.Producer, request.JobId, request.SliceIndex, request.Attempt, MessagingSystem, delivery.Queue, delivery.PropagationHeaders);
         var started = Stopwatch.GetTimestamp();
         var deadline = DeadlineOf(request, now);
         using var timeout = deadline is { } after ? new CancellationTokenSource(after.Delay, time) : null;

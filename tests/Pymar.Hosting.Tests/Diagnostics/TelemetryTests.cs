@@ -44,6 +44,45 @@ public sealed class TelemetryTests
     }
 
     [Fact]
+    public async Task InProcessEachSliceSpanIsAChildOfTheJobSpanWithTheCallersBaggageAndMessagingAttributes()
+    {
+        const string producerName = "TelemetryPropagated";
+        var activities = new ConcurrentQueue<Activity>();
+        using var activityListener = new ActivityListener
+        {
+            ShouldListenTo = source => source.Name == PymarTelemetry.Name,
+            Sample = (ref ActivityCreationOptions<ActivityContext> _) => ActivitySamplingResult.AllDataAndRecorded,
+            ActivityStopped = activity =>
+            {
+                if (Equals(activity.GetTagItem("pymar.producer"), producerName))
+                {
+                    activities.Enqueue(activity);
+                }
+            },
+        };
+        ActivitySource.AddActivityListener(activityListener);
+        using var host = await TestHosts.StartAsync(p => p.AddProducer<SumProducer>(producerName).AddDataSource<NumbersDataSource>().AddWorkers(o => o.Concurrency = 2));
+
+        var tenant = "tenant-" + Guid.NewGuid().ToString("N");
+        long sum;
+        using (new Activity("caller").AddBaggage("tenant", tenant).Start())
+        {
+            sum = await host.Services.GetRequiredService<ProducerClient>().MapAsync(new SumProducer(), DataSourceFactory<long>.For<NumbersDataSource>(), new MapOptions { SliceCount = 3 });
+        }
+
+        await Eventually.HoldsAsync(() => activities.Count(a => a.OperationName == "pymar.slice") == 3 && activities.Any(a => a.OperationName == "pymar.job"), TimeSpan.FromSeconds(10), "the spans to stop");
+        Assert.Equal(5050, sum);
+        var job = Assert.Single(activities, a => a.OperationName == "pymar.job");
+        Assert.Equal(("pymar.inprocess", producerName, "send"), (job.GetTagItem("messaging.system"), job.GetTagItem("messaging.destination.name"), job.GetTagItem("messaging.operation.type")));
+        var slices = activities.Where(a => a.OperationName == "pymar.slice").ToList();
+        Assert.All(slices, s => Assert.Equal((job.TraceId, job.SpanId), (s.TraceId, s.ParentSpanId)));
+        Assert.All(slices, s => Assert.Equal(tenant, s.GetBaggageItem("tenant")));
+        Assert.All(slices, s => Assert.Equal(("pymar.inprocess", producerName, "process"), (s.GetTagItem("messaging.system"), s.GetTagItem("messaging.destination.name"), s.GetTagItem("messaging.operation.type"))));
+        Assert.All(slices, s => Assert.Equal(job.GetTagItem("pymar.job.id"), s.GetTagItem("pymar.job.id")));
+        Assert.Equal([0, 1, 2], slices.Select(s => (int)s.GetTagItem("pymar.slice.index")!).Order());
+    }
+
+    [Fact]
     public async Task ASliceAnsweredWithAnErrorCountsAsFailed()
     {
         const string producerName = "TelemetryThrowing";
