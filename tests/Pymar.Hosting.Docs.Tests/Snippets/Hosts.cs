@@ -1,8 +1,10 @@
+using System.Diagnostics;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using OpenTelemetry.Metrics;
 using OpenTelemetry.Trace;
 using Pymar.Hosting;
+using RabbitMQ.Client;
 
 namespace Pymar.Hosting.Docs.Tests.Snippets;
 
@@ -79,6 +81,24 @@ public static class Hosts
         builder.Services.AddOpenTelemetry()
             .WithTracing(t => t.AddSource("Pymar.Hosting").AddOtlpExporter())
             .WithMetrics(m => m.AddMeter("Pymar.Hosting").AddOtlpExporter());
+    }
+
+    // docs/dashboard-and-telemetry.md: how the trace context travels, with RabbitMQ.Client's spans.
+    public static void AddTelemetryWithRabbitMqClient(HostApplicationBuilder builder)
+    {
+        builder.Services.AddOpenTelemetry()
+            .WithTracing(t => t
+                .AddSource("Pymar.Hosting", RabbitMQActivitySource.PublisherSourceName, RabbitMQActivitySource.SubscriberSourceName)
+                .AddOtlpExporter());
+    }
+
+    // docs/dashboard-and-telemetry.md: baggage set before MapAsync reaches the slices.
+    public static async Task<double> MapWithBaggageAsync(ProducerClient client, string tenant)
+    {
+        Activity.Current?.AddBaggage("tenant", tenant);
+        double answer = await client.MapAsync(new IntegrationProducer(), DataSourceFactory<double>.For<IntegrationDataSource>(),
+            new MapOptions { SliceCount = 8 });
+        return answer;
     }
 
     // docs/failures-and-guarantees.md: collecting failures.
