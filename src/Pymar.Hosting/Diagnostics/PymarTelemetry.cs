@@ -5,7 +5,7 @@ namespace Pymar.Hosting.Diagnostics;
 
 /// <summary>
 /// The <see cref="ActivitySource"/> and <see cref="Meter"/> of Pymar.Hosting, both named <c>Pymar.Hosting</c>:
-/// a span per job on the producer and per slice on the worker (linked to its job's span), counters of slices
+/// a span per job on the producer and per slice on the worker (in its job's trace), counters of slices
 /// published, completed, failed and redelivered, and a histogram of slice duration. Subscribe with OpenTelemetry's
 /// <c>AddSource("Pymar.Hosting")</c> and <c>AddMeter("Pymar.Hosting")</c>.
 /// </summary>
