@@ -61,4 +61,7 @@ internal static partial class RabbitMqLog
 
     [LoggerMessage(3018, LogLevel.Warning, "Could not declare the reply queue {Queue} again ({Reason}); the connection's recovery declares it")]
     public static partial void ReplyQueueRedeclareFailed(ILogger logger, string queue, string reason);
+
+    [LoggerMessage(3019, LogLevel.Debug, "Consuming replies on {Queue}")]
+    public static partial void ReplyQueueOpened(ILogger logger, string queue);
 }

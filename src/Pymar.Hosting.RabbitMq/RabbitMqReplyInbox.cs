@@ -43,6 +43,7 @@ internal sealed class RabbitMqReplyInbox : IReplyInbox
         var inbox = new RabbitMqReplyInbox(connection, channel, queue, onReply, onRecovered, logger);
         await inbox.DeclareAndConsumeAsync(channel, cancellationToken).ConfigureAwait(false);
         connection.RecoverySucceededAsync += inbox.OnRecoveredAsync;
+        RabbitMqLog.ReplyQueueOpened(logger, queue);
         return inbox;
     }
 
