@@ -52,4 +52,16 @@ internal static partial class RabbitMqLog
 
     [LoggerMessage(3015, LogLevel.Warning, "RabbitMQ closed the publishing channel ({ReplyCode} {ReplyText}); opening a new one and declaring the topology again")]
     public static partial void PublishChannelReplaced(ILogger logger, ushort replyCode, string replyText);
+
+    [LoggerMessage(3016, LogLevel.Warning, "The reply queue {Queue} was deleted while its connection stayed open (rabbitmqctl delete_queue, a policy); declaring it again under the same name")]
+    public static partial void ReplyQueueDeleted(ILogger logger, string queue);
+
+    [LoggerMessage(3017, LogLevel.Information, "Declared the reply queue {Queue} again and consume it; asking again for the unanswered slices")]
+    public static partial void ReplyQueueDeclaredAgain(ILogger logger, string queue);
+
+    [LoggerMessage(3018, LogLevel.Warning, "Could not declare the reply queue {Queue} again ({Reason}); the connection's recovery declares it")]
+    public static partial void ReplyQueueRedeclareFailed(ILogger logger, string queue, string reason);
+
+    [LoggerMessage(3019, LogLevel.Debug, "Consuming replies on {Queue}")]
+    public static partial void ReplyQueueOpened(ILogger logger, string queue);
 }

@@ -120,6 +120,9 @@ public sealed class RabbitMqOptions
     /// <summary>The largest lookahead <see cref="LookaheadWork"/> may reach. Defaults to 32; from <see cref="PrefetchLookahead"/> to 1,000.</summary>
     public int MaxPrefetchLookahead { get; set; } = 32;
 
-    /// <summary>The largest slice message published or accepted, in bytes. Defaults to 32 MiB (the client's own limit is 64 MiB).</summary>
-    public int MaxMessageBytes { get; set; } = 32 * 1024 * 1024;
+    /// <summary>
+    /// The largest slice message published or accepted, and the largest reply a worker sends, in bytes. Defaults to
+    /// 16 MiB, RabbitMQ 4's default <c>max_message_size</c>; keep it at or below the broker's.
+    /// </summary>
+    public int MaxMessageBytes { get; set; } = 16 * 1024 * 1024;
 }

@@ -271,9 +271,19 @@ internal abstract class RabbitMqSliceConsumer : ISliceConsumer
                             return;
                         }
 
-                        // The closed channel is left undisposed: slices still running from it settle against it (and log).
                         await state.OpenAsync(cancellationToken).ConfigureAwait(false);
                         RabbitMqLog.ChannelReopened(state._logger, string.Join(", ", state._producerNames));
+
+                        // Closed on the client's side too, or the connection's next recovery would open it again
+                        // with its consumers: twice the budget, and consumers nobody cancels. Not disposed: slices
+                        // still running from it read its close reason and send their answers on another channel.
+                        try
+                        {
+                            await closedChannel.CloseAsync(cancellationToken).ConfigureAwait(false);
+                        }
+                        catch (Exception ex) when (ConnectionLoss.Is(ex))
+                        {
+                        }
                     }
                     finally
                     {

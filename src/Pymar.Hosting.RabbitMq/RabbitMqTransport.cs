@@ -78,13 +78,7 @@ public sealed class RabbitMqTransport : IPymarTransport, IWorkerPresence, ISlice
         ArgumentNullException.ThrowIfNull(onReply);
         ArgumentNullException.ThrowIfNull(onRecovered);
         var connection = await _connection.GetAsync(cancellationToken).ConfigureAwait(false);
-        var channel = await connection.CreateChannelAsync(cancellationToken: cancellationToken).ConfigureAwait(false);
-        var queue = _topology.NewReplyQueue();
-        await channel.QueueDeclareAsync(queue, durable: false, exclusive: true, autoDelete: true, arguments: null, cancellationToken: cancellationToken).ConfigureAwait(false);
-        var consumer = new AsyncEventingBasicConsumer(channel);
-        consumer.ReceivedAsync += async (_, delivery) => await onReply(delivery.Body.ToArray()).ConfigureAwait(false);
-        await channel.BasicConsumeAsync(queue, autoAck: true, consumer, cancellationToken).ConfigureAwait(false);
-        return new RabbitMqReplyInbox(connection, channel, queue, onRecovered);
+        return await RabbitMqReplyInbox.OpenAsync(connection, _topology.NewReplyQueue(), onReply, onRecovered, _logger, cancellationToken).ConfigureAwait(false);
     }
 
     /// <inheritdoc />
@@ -338,6 +332,18 @@ public sealed class RabbitMqTransport : IPymarTransport, IWorkerPresence, ISlice
         return await _publishChannel.GetAsync(cancellationToken).ConfigureAwait(false);
     }
 
+    /// <summary>The broker's reason when it closed the channel for a message above its <c>max_message_size</c>, or null.</summary>
+    private static string? TooLarge(Exception exception, IChannel channel)
+    {
+        var reason = exception switch
+        {
+            AlreadyClosedException closed => closed.ShutdownReason,
+            OperationInterruptedException interrupted => interrupted.ShutdownReason,
+            _ => null,
+        } ?? channel.CloseReason;
+        return reason is { ReplyCode: 406 } && reason.ReplyText.Contains("max size", StringComparison.Ordinal) ? reason.ReplyText : null;
+    }
+
     /// <summary>Closes a channel when disposed.</summary>
     private sealed class ChannelLease(IChannel channel) : IAsyncDisposable
     {
@@ -358,6 +364,14 @@ public sealed class RabbitMqTransport : IPymarTransport, IWorkerPresence, ISlice
         catch (PublishException ex)
         {
             throw new PymarException($"RabbitMQ did not confirm a message to queue '{queue}' ({(ex.IsReturn ? "returned as unroutable" : $"nacked {RabbitMqRetries.PublishAttempts} times")}); it is not counted as sent.", ex);
+        }
+        catch (Exception ex) when (ConnectionLoss.Is(ex) && TooLarge(ex, channel) is { } reason)
+        {
+            // Not a lost connection: the same message would be refused again. The next publish gets a new channel.
+            var what = Messaging.Correlation.TryParse(properties.CorrelationId, out var jobId, out var sliceIndex) ? $"slice {sliceIndex} of job {jobId}" : "a message";
+            throw new PymarException(
+                $"RabbitMQ refused {what} to queue '{queue}': its {body.Length} bytes are over the broker's max_message_size ({reason}). " +
+                $"Set {RabbitMqOptions.SectionName}:MaxMessageBytes (now {_options.MaxMessageBytes}) at or below the broker's limit, so that larger slices are refused before publishing, and use more slices.", ex);
         }
         catch (Exception ex) when (ConnectionLoss.Is(ex))
         {

@@ -26,7 +26,7 @@ internal static partial class ClientLog
     [LoggerMessage(2007, LogLevel.Warning, "Slice {SliceIndex} of job {JobId} ({Producer}) failed; attempt {Attempt} in {Delay}: {Reason}")]
     public static partial void Retrying(ILogger logger, int sliceIndex, string jobId, string producer, int attempt, TimeSpan delay, string reason);
 
-    [LoggerMessage(2008, LogLevel.Warning, "The reply inbox was rebuilt after a lost connection; asking again for the unanswered slices of {Jobs} job(s)")]
+    [LoggerMessage(2008, LogLevel.Warning, "The reply inbox was rebuilt after a lost connection or a deleted reply queue; asking again for the unanswered slices of {Jobs} job(s)")]
     public static partial void RepublishingAfterRecovery(ILogger logger, int jobs);
 
     [LoggerMessage(2009, LogLevel.Debug, "Could not tell workers that job {JobId} ended: {Reason}")]

@@ -38,6 +38,9 @@ internal sealed class SliceExecutor(
     /// <summary>Slots held by slices that ignored their cancellation and have not returned yet.</summary>
     public int LostSlots => Volatile.Read(ref _lostSlots);
 
+    /// <summary>The largest reply the transport carries (<see cref="IPymarTransport.MaxMessageBytes"/>): a larger partial value is answered as an error.</summary>
+    public long MaxReplyBytes { get; init; } = long.MaxValue;
+
     /// <summary>Where slice started/finished/failed events go; the null publisher unless events are on.</summary>
     public IPymarEventPublisher Events { get; init; } = NullPymarEventPublisher.Instance;
 
@@ -136,6 +139,13 @@ internal sealed class SliceExecutor(
                 computing = runner.RunAsync(request, sliceScope.ServiceProvider, registry, compute, jobs, sliceCancellation.Token).AsTask();
                 var value = await WithGraceAsync(computing, sliceCancellation.Token).ConfigureAwait(false);
                 reply = MessageCodec.WriteValueReply(request.JobId, request.SliceIndex, request.Attempt, workerId, value, Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+            }
+
+            if (reply.LongLength > MaxReplyBytes)
+            {
+                // The broker would refuse it (closing the channel) or the producer's client would: an error gets through.
+                throw new PymarException(string.Create(CultureInfo.InvariantCulture,
+                    $"Slice {request.SliceIndex} {request.Window} of producer '{request.Producer}' has a partial value of {reply.LongLength} bytes as a reply, over the transport's limit of {MaxReplyBytes} bytes (Pymar:Broker:MaxMessageBytes with RabbitMQ). Return a smaller partial value per slice, or use more slices."));
             }
 
             var took = Stopwatch.GetElapsedTime(started);

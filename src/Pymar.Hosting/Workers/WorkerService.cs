@@ -116,7 +116,7 @@ public sealed class WorkerService : BackgroundService, IWorkerPoolState, IPymarW
 
         using var compute = new ComputeThreads(concurrency, "pymar-worker", continueOnComputeThread: true);
         var jobs = new JobTracker();
-        _executor = new SliceExecutor(_registry, _services, compute, jobs, _options, WorkerId, _logger, _time) { Events = _events, MessagingSystem = _transport.MessagingSystem };
+        _executor = new SliceExecutor(_registry, _services, compute, jobs, _options, WorkerId, _logger, _time) { Events = _events, MessagingSystem = _transport.MessagingSystem, MaxReplyBytes = _transport.MaxMessageBytes };
         var jobEnded = await SubscribeJobEndedAsync(jobs, stoppingToken).ConfigureAwait(false);
         var pending = Channel.CreateBounded<SliceDelivery>(new BoundedChannelOptions(concurrency) { SingleReader = false, SingleWriter = false });
 
