@@ -49,6 +49,12 @@ internal sealed class SliceJob<TItem, TValue> : ISliceJob
     private readonly int[] _copies;
     private readonly int[] _firstCopyAttempt;
     private readonly int[] _unreadableValues;
+
+    // Slices with a publish the transport confirmed (asked for again after the reply inbox was rebuilt), and slices
+    // whose copy could not be published (copied again on the watch's next tick once the transport is connected).
+    private readonly bool[] _confirmed;
+    private readonly bool[] _copyDue;
+    private readonly BrokerOutage _outage;
     private CancellationToken _jobToken;
     private readonly List<long> _answerTimes;
     private int _sortedAnswerTimes;
@@ -72,6 +78,9 @@ internal sealed class SliceJob<TItem, TValue> : ISliceJob
         _copies = new int[plan.Windows.Count];
         _firstCopyAttempt = new int[plan.Windows.Count];
         _unreadableValues = new int[plan.Windows.Count];
+        _confirmed = new bool[plan.Windows.Count];
+        _copyDue = new bool[plan.Windows.Count];
+        _outage = new BrokerOutage(transport, time, plan.Options.ReconnectTimeout, plan.JobId, plan.ProducerName, logger);
 
         // One entry per answer: sized once, so a large job's ledger does not grow by copies (each a large-object-heap array).
         _answerTimes = new List<long>(plan.Windows.Count);
@@ -102,11 +111,16 @@ internal sealed class SliceJob<TItem, TValue> : ISliceJob
 
     public bool TryPost(SliceReply reply) => _replies.Writer.TryWrite(new Posted(reply, Final: false));
 
+    /// <summary>
+    /// Publishes again each unanswered slice whose publish was confirmed: its answer may have been lost with the reply
+    /// inbox. A slice not yet published, or whose publish failed, is left to the publishing loop, which publishes it
+    /// once the connection is back.
+    /// </summary>
     public async Task RepublishMissingAsync(CancellationToken cancellationToken)
     {
         for (var i = 0; i < _finished.Length; i++)
         {
-            if (!Volatile.Read(ref _finished[i]))
+            if (!Volatile.Read(ref _finished[i]) && Volatile.Read(ref _confirmed[i]))
             {
                 await PublishAsync(i, Volatile.Read(ref _attempts[i]), cancellationToken).ConfigureAwait(false);
             }
@@ -261,7 +275,7 @@ internal sealed class SliceJob<TItem, TValue> : ISliceJob
                     _retrying[index] = answer;
                     var attempt = Interlocked.Increment(ref _attempts[index]);
                     Volatile.Write(ref _retriedAttempt[index], attempt);
-                    await PublishAsync(index, attempt, ct).ConfigureAwait(false);
+                    await PublishSurvivingLossAsync(index, attempt, ct).ConfigureAwait(false);
                     return await answer.Task.WaitAsync(ct).ConfigureAwait(false);
                 },
                 cancellationToken).ConfigureAwait(false);
@@ -390,8 +404,14 @@ internal sealed class SliceJob<TItem, TValue> : ISliceJob
                     catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
                     {
                         // A copy that cannot be published (a lost connection) leaves the original in place, and the
-                        // watch goes on: the slice is copied again once this copy's wait has passed.
+                        // watch goes on: the copy is published on the next tick with the transport connected, and
+                        // does not count against the slice's copies.
                         ClientLog.RepublishFailed(_logger, ex.Message);
+                        lock (_ledger)
+                        {
+                            _copies[index]--;
+                            _copyDue[index] = true;
+                        }
                     }
                 }
             }
@@ -408,6 +428,28 @@ internal sealed class SliceJob<TItem, TValue> : ISliceJob
         var now = _time.GetTimestamp();
         lock (_ledger)
         {
+            if (_transport.IsConnected)
+            {
+                for (var i = 0; i < Total; i++)
+                {
+                    if (_copyDue[i])
+                    {
+                        _copyDue[i] = false;
+                        if (!Volatile.Read(ref _finished[i]))
+                        {
+                            _copies[i]++;
+                            _publishedAt[i] = now;
+                            found.Add(i);
+                        }
+                    }
+                }
+
+                if (found.Count > 0)
+                {
+                    return found;
+                }
+            }
+
             if (_answerTimes.Count == 0)
             {
                 // Nothing answered yet, so no slice time to compare with: the slices may never have reached a worker
@@ -518,19 +560,7 @@ internal sealed class SliceJob<TItem, TValue> : ISliceJob
         for (var i = 0; i < Total && failure.Error is null; i++)
         {
             await window.WaitAsync(cancellationToken).ConfigureAwait(false);
-            Task publish;
-            try
-            {
-                publish = PublishAsync(i, attempt: 1, cancellationToken);
-            }
-            catch (Exception ex)
-            {
-                failure.Set(ex);
-                window.Release();
-                break;
-            }
-
-            _ = ReleaseWhenPublishedAsync(publish, window, failure);
+            _ = ReleaseWhenPublishedAsync(PublishSurvivingLossAsync(i, attempt: 1, cancellationToken), window, failure);
         }
 
         // Every publish has finished once every place in the window is free again.
@@ -558,6 +588,28 @@ internal sealed class SliceJob<TItem, TValue> : ISliceJob
         finally
         {
             window.Release();
+        }
+    }
+
+    /// <summary>
+    /// Publishes a slice; when the publish (or its confirm) failed because the connection or its channel was lost,
+    /// waits for the transport to be connected again and publishes it again, within <see cref="MapOptions.ReconnectTimeout"/>.
+    /// </summary>
+    private async Task PublishSurvivingLossAsync(int index, int attempt, CancellationToken cancellationToken)
+    {
+        while (true)
+        {
+            try
+            {
+                await PublishAsync(index, attempt, cancellationToken).ConfigureAwait(false);
+                Volatile.Write(ref _confirmed[index], true);
+                _outage.Published();
+                return;
+            }
+            catch (TransportUnavailableException ex) when (!cancellationToken.IsCancellationRequested)
+            {
+                await _outage.WaitAsync(ex, cancellationToken).ConfigureAwait(false);
+            }
         }
     }
 
