@@ -16,8 +16,6 @@ namespace Pymar.Hosting.Client;
 /// </summary>
 internal sealed class SliceJob<TItem, TValue> : ISliceJob
 {
-    private const int MaxPublishesInFlight = 128;
-
     /// <summary>How many copies of one straggling slice are published at most (a copy may land on the same frozen worker).</summary>
     private const int MaxCopies = 3;
 
@@ -54,7 +52,7 @@ internal sealed class SliceJob<TItem, TValue> : ISliceJob
     // whose copy could not be published (copied again on the watch's next tick once the transport is connected).
     private readonly bool[] _confirmed;
     private readonly bool[] _copyDue;
-    private readonly BrokerOutage _outage;
+    private readonly SlicePublishing _publishing;
     private CancellationToken _jobToken;
     private readonly List<long> _answerTimes;
     private int _sortedAnswerTimes;
@@ -80,7 +78,11 @@ internal sealed class SliceJob<TItem, TValue> : ISliceJob
         _unreadableValues = new int[plan.Windows.Count];
         _confirmed = new bool[plan.Windows.Count];
         _copyDue = new bool[plan.Windows.Count];
-        _outage = new BrokerOutage(transport, time, plan.Options.ReconnectTimeout, plan.JobId, plan.ProducerName, logger);
+        _publishing = new SlicePublishing(
+            plan.Windows.Count,
+            new BrokerOutage(transport, time, plan.Options.ReconnectTimeout, plan.JobId, plan.ProducerName, logger),
+            PublishAsync,
+            index => Volatile.Write(ref _confirmed[index], true));
 
         // One entry per answer: sized once, so a large job's ledger does not grow by copies (each a large-object-heap array).
         _answerTimes = new List<long>(plan.Windows.Count);
@@ -275,7 +277,7 @@ internal sealed class SliceJob<TItem, TValue> : ISliceJob
                     _retrying[index] = answer;
                     var attempt = Interlocked.Increment(ref _attempts[index]);
                     Volatile.Write(ref _retriedAttempt[index], attempt);
-                    await PublishSurvivingLossAsync(index, attempt, ct).ConfigureAwait(false);
+                    await _publishing.PublishSurvivingLossAsync(index, attempt, ct).ConfigureAwait(false);
                     return await answer.Task.WaitAsync(ct).ConfigureAwait(false);
                 },
                 cancellationToken).ConfigureAwait(false);
@@ -296,7 +298,7 @@ internal sealed class SliceJob<TItem, TValue> : ISliceJob
     {
         try
         {
-            await PublishAllAsync(cancellationToken).ConfigureAwait(false);
+            await _publishing.PublishAllAsync(cancellationToken).ConfigureAwait(false);
             ClientLog.Published(_logger, _plan.JobId, _plan.ProducerName, Total, _plan.Windows[^1].End, _transport.Description);
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
@@ -550,69 +552,6 @@ internal sealed class SliceJob<TItem, TValue> : ISliceJob
     private bool IsCandidate(int i) =>
         !Volatile.Read(ref _finished[i]) && _copies[i] < MaxCopies && _publishedAt[i] != 0 && !Volatile.Read(ref _backingOff[i]);
 
-    private async Task PublishAllAsync(CancellationToken cancellationToken)
-    {
-        // Publishes are pipelined in a sliding window: the broker confirms many at once instead of one round trip
-        // each, and a slow confirm does not hold back the publishes behind it. (Not disposed: publishes still in
-        // flight when the job is cancelled release their place after this method has returned.)
-        var window = new SemaphoreSlim(MaxPublishesInFlight, MaxPublishesInFlight);
-        var failure = new PublishFailure();
-        for (var i = 0; i < Total && failure.Error is null; i++)
-        {
-            await window.WaitAsync(cancellationToken).ConfigureAwait(false);
-            _ = ReleaseWhenPublishedAsync(PublishSurvivingLossAsync(i, attempt: 1, cancellationToken), window, failure);
-        }
-
-        // Every publish has finished once every place in the window is free again.
-        for (var free = 0; free < MaxPublishesInFlight; free++)
-        {
-            await window.WaitAsync(CancellationToken.None).ConfigureAwait(false);
-        }
-
-        if (failure.Error is { } error)
-        {
-            System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(error);
-        }
-    }
-
-    private static async Task ReleaseWhenPublishedAsync(Task publish, SemaphoreSlim window, PublishFailure failure)
-    {
-        try
-        {
-            await publish.ConfigureAwait(false);
-        }
-        catch (Exception ex)
-        {
-            failure.Set(ex);
-        }
-        finally
-        {
-            window.Release();
-        }
-    }
-
-    /// <summary>
-    /// Publishes a slice; when the publish (or its confirm) failed because the connection or its channel was lost,
-    /// waits for the transport to be connected again and publishes it again, within <see cref="MapOptions.ReconnectTimeout"/>.
-    /// </summary>
-    private async Task PublishSurvivingLossAsync(int index, int attempt, CancellationToken cancellationToken)
-    {
-        while (true)
-        {
-            try
-            {
-                await PublishAsync(index, attempt, cancellationToken).ConfigureAwait(false);
-                Volatile.Write(ref _confirmed[index], true);
-                _outage.Published();
-                return;
-            }
-            catch (TransportUnavailableException ex) when (!cancellationToken.IsCancellationRequested)
-            {
-                await _outage.WaitAsync(ex, cancellationToken).ConfigureAwait(false);
-            }
-        }
-    }
-
     private Task PublishAsync(int index, int attempt, CancellationToken cancellationToken)
     {
         var window = _plan.Windows[index];
@@ -720,13 +659,4 @@ internal sealed class SliceJob<TItem, TValue> : ISliceJob
     /// <summary>A reply handed to the job: by the reply router, or as the last answer of a slice's retries.</summary>
     private readonly record struct Posted(SliceReply Reply, bool Final);
 
-    /// <summary>The first error of a job's publishes.</summary>
-    private sealed class PublishFailure
-    {
-        private Exception? _error;
-
-        public Exception? Error => Volatile.Read(ref _error);
-
-        public void Set(Exception error) => Interlocked.CompareExchange(ref _error, error, null);
-    }
 }
