@@ -7,6 +7,7 @@ using Microsoft.Extensions.Logging;
 using examples::Pymar.Examples;
 using examples::Pymar.Examples.SquaredSum;
 using Pymar.Hosting.RabbitMq.Tests.Support;
+using Pymar.Hosting.Transport;
 using Pymar.Hosting.Workers;
 using PymarExamples = examples::Pymar.Examples.Examples;
 
@@ -30,7 +31,8 @@ public sealed class PublishingConnectionLossTests : IAsyncLifetime
         var workerLogs = new CapturedLogs();
         var producerLogs = new CapturedLogs();
         var worker = await StartHostAsync(workerLogs, workers: 4, LogLevel.Warning);
-        var producer = await StartHostAsync(producerLogs, workers: 0, LogLevel.Debug);
+        var gate = new PublishGate(heldAfter: 1_000);
+        var producer = await StartHostAsync(producerLogs, workers: 0, LogLevel.Debug, gate);
 
         // The producer's own connection, by the address it connects from: the worker's (and other programs') stay open.
         var connection = await producer.Services.GetRequiredService<RabbitMqTransport>().Connection.GetAsync(CancellationToken.None);
@@ -40,7 +42,13 @@ public sealed class PublishingConnectionLossTests : IAsyncLifetime
 
         var job = producer.Services.GetRequiredService<ProducerClient>().MapAsync(
             new SquaredSumProducer(), DataSourceFactory<long>.For<RangeDataSource>(), new MapOptions { SliceCount = Slices, Timeout = s_deadline });
+
+        // The broker closes the connection once the job has published its first thousand slices, while the others
+        // wait to be published; they go on once the producer has seen the connection drop.
+        await Eventually.HoldsAsync(() => gate.Held, s_deadline, "the first thousand slices to be published");
         await ChaosBroker.CtlAsync("close_connection", pid, "pymar publishing test");
+        await Eventually.HoldsAsync(() => producerLogs.Lines.Any(l => l.Contains("Lost the connection to RabbitMQ", StringComparison.Ordinal)), s_deadline, "the producer to see its connection drop");
+        gate.Open();
 
         Assert.Equal(PymarExamples.SquaredSumAnswer, (await job).ToString(CultureInfo.InvariantCulture));
 
@@ -69,6 +77,49 @@ public sealed class PublishingConnectionLossTests : IAsyncLifetime
 
     private static string ChaosCtl => Path.Combine(Path.GetDirectoryName(ChildPrograms.Ctl)!, "ctl-chaos.sh");
 
+    /// <summary>Holds the publishes after the first <c>heldAfter</c> until it is opened.</summary>
+    private sealed class PublishGate(int heldAfter)
+    {
+        private readonly TaskCompletionSource _open = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        private int _published;
+
+        public bool Held => Volatile.Read(ref _published) >= heldAfter;
+
+        public void Open() => _open.TrySetResult();
+
+        public Task PassAsync(CancellationToken cancellationToken) =>
+            Interlocked.Increment(ref _published) <= heldAfter ? Task.CompletedTask : _open.Task.WaitAsync(cancellationToken);
+    }
+
+    /// <summary>The producer's RabbitMQ transport, with its slice publishes passing <see cref="PublishGate"/> first.</summary>
+    private sealed class GatedTransport(RabbitMqTransport inner, PublishGate gate) : IPymarTransport
+    {
+        public string Description => inner.Description;
+
+        public bool IsConnected => inner.IsConnected;
+
+        public long MaxMessageBytes => inner.MaxMessageBytes;
+
+        public async ValueTask PublishSliceAsync(string producerName, ReadOnlyMemory<byte> body, SliceMessageProperties properties, CancellationToken cancellationToken = default)
+        {
+            await gate.PassAsync(cancellationToken);
+            await inner.PublishSliceAsync(producerName, body, properties, cancellationToken);
+        }
+
+        public ValueTask<IReplyInbox> OpenReplyInboxAsync(Func<ReadOnlyMemory<byte>, ValueTask> onReply, Func<ValueTask> onRecovered, CancellationToken cancellationToken = default) =>
+            inner.OpenReplyInboxAsync(onReply, onRecovered, cancellationToken);
+
+        public ValueTask<ISliceConsumer> ConsumeSlicesAsync(IReadOnlyCollection<string> producerNames, int prefetch, Func<SliceDelivery, CancellationToken, ValueTask> onSlice, CancellationToken cancellationToken = default) =>
+            inner.ConsumeSlicesAsync(producerNames, prefetch, onSlice, cancellationToken);
+
+        public ValueTask PublishJobEndedAsync(string jobId, CancellationToken cancellationToken = default) => inner.PublishJobEndedAsync(jobId, cancellationToken);
+
+        public ValueTask<IAsyncDisposable> SubscribeJobEndedAsync(Func<string, ValueTask> onJobEnded, CancellationToken cancellationToken = default) =>
+            inner.SubscribeJobEndedAsync(onJobEnded, cancellationToken);
+
+        public ValueTask<long> PurgeAsync(IReadOnlyCollection<string> producerNames, CancellationToken cancellationToken = default) => inner.PurgeAsync(producerNames, cancellationToken);
+    }
+
     private static int IndexOf(IReadOnlyList<string> lines, string text)
     {
         for (var i = 0; i < lines.Count; i++)
@@ -82,7 +133,7 @@ public sealed class PublishingConnectionLossTests : IAsyncLifetime
         return -1;
     }
 
-    private async Task<IHost> StartHostAsync(CapturedLogs logs, int workers, LogLevel level)
+    private async Task<IHost> StartHostAsync(CapturedLogs logs, int workers, LogLevel level, PublishGate? gate = null)
     {
         // The producer would fall back to computing locally on an unreachable broker: it must not, on a lost connection.
         var configuration = TestHost.RabbitMqConfiguration(_prefix, ChaosBroker.Uri, fallBackToLocal: true);
@@ -97,7 +148,14 @@ public sealed class PublishingConnectionLossTests : IAsyncLifetime
                 }
             },
             logs,
-            level);
+            level,
+            (services, _) =>
+            {
+                if (gate is not null)
+                {
+                    services.AddSingleton<IPymarTransport>(sp => new GatedTransport(sp.GetRequiredService<RabbitMqTransport>(), gate));
+                }
+            });
         _hosts.Add(host);
         if (workers > 0)
         {
