@@ -57,6 +57,9 @@ public sealed class RabbitMqTransport : IPymarTransport, IWorkerPresence, ISlice
     /// <summary>Where workers may send replies.</summary>
     internal RabbitMqReplyAddresses ReplyAddresses { get; }
 
+    /// <summary>The process's connection to the broker (a test finds it among the broker's connections).</summary>
+    internal RabbitMqConnection Connection => _connection;
+
     /// <inheritdoc />
     public string Description => $"RabbitMQ at {_connection.Address.Display}";
 
@@ -84,8 +87,19 @@ public sealed class RabbitMqTransport : IPymarTransport, IWorkerPresence, ISlice
     /// <inheritdoc />
     public async ValueTask PublishSliceAsync(string producerName, ReadOnlyMemory<byte> body, SliceMessageProperties properties, CancellationToken cancellationToken = default)
     {
-        var channel = await PublishChannelAsync(cancellationToken).ConfigureAwait(false);
-        var queue = await _topology.DeclareWorkQueueAsync(channel, producerName, cancellationToken).ConfigureAwait(false);
+        IChannel channel;
+        string queue;
+        try
+        {
+            channel = await PublishChannelAsync(cancellationToken).ConfigureAwait(false);
+            queue = await _topology.DeclareWorkQueueAsync(channel, producerName, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ConnectionLoss.Is(ex))
+        {
+            // The connection (or the channel) is down: the caller waits for it to recover and publishes again.
+            throw ConnectionLoss.Unavailable(ex, $"publishing a slice of producer '{producerName}'");
+        }
+
         try
         {
             await PublishConfirmedAsync(channel, queue, RabbitMqMessages.Slice(properties, persistent: !_transient), body, cancellationToken).ConfigureAwait(false);

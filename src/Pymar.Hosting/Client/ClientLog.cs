@@ -50,6 +50,12 @@ internal static partial class ClientLog
     [LoggerMessage(2014, LogLevel.Warning, "Job of producer {Producer} cancelled: the host is stopping")]
     public static partial void CancelledByHostStopBeforeJob(ILogger logger, string producer);
 
+    [LoggerMessage(2015, LogLevel.Warning, "Job {JobId} of producer {Producer} lost its connection to the broker while publishing; waiting at most {Limit} for it to come back, then publishing again the slices not confirmed: {Reason}")]
+    public static partial void PublishingPaused(ILogger logger, string jobId, string producer, TimeSpan limit, string reason);
+
+    [LoggerMessage(2016, LogLevel.Information, "Job {JobId} of producer {Producer} publishes again after {WaitedMs:0} ms without a connection to the broker")]
+    public static partial void PublishingResumed(ILogger logger, string jobId, string producer, double waitedMs);
+
     [LoggerMessage(2030, LogLevel.Information, "Job {JobId} of producer {Producer} cut into {SliceCount} slice(s): {LiveSlots} live slot(s) on {Workers} worker(s) × balance {Balance}, bounded by {Length} item(s) at {MinItems} or more per slice")]
     public static partial void AutoSliceCount(ILogger logger, string jobId, string producer, int sliceCount, int liveSlots, int workers, int balance, long length, int minItems);
 

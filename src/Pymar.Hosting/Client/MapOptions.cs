@@ -44,6 +44,14 @@ public sealed class MapOptions
     /// <summary>The least time without an answer before a slice counts as straggling. Defaults to 5 seconds.</summary>
     public TimeSpan StragglerFloor { get; init; } = TimeSpan.FromSeconds(5);
 
+    /// <summary>
+    /// How long a job waits for a lost connection to its broker to come back while it publishes slices (the first
+    /// publishes, copies and retries); the slices whose publish was not confirmed are then published again. When the
+    /// broker stays unreachable longer, the job fails with <see cref="TransportUnavailableException"/>. The job's
+    /// <see cref="Timeout"/> bounds the wait too. Defaults to 60 seconds.
+    /// </summary>
+    public TimeSpan ReconnectTimeout { get; init; } = TimeSpan.FromSeconds(60);
+
     /// <summary>Receives the count of answered slices each time one arrives.</summary>
     public IProgress<MapProgress>? Progress { get; init; }
 

@@ -16,8 +16,6 @@ namespace Pymar.Hosting.Client;
 /// </summary>
 internal sealed class SliceJob<TItem, TValue> : ISliceJob
 {
-    private const int MaxPublishesInFlight = 128;
-
     /// <summary>How many copies of one straggling slice are published at most (a copy may land on the same frozen worker).</summary>
     private const int MaxCopies = 3;
 
@@ -49,6 +47,12 @@ internal sealed class SliceJob<TItem, TValue> : ISliceJob
     private readonly int[] _copies;
     private readonly int[] _firstCopyAttempt;
     private readonly int[] _unreadableValues;
+
+    // Slices with a publish the transport confirmed (asked for again after the reply inbox was rebuilt), and slices
+    // whose copy could not be published (copied again on the watch's next tick once the transport is connected).
+    private readonly bool[] _confirmed;
+    private readonly bool[] _copyDue;
+    private readonly SlicePublishing _publishing;
     private CancellationToken _jobToken;
     private readonly List<long> _answerTimes;
     private int _sortedAnswerTimes;
@@ -72,6 +76,13 @@ internal sealed class SliceJob<TItem, TValue> : ISliceJob
         _copies = new int[plan.Windows.Count];
         _firstCopyAttempt = new int[plan.Windows.Count];
         _unreadableValues = new int[plan.Windows.Count];
+        _confirmed = new bool[plan.Windows.Count];
+        _copyDue = new bool[plan.Windows.Count];
+        _publishing = new SlicePublishing(
+            plan.Windows.Count,
+            new BrokerOutage(transport, time, plan.Options.ReconnectTimeout, plan.JobId, plan.ProducerName, logger),
+            PublishAsync,
+            index => Volatile.Write(ref _confirmed[index], true));
 
         // One entry per answer: sized once, so a large job's ledger does not grow by copies (each a large-object-heap array).
         _answerTimes = new List<long>(plan.Windows.Count);
@@ -102,11 +113,16 @@ internal sealed class SliceJob<TItem, TValue> : ISliceJob
 
     public bool TryPost(SliceReply reply) => _replies.Writer.TryWrite(new Posted(reply, Final: false));
 
+    /// <summary>
+    /// Publishes again each unanswered slice whose publish was confirmed: its answer may have been lost with the reply
+    /// inbox. A slice not yet published, or whose publish failed, is left to the publishing loop, which publishes it
+    /// once the connection is back.
+    /// </summary>
     public async Task RepublishMissingAsync(CancellationToken cancellationToken)
     {
         for (var i = 0; i < _finished.Length; i++)
         {
-            if (!Volatile.Read(ref _finished[i]))
+            if (!Volatile.Read(ref _finished[i]) && Volatile.Read(ref _confirmed[i]))
             {
                 await PublishAsync(i, Volatile.Read(ref _attempts[i]), cancellationToken).ConfigureAwait(false);
             }
@@ -261,7 +277,7 @@ internal sealed class SliceJob<TItem, TValue> : ISliceJob
                     _retrying[index] = answer;
                     var attempt = Interlocked.Increment(ref _attempts[index]);
                     Volatile.Write(ref _retriedAttempt[index], attempt);
-                    await PublishAsync(index, attempt, ct).ConfigureAwait(false);
+                    await _publishing.PublishSurvivingLossAsync(index, attempt, ct).ConfigureAwait(false);
                     return await answer.Task.WaitAsync(ct).ConfigureAwait(false);
                 },
                 cancellationToken).ConfigureAwait(false);
@@ -282,7 +298,7 @@ internal sealed class SliceJob<TItem, TValue> : ISliceJob
     {
         try
         {
-            await PublishAllAsync(cancellationToken).ConfigureAwait(false);
+            await _publishing.PublishAllAsync(cancellationToken).ConfigureAwait(false);
             ClientLog.Published(_logger, _plan.JobId, _plan.ProducerName, Total, _plan.Windows[^1].End, _transport.Description);
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
@@ -390,8 +406,14 @@ internal sealed class SliceJob<TItem, TValue> : ISliceJob
                     catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
                     {
                         // A copy that cannot be published (a lost connection) leaves the original in place, and the
-                        // watch goes on: the slice is copied again once this copy's wait has passed.
+                        // watch goes on: the copy is published on the next tick with the transport connected, and
+                        // does not count against the slice's copies.
                         ClientLog.RepublishFailed(_logger, ex.Message);
+                        lock (_ledger)
+                        {
+                            _copies[index]--;
+                            _copyDue[index] = true;
+                        }
                     }
                 }
             }
@@ -408,6 +430,28 @@ internal sealed class SliceJob<TItem, TValue> : ISliceJob
         var now = _time.GetTimestamp();
         lock (_ledger)
         {
+            if (_transport.IsConnected)
+            {
+                for (var i = 0; i < Total; i++)
+                {
+                    if (_copyDue[i])
+                    {
+                        _copyDue[i] = false;
+                        if (!Volatile.Read(ref _finished[i]))
+                        {
+                            _copies[i]++;
+                            _publishedAt[i] = now;
+                            found.Add(i);
+                        }
+                    }
+                }
+
+                if (found.Count > 0)
+                {
+                    return found;
+                }
+            }
+
             if (_answerTimes.Count == 0)
             {
                 // Nothing answered yet, so no slice time to compare with: the slices may never have reached a worker
@@ -507,59 +551,6 @@ internal sealed class SliceJob<TItem, TValue> : ISliceJob
     /// </summary>
     private bool IsCandidate(int i) =>
         !Volatile.Read(ref _finished[i]) && _copies[i] < MaxCopies && _publishedAt[i] != 0 && !Volatile.Read(ref _backingOff[i]);
-
-    private async Task PublishAllAsync(CancellationToken cancellationToken)
-    {
-        // Publishes are pipelined in a sliding window: the broker confirms many at once instead of one round trip
-        // each, and a slow confirm does not hold back the publishes behind it. (Not disposed: publishes still in
-        // flight when the job is cancelled release their place after this method has returned.)
-        var window = new SemaphoreSlim(MaxPublishesInFlight, MaxPublishesInFlight);
-        var failure = new PublishFailure();
-        for (var i = 0; i < Total && failure.Error is null; i++)
-        {
-            await window.WaitAsync(cancellationToken).ConfigureAwait(false);
-            Task publish;
-            try
-            {
-                publish = PublishAsync(i, attempt: 1, cancellationToken);
-            }
-            catch (Exception ex)
-            {
-                failure.Set(ex);
-                window.Release();
-                break;
-            }
-
-            _ = ReleaseWhenPublishedAsync(publish, window, failure);
-        }
-
-        // Every publish has finished once every place in the window is free again.
-        for (var free = 0; free < MaxPublishesInFlight; free++)
-        {
-            await window.WaitAsync(CancellationToken.None).ConfigureAwait(false);
-        }
-
-        if (failure.Error is { } error)
-        {
-            System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(error);
-        }
-    }
-
-    private static async Task ReleaseWhenPublishedAsync(Task publish, SemaphoreSlim window, PublishFailure failure)
-    {
-        try
-        {
-            await publish.ConfigureAwait(false);
-        }
-        catch (Exception ex)
-        {
-            failure.Set(ex);
-        }
-        finally
-        {
-            window.Release();
-        }
-    }
 
     private Task PublishAsync(int index, int attempt, CancellationToken cancellationToken)
     {
@@ -667,13 +658,4 @@ internal sealed class SliceJob<TItem, TValue> : ISliceJob
     /// <summary>A reply handed to the job: by the reply router, or as the last answer of a slice's retries.</summary>
     private readonly record struct Posted(SliceReply Reply, bool Final);
 
-    /// <summary>The first error of a job's publishes.</summary>
-    private sealed class PublishFailure
-    {
-        private Exception? _error;
-
-        public Exception? Error => Volatile.Read(ref _error);
-
-        public void Set(Exception error) => Interlocked.CompareExchange(ref _error, error, null);
-    }
 }

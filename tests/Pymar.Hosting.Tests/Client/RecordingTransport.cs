@@ -15,7 +15,8 @@ internal sealed class RecordingTransport : IPymarTransport
 
     public string Description => "recording";
 
-    public bool IsConnected => true;
+    /// <summary>Whether the transport says it is connected; a test sets it false to play a lost connection.</summary>
+    public bool IsConnected { get; set; } = true;
 
     public long MaxMessageBytes => int.MaxValue;
 

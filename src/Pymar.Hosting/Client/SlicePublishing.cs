@@ -1,0 +1,89 @@
+namespace Pymar.Hosting.Client;
+
+/// <summary>
+/// How a job's slices reach the transport: the first publish of every slice in a sliding window, and any publish
+/// (first, retry) made again when it failed on a lost connection, once the connection is back
+/// (<see cref="BrokerOutage"/>). A publish the transport confirmed is reported through <c>confirmed</c> and never
+/// made again here.
+/// </summary>
+internal sealed class SlicePublishing(int total, BrokerOutage outage, Func<int, int, CancellationToken, Task> publish, Action<int> confirmed)
+{
+    /// <summary>How many first publishes are in flight at once (the broker confirms many at once).</summary>
+    public const int MaxPublishesInFlight = 128;
+
+    /// <summary>
+    /// Publishes every slice once, pipelined in a sliding window: a slow confirm does not hold back the publishes
+    /// behind it. Throws the first error a publish could not get past (a lost connection that stayed lost past the
+    /// limit, a slice the transport refuses).
+    /// </summary>
+    public async Task PublishAllAsync(CancellationToken cancellationToken)
+    {
+        // Not disposed: publishes still in flight when the job is cancelled release their place after this method has returned.
+        var window = new SemaphoreSlim(MaxPublishesInFlight, MaxPublishesInFlight);
+        var failure = new PublishFailure();
+        for (var i = 0; i < total && failure.Error is null; i++)
+        {
+            await window.WaitAsync(cancellationToken).ConfigureAwait(false);
+            _ = ReleaseWhenPublishedAsync(PublishSurvivingLossAsync(i, attempt: 1, cancellationToken), window, failure);
+        }
+
+        // Every publish has finished once every place in the window is free again.
+        for (var free = 0; free < MaxPublishesInFlight; free++)
+        {
+            await window.WaitAsync(CancellationToken.None).ConfigureAwait(false);
+        }
+
+        if (failure.Error is { } error)
+        {
+            System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(error);
+        }
+    }
+
+    /// <summary>
+    /// Publishes a slice; when the publish (or its confirm) failed because the connection or its channel was lost,
+    /// waits for the transport to be connected again and publishes it again, within <see cref="MapOptions.ReconnectTimeout"/>.
+    /// </summary>
+    public async Task PublishSurvivingLossAsync(int index, int attempt, CancellationToken cancellationToken)
+    {
+        while (true)
+        {
+            try
+            {
+                await publish(index, attempt, cancellationToken).ConfigureAwait(false);
+                confirmed(index);
+                outage.Published();
+                return;
+            }
+            catch (TransportUnavailableException ex) when (!cancellationToken.IsCancellationRequested)
+            {
+                await outage.WaitAsync(ex, cancellationToken).ConfigureAwait(false);
+            }
+        }
+    }
+
+    private static async Task ReleaseWhenPublishedAsync(Task publish, SemaphoreSlim window, PublishFailure failure)
+    {
+        try
+        {
+            await publish.ConfigureAwait(false);
+        }
+        catch (Exception ex)
+        {
+            failure.Set(ex);
+        }
+        finally
+        {
+            window.Release();
+        }
+    }
+
+    /// <summary>The first error of a job's publishes.</summary>
+    private sealed class PublishFailure
+    {
+        private Exception? _error;
+
+        public Exception? Error => Volatile.Read(ref _error);
+
+        public void Set(Exception error) => Interlocked.CompareExchange(ref _error, error, null);
+    }
+}
