@@ -67,7 +67,8 @@ internal sealed class BrokerAddress
 
         var uri = options.Uri;
         var uriKey = $"{Key}:Uri";
-        if (!string.IsNullOrWhiteSpace(options.ConnectionName))
+        var fromConnectionString = !string.IsNullOrWhiteSpace(options.ConnectionName);
+        if (fromConnectionString)
         {
             uri = options.ConnectionString;
             uriKey = $"ConnectionStrings:{options.ConnectionName}";
@@ -81,7 +82,9 @@ internal sealed class BrokerAddress
         {
             if (!BrokerUri.TryParse(uri, options.UseTls, out var tls, out var endpoints, out var path, out var userInfo, out var uriError))
             {
-                return $"{uriKey} must be amqp://user:pass@host:port/vhost or amqps://…, with one or more hosts separated by commas (it is '{Redact(uri)}'): {uriError}.";
+                // A connection string may be of another form (Host=…;Password=…): it is not shown.
+                var shown = fromConnectionString ? "" : $" (it is '{Redact(uri)}')";
+                return $"{uriKey} must be amqp://user:pass@host:port/vhost or amqps://…, with one or more hosts separated by commas{shown}: {uriError}.";
             }
 
             var userName = options.UserName;
