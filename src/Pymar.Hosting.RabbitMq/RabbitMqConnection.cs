@@ -79,9 +79,15 @@ internal sealed class RabbitMqConnection : IAsyncDisposable
         var connection = _connection.ValueOrDefault;
         if (connection is not null && _borrowed)
         {
-            // Its owner closes it; only stop listening to it.
-            connection.ConnectionShutdownAsync -= _onShutdown;
-            connection.RecoverySucceededAsync -= _onRecovered;
+            // Its owner closes it (and may have disposed it already, ending before Pymar at the end of the app).
+            try
+            {
+                connection.ConnectionShutdownAsync -= _onShutdown;
+                connection.RecoverySucceededAsync -= _onRecovered;
+            }
+            catch (ObjectDisposedException)
+            {
+            }
         }
         else if (connection is not null)
         {
