@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 using RabbitMQ.Client;
 
@@ -120,6 +121,21 @@ public sealed class BrokerFromAppSettingsTests
         var error = await Assert.ThrowsAsync<OptionsValidationException>(() => host.StartAsync());
 
         Assert.Contains("ConnectionStrings:messaging is missing or empty", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task TheConnectionFromServicesIsRefusedWhenItsFactoryDoesNotRecover()
+    {
+        var services = new ServiceCollection()
+            .AddSingleton<IConnectionFactory>(new ConnectionFactory { AutomaticRecoveryEnabled = false })
+            .AddSingleton<IConnection>(_ => throw new InvalidOperationException("not resolved when the factory is refused"))
+            .BuildServiceProvider();
+        await using var connection = RabbitMqConnection.Create(new RabbitMqOptions { UseConnectionFromServices = true }, services, NullLogger.Instance);
+
+        var error = await Assert.ThrowsAsync<PymarConfigurationException>(() => connection.GetAsync(CancellationToken.None));
+
+        Assert.Contains("AutomaticRecoveryEnabled set to false", error.Message, StringComparison.Ordinal);
+        await services.DisposeAsync();
     }
 
     private static ServiceProvider Build(Dictionary<string, string?> configuration, Action<RabbitMqOptions>? configure = null, Action<IServiceCollection>? configureServices = null)
