@@ -33,7 +33,13 @@ internal sealed class BrokerAddress
     public string? TlsServerName { get; }
 
     /// <summary>Safe to log: scheme, user, every node and virtual host.</summary>
-    public string Display { get; }
+    public string Display { get; private init; }
+
+    /// <summary>
+    /// The broker of the connection registered in the app's services (<see cref="RabbitMqOptions.UseConnectionFromServices"/>):
+    /// its nodes, credentials and virtual host are that connection's own.
+    /// </summary>
+    public static BrokerAddress FromServices { get; } = new(false, [], "/", "", "", null) { Display = "the IConnection registered in the app's services" };
 
     /// <summary>The virtual host the path names.</summary>
     public string VirtualHost => _path.Length <= 1 ? "/" : Uri.UnescapeDataString(_path[1..]);
@@ -53,11 +59,32 @@ internal sealed class BrokerAddress
     {
         const string Key = RabbitMqOptions.SectionName;
         address = null;
-        if (!string.IsNullOrWhiteSpace(options.Uri))
+        if (options.UseConnectionFromServices)
         {
-            if (!BrokerUri.TryParse(options.Uri, options.UseTls, out var tls, out var endpoints, out var path, out var userInfo, out var uriError))
+            address = FromServices;
+            return null;
+        }
+
+        var uri = options.Uri;
+        var uriKey = $"{Key}:Uri";
+        var fromConnectionString = !string.IsNullOrWhiteSpace(options.ConnectionName);
+        if (fromConnectionString)
+        {
+            uri = options.ConnectionString;
+            uriKey = $"ConnectionStrings:{options.ConnectionName}";
+            if (string.IsNullOrWhiteSpace(uri))
             {
-                return $"{Key}:Uri must be amqp://user:pass@host:port/vhost or amqps://…, with one or more hosts separated by commas (it is '{Redact(options.Uri)}'): {uriError}.";
+                return $"{uriKey} is missing or empty ({Key}:ConnectionName names it): set it to the broker as amqp://user:pass@host:port/vhost.";
+            }
+        }
+
+        if (!string.IsNullOrWhiteSpace(uri))
+        {
+            if (!BrokerUri.TryParse(uri, options.UseTls, out var tls, out var endpoints, out var path, out var userInfo, out var uriError))
+            {
+                // A connection string may be of another form (Host=…;Password=…): it is not shown.
+                var shown = fromConnectionString ? "" : $" (it is '{Redact(uri)}')";
+                return $"{uriKey} must be amqp://user:pass@host:port/vhost or amqps://…, with one or more hosts separated by commas{shown}: {uriError}.";
             }
 
             var userName = options.UserName;

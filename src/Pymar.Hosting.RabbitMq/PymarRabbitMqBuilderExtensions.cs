@@ -16,6 +16,12 @@ public static class PymarRabbitMqBuilderExtensions
     /// </summary>
     /// <param name="builder">The builder from <c>AddPymar</c>.</param>
     /// <param name="configure">Sets <see cref="RabbitMqOptions"/>; may be null.</param>
+    /// <example>
+    /// On the broker of the connection string <c>ConnectionStrings:messaging</c> (as .NET Aspire injects it):
+    /// <c>UseRabbitMq(o => o.ConnectionName = "messaging")</c>. On the <see cref="RabbitMQ.Client.IConnection"/> that
+    /// <c>builder.AddRabbitMQClient("messaging")</c> of <c>Aspire.RabbitMQ.Client</c> registers:
+    /// <c>UseRabbitMq(o => o.UseConnectionFromServices = true)</c>.
+    /// </example>
     public static IPymarBuilder UseRabbitMq(this IPymarBuilder builder, Action<RabbitMqOptions>? configure = null)
     {
         ArgumentNullException.ThrowIfNull(builder);
@@ -25,7 +31,8 @@ public static class PymarRabbitMqBuilderExtensions
             builder.Services.AddSingleton(static sp => new RabbitMqTransport(
                 sp.GetRequiredService<IOptions<RabbitMqOptions>>().Value,
                 sp.GetRequiredService<ILogger<RabbitMqTransport>>(),
-                sp.GetService<TimeProvider>() ?? TimeProvider.System));
+                sp.GetService<TimeProvider>() ?? TimeProvider.System,
+                sp));
             builder.Services.AddSingleton(new TransportRegistration(RabbitMqTransport.Name, static sp => sp.GetRequiredService<RabbitMqTransport>()));
         }
 
@@ -48,6 +55,7 @@ public static class PymarRabbitMqBuilderExtensions
         {
             services.AddSingleton<BrokerOptionsBound>();
             options.BindConfiguration(RabbitMqOptions.SectionName).ValidateOnStart();
+            services.TryAddEnumerable(ServiceDescriptor.Singleton<IPostConfigureOptions<RabbitMqOptions>, RabbitMqConnectionString>());
             services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<RabbitMqOptions>, RabbitMqOptionsValidator>());
         }
 

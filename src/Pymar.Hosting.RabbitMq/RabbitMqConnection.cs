@@ -1,6 +1,7 @@
 using System.Net.Security;
 using System.Security.Authentication;
 using System.Security.Cryptography.X509Certificates;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using RabbitMQ.Client;
 using RabbitMQ.Client.Events;
@@ -11,7 +12,8 @@ namespace Pymar.Hosting.RabbitMq;
 /// <summary>
 /// The process's one connection to the broker, opened on first use with automatic recovery, to whichever of the
 /// configured nodes answers (and, after a loss, to whichever answers then). The node it is on, a lost connection and
-/// its recovery are logged once each.
+/// its recovery are logged once each. With <see cref="RabbitMqOptions.UseConnectionFromServices"/> it is the connection
+/// the app registered instead, borrowed: used as it is and never closed here.
 /// </summary>
 internal sealed class RabbitMqConnection : IAsyncDisposable
 {
@@ -20,6 +22,9 @@ internal sealed class RabbitMqConnection : IAsyncDisposable
     private readonly ILogger _logger;
     private readonly CancellationTokenSource _disposing = new();
     private readonly AsyncLazy<IConnection> _connection;
+    private readonly bool _borrowed;
+    private AsyncEventHandler<ShutdownEventArgs>? _onShutdown;
+    private AsyncEventHandler<AsyncEventArgs>? _onRecovered;
 
     public RabbitMqConnection(BrokerAddress address, RabbitMqOptions options, ILogger logger)
     {
@@ -28,6 +33,38 @@ internal sealed class RabbitMqConnection : IAsyncDisposable
         _logger = logger;
         _connection = new AsyncLazy<IConnection>(() => ConnectAsync(_disposing.Token));
     }
+
+    private RabbitMqConnection(IServiceProvider services, RabbitMqOptions options, ILogger logger)
+    {
+        _address = BrokerAddress.FromServices;
+        _options = options;
+        _logger = logger;
+        _borrowed = true;
+        _connection = new AsyncLazy<IConnection>(() => Task.FromResult(Borrow(services)));
+    }
+
+    /// <summary>
+    /// The connection the options ask for: the one registered in <paramref name="services"/> with
+    /// <see cref="RabbitMqOptions.UseConnectionFromServices"/>, else one of its own to the configured broker.
+    /// </summary>
+    public static RabbitMqConnection Create(RabbitMqOptions options, IServiceProvider? services, ILogger logger)
+    {
+        if (!options.UseConnectionFromServices)
+        {
+            return new RabbitMqConnection(BrokerAddress.From(options), options, logger);
+        }
+
+        return services is null
+            ? throw new PymarConfigurationException($"{RabbitMqOptions.SectionName}:UseConnectionFromServices needs the app's services: register the transport with UseRabbitMq().")
+            : new RabbitMqConnection(services, options, logger);
+    }
+
+    /// <summary>What is wrong with using the connection from the app's services, or null; checked at start.</summary>
+    internal static string? ProblemWithServices(IServiceProviderIsService services) =>
+        services.IsService(typeof(IConnection)) ? null : NoConnectionRegistered;
+
+    private const string NoConnectionRegistered =
+        $"{RabbitMqOptions.SectionName}:UseConnectionFromServices is true but no RabbitMQ.Client.IConnection is registered in the app's services: register one (builder.AddRabbitMQClient(\"name\") from Aspire.RabbitMQ.Client registers it), or set {RabbitMqOptions.SectionName}:UseConnectionFromServices to false to let Pymar open its own.";
 
     public BrokerAddress Address => _address;
 
@@ -39,7 +76,20 @@ internal sealed class RabbitMqConnection : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         await _disposing.CancelAsync().ConfigureAwait(false);
-        if (_connection.ValueOrDefault is { } connection)
+        var connection = _connection.ValueOrDefault;
+        if (connection is not null && _borrowed)
+        {
+            // Its owner closes it (and may have disposed it already, ending before Pymar at the end of the app).
+            try
+            {
+                connection.ConnectionShutdownAsync -= _onShutdown;
+                connection.RecoverySucceededAsync -= _onRecovered;
+            }
+            catch (ObjectDisposedException)
+            {
+            }
+        }
+        else if (connection is not null)
         {
             await connection.CloseQuietlyAsync(TimeSpan.FromSeconds(5)).ConfigureAwait(false);
         }
@@ -116,14 +166,39 @@ internal sealed class RabbitMqConnection : IAsyncDisposable
             throw new TransportUnavailableException($"Cannot reach RabbitMQ at {_address.Display}: {state}{_address.Scrub(Innermost(ex))}");
         }
 
-        // The client may raise these with an inner connection as the sender: name the node of the one opened here.
-        connection.ConnectionShutdownAsync += (_, args) => OnShutdownAsync(connection, args);
-        connection.RecoverySucceededAsync += (_, _) => OnRecoveredAsync(connection);
-        RabbitMqLog.Connected(_logger, Node(connection));
+        Watch(connection);
         return connection;
     }
 
-    private string Node(IConnection connection) => _address.DisplayNode(connection.Endpoint.HostName, connection.Endpoint.Port);
+    private IConnection Borrow(IServiceProvider services)
+    {
+        if (services.GetService<IConnectionFactory>() is ConnectionFactory { AutomaticRecoveryEnabled: false })
+        {
+            throw new PymarConfigurationException(
+                $"{RabbitMqOptions.SectionName}:UseConnectionFromServices needs a connection that recovers by itself, but the registered ConnectionFactory has AutomaticRecoveryEnabled set to false.");
+        }
+
+        // Resolving it may open it (Aspire's registration connects when first resolved, retrying).
+        var connection = services.GetService<IConnection>()
+            ?? throw new PymarConfigurationException(NoConnectionRegistered);
+        Watch(connection);
+        return connection;
+    }
+
+    private void Watch(IConnection connection)
+    {
+        // The client may raise these with an inner connection as the sender: name the node of the one used here.
+        _onShutdown = (_, args) => OnShutdownAsync(connection, args);
+        _onRecovered = (_, _) => OnRecoveredAsync(connection);
+        connection.ConnectionShutdownAsync += _onShutdown;
+        connection.RecoverySucceededAsync += _onRecovered;
+        RabbitMqLog.Connected(_logger, Node(connection));
+    }
+
+    private string Node(IConnection connection) =>
+        _borrowed
+            ? $"{(connection.Endpoint.Ssl.Enabled ? "amqps" : "amqp")}://{new BrokerEndpoint(connection.Endpoint.HostName, connection.Endpoint.Port)} (the app's IConnection)"
+            : _address.DisplayNode(connection.Endpoint.HostName, connection.Endpoint.Port);
 
     private Task OnShutdownAsync(IConnection connection, ShutdownEventArgs args)
     {

@@ -3,8 +3,9 @@ namespace Pymar.Hosting.RabbitMq;
 /// <summary>
 /// Where the RabbitMQ broker is and how queues are named, bound from the <c>Pymar:Broker</c> configuration section
 /// (environment variables: <c>Pymar__Broker__Host</c>, <c>Pymar__Broker__Hosts__0</c>, <c>Pymar__Broker__Password</c> …).
-/// Give either <see cref="Uri"/> or the separate settings; a URI wins over them, and <see cref="Hosts"/> over
-/// <see cref="Host"/>.
+/// Where the broker is comes from the first of these that is set: <see cref="UseConnectionFromServices"/> (a connection
+/// the app already opened), <see cref="ConnectionName"/> (the URI in <c>ConnectionStrings:{name}</c>, as .NET Aspire
+/// gives it), <see cref="Uri"/>, and last the separate settings, where <see cref="Hosts"/> wins over <see cref="Host"/>.
 /// </summary>
 public sealed class RabbitMqOptions
 {
@@ -17,6 +18,28 @@ public sealed class RabbitMqOptions
     /// <c>amqp://user:pass@node1:5672,node2,node3:5673/vhost</c>.
     /// </summary>
     public string? Uri { get; set; }
+
+    /// <summary>
+    /// The name of a connection string, <c>ConnectionStrings:{name}</c> in the app's configuration, that holds the
+    /// broker as an <c>amqp://</c> or <c>amqps://</c> URI in the form <see cref="Uri"/> takes (the form .NET Aspire
+    /// injects for <c>WithReference(rabbitmq)</c>). When set, that connection string wins over <see cref="Uri"/> and
+    /// the separate settings, and the host stops at start when it is missing or not a URI.
+    /// </summary>
+    public string? ConnectionName { get; set; }
+
+    /// <summary>
+    /// Use the <c>RabbitMQ.Client.IConnection</c> registered in the app's services (as <c>AddRabbitMQClient</c> of
+    /// <c>Aspire.RabbitMQ.Client</c> registers it) instead of opening a connection of Pymar's own; it wins over every
+    /// other way of naming the broker, so <see cref="Uri"/> and <see cref="ConnectionName"/> must not be set with it.
+    /// Pymar opens its channels on that connection and never closes it: its owner does (the service container, at the
+    /// end of the app). The connection's own settings apply, not <see cref="Heartbeat"/>, <see cref="ConnectionTimeout"/>,
+    /// the TLS settings or the credentials here; it must recover by itself (automatic recovery, the client's default),
+    /// and accept messages of <see cref="MaxMessageBytes"/> (the client's default limit is 64 MiB). Defaults to false.
+    /// </summary>
+    public bool UseConnectionFromServices { get; set; }
+
+    /// <summary>The text of <c>ConnectionStrings:{<see cref="ConnectionName"/>}</c>, read from the app's configuration at start.</summary>
+    internal string? ConnectionString { get; set; }
 
     /// <summary>The broker's host name, when <see cref="Hosts"/> is empty. Defaults to 127.0.0.1.</summary>
     public string Host { get; set; } = "127.0.0.1";

@@ -1,9 +1,13 @@
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 
 namespace Pymar.Hosting.RabbitMq;
 
-/// <summary>Checks <see cref="RabbitMqOptions"/> at start, naming the key that is wrong and never the password.</summary>
-internal sealed class RabbitMqOptionsValidator : IValidateOptions<RabbitMqOptions>
+/// <summary>
+/// Checks <see cref="RabbitMqOptions"/> at start, naming the key that is wrong and never the password; given the app's
+/// services, it also checks that the connection <see cref="RabbitMqOptions.UseConnectionFromServices"/> asks for is registered.
+/// </summary>
+internal sealed class RabbitMqOptionsValidator(IServiceProviderIsService? services = null) : IValidateOptions<RabbitMqOptions>
 {
     /// <summary>The shortest <see cref="RabbitMqOptions.PresenceInterval"/>, and the shortest a producer believes.</summary>
     public static readonly TimeSpan MinPresenceInterval = TimeSpan.FromMilliseconds(100);
@@ -23,6 +27,19 @@ internal sealed class RabbitMqOptionsValidator : IValidateOptions<RabbitMqOption
         if (BrokerAddress.TryFrom(options, out _) is { } addressError)
         {
             failures.Add(addressError);
+        }
+
+        if (options.UseConnectionFromServices)
+        {
+            if (!string.IsNullOrWhiteSpace(options.Uri) || !string.IsNullOrWhiteSpace(options.ConnectionName))
+            {
+                failures.Add($"{Key}:UseConnectionFromServices uses the connection registered in the app's services, so {Key}:Uri and {Key}:ConnectionName must not be set with it (set one way of naming the broker).");
+            }
+
+            if (services is not null && RabbitMqConnection.ProblemWithServices(services) is { } servicesError)
+            {
+                failures.Add(servicesError);
+            }
         }
 
         if (options.Port is { } port && (port < 1 || port > 65535))

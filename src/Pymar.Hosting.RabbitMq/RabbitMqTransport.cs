@@ -31,12 +31,12 @@ public sealed class RabbitMqTransport : IPymarTransport, IWorkerPresence, ISlice
     private readonly RabbitMqPresence _presence;
     private int _disposed;
 
-    internal RabbitMqTransport(RabbitMqOptions options, ILogger<RabbitMqTransport> logger, TimeProvider time)
+    internal RabbitMqTransport(RabbitMqOptions options, ILogger<RabbitMqTransport> logger, TimeProvider time, IServiceProvider? services = null)
     {
         _options = options;
         _logger = logger;
         _transient = string.Equals(options.DeliveryMode, "Transient", StringComparison.OrdinalIgnoreCase);
-        _connection = new RabbitMqConnection(BrokerAddress.From(options), options, logger);
+        _connection = RabbitMqConnection.Create(options, services, logger);
         _topology = new RabbitMqTopology(options, logger);
         ReplyAddresses = new RabbitMqReplyAddresses(_topology, options, _connection.GetAsync);
         _publishRetry = RabbitMqRetries.Publish(logger, time);

@@ -36,10 +36,10 @@ internal sealed class RabbitMqEventBus : IPymarEventBus, IAsyncDisposable
     private IChannel? _publishChannel;
     private int _disposed;
 
-    public RabbitMqEventBus(IOptions<RabbitMqOptions> options, ILogger<RabbitMqEventBus> logger)
+    public RabbitMqEventBus(IOptions<RabbitMqOptions> options, ILogger<RabbitMqEventBus> logger, IServiceProvider services)
     {
         _logger = logger;
-        _connection = new RabbitMqConnection(BrokerAddress.From(options.Value), options.Value, logger);
+        _connection = RabbitMqConnection.Create(options.Value, services, logger);
     }
 
     public async ValueTask PublishAsync(PymarEvent pymarEvent, CancellationToken cancellationToken = default)
