@@ -118,16 +118,11 @@ internal sealed class SliceJob<TItem, TValue> : ISliceJob
     /// inbox. A slice not yet published, or whose publish failed, is left to the publishing loop, which publishes it
     /// once the connection is back.
     /// </summary>
-    public async Task RepublishMissingAsync(CancellationToken cancellationToken)
-    {
-        for (var i = 0; i < _finished.Length; i++)
-        {
-            if (!Volatile.Read(ref _finished[i]) && Volatile.Read(ref _confirmed[i]))
-            {
-                await PublishAsync(i, Volatile.Read(ref _attempts[i]), cancellationToken).ConfigureAwait(false);
-            }
-        }
-    }
+    public Task RepublishMissingAsync(CancellationToken cancellationToken) =>
+        _publishing.PublishAgainAsync(
+            Enumerable.Range(0, _finished.Length).Where(i => !Volatile.Read(ref _finished[i]) && Volatile.Read(ref _confirmed[i])),
+            i => Volatile.Read(ref _attempts[i]),
+            cancellationToken);
 
     public async Task<MapResult<TValue>> RunAsync(bool collectFailures, CancellationToken cancellationToken)
     {

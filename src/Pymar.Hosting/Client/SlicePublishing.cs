@@ -16,15 +16,31 @@ internal sealed class SlicePublishing(int total, BrokerOutage outage, Func<int, 
     /// behind it. Throws the first error a publish could not get past (a lost connection that stayed lost past the
     /// limit, a slice the transport refuses).
     /// </summary>
-    public async Task PublishAllAsync(CancellationToken cancellationToken)
+    public Task PublishAllAsync(CancellationToken cancellationToken) =>
+        PublishWindowedAsync(Enumerable.Range(0, total), _ => 1, cancellationToken);
+
+    /// <summary>
+    /// Publishes the given slices again, each under the attempt <paramref name="attemptOf"/> gives, in the same
+    /// sliding window as the first publishes: after a lost reply inbox, thousands of unanswered slices go out at the
+    /// broker's pace, not one confirm at a time.
+    /// </summary>
+    public Task PublishAgainAsync(IEnumerable<int> indices, Func<int, int> attemptOf, CancellationToken cancellationToken) =>
+        PublishWindowedAsync(indices, attemptOf, cancellationToken);
+
+    private async Task PublishWindowedAsync(IEnumerable<int> indices, Func<int, int> attemptOf, CancellationToken cancellationToken)
     {
         // Not disposed: publishes still in flight when the job is cancelled release their place after this method has returned.
         var window = new SemaphoreSlim(MaxPublishesInFlight, MaxPublishesInFlight);
         var failure = new PublishFailure();
-        for (var i = 0; i < total && failure.Error is null; i++)
+        foreach (var i in indices)
         {
+            if (failure.Error is not null)
+            {
+                break;
+            }
+
             await window.WaitAsync(cancellationToken).ConfigureAwait(false);
-            _ = ReleaseWhenPublishedAsync(PublishSurvivingLossAsync(i, attempt: 1, cancellationToken), window, failure);
+            _ = ReleaseWhenPublishedAsync(PublishSurvivingLossAsync(i, attemptOf(i), cancellationToken), window, failure);
         }
 
         // Every publish has finished once every place in the window is free again.

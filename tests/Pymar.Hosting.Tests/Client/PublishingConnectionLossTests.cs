@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Time.Testing;
+using Pymar.Hosting.Client;
 using Pymar.Hosting.Tests.Support;
 
 namespace Pymar.Hosting.Tests.Client;
@@ -81,6 +82,34 @@ public sealed class PublishingConnectionLossTests
         harness.Answer(1, "2", attempt: 2);
 
         Assert.Equal(3, (await job.WaitAsync(s_deadline)).Value);
+    }
+
+    [Fact]
+    public async Task AfterALostReplyInboxTheUnansweredSlicesArePublishedAgainWithoutWaitingForEachConfirm()
+    {
+        var harness = new SliceJobHarness<long>(new SumProducer(), slices: 300);
+        var transport = harness.Transport;
+        var job = harness.RunAsync();
+        await Eventually.HoldsAsync(() => transport.Published.Count == 300, s_deadline, "the 300 slices to be published");
+        for (var i = 0; i < 10; i++)
+        {
+            harness.Answer(i, "1");
+        }
+
+        await Eventually.HoldsAsync(() => harness.Job.Completed == 10, s_deadline, "the ten answers to be folded");
+        var confirms = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        transport.ConfirmGate = confirms.Task;
+        var republish = harness.Job.RepublishMissingAsync(CancellationToken.None);
+
+        // A whole window of publishes goes out while not one of them is confirmed yet.
+        await Eventually.HoldsAsync(() => transport.Published.Count == 300 + SlicePublishing.MaxPublishesInFlight, s_deadline, "a window of slices to be published again");
+        Assert.False(republish.IsCompleted, "The publishing again ended before any confirm.");
+        confirms.SetResult();
+        await republish.WaitAsync(s_deadline);
+
+        Assert.All(Enumerable.Range(0, 10), i => Assert.Equal(1, transport.PublishedOf(i)));
+        Assert.All(Enumerable.Range(10, 290), i => Assert.Equal(2, transport.PublishedOf(i)));
+        Assert.False(job.IsCompleted, $"The job ended with 290 slices unanswered: {job.Status}");
     }
 
     private static DateTimeOffset Start => new(2026, 1, 1, 0, 0, 0, TimeSpan.Zero);

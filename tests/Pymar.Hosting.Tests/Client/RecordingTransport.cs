@@ -29,6 +29,9 @@ internal sealed class RecordingTransport : IPymarTransport
     /// <summary>Makes each publish for which <paramref name="fail"/> returns an error throw it (null: publish).</summary>
     public void FailPublishes(Func<SliceRequest, Exception?>? fail) => _fail = fail;
 
+    /// <summary>While set, each publish is recorded at once but its confirm waits for this task (null: confirmed at once).</summary>
+    public Task? ConfirmGate { get; set; }
+
     public ValueTask PublishSliceAsync(string producerName, ReadOnlyMemory<byte> body, SliceMessageProperties properties, CancellationToken cancellationToken = default)
     {
         cancellationToken.ThrowIfCancellationRequested();
@@ -39,7 +42,7 @@ internal sealed class RecordingTransport : IPymarTransport
         }
 
         _published.Enqueue(request);
-        return ValueTask.CompletedTask;
+        return ConfirmGate is { } gate ? new ValueTask(gate.WaitAsync(cancellationToken)) : ValueTask.CompletedTask;
     }
 
     public ValueTask<IReplyInbox> OpenReplyInboxAsync(Func<ReadOnlyMemory<byte>, ValueTask> onReply, Func<ValueTask> onRecovered, CancellationToken cancellationToken = default) =>
