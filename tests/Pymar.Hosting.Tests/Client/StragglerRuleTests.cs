@@ -113,21 +113,8 @@ public sealed class StragglerRuleTests
 
     private static DateTimeOffset Start => new(2026, 1, 1, 0, 0, 0, TimeSpan.Zero);
 
-    /// <summary>Moves the job's clock on in steps until <paramref name="condition"/> holds, letting the job act between steps.</summary>
     private static Task AdvanceUntilAsync(FakeTimeProvider time, Func<bool> condition, string what, TimeSpan? step = null) =>
-        Eventually.HoldsAsync(
-            () =>
-            {
-                if (condition())
-                {
-                    return true;
-                }
-
-                time.Advance(step ?? TimeSpan.FromMilliseconds(100));
-                return false;
-            },
-            s_deadline,
-            what);
+        FakeClock.AdvanceUntilAsync(time, condition, what, s_deadline, step);
 
     /// <summary>Each slice takes 5 ms, but slice 1500 takes 3 s: slow, yet healthy.</summary>
     public sealed class OneSlowSliceProducer : Producer<long, long>

@@ -15,19 +15,7 @@ public sealed class TelemetryTests
     {
         const string producerName = "TelemetrySum";
         var activities = new ConcurrentQueue<Activity>();
-        using var activityListener = new ActivityListener
-        {
-            ShouldListenTo = source => source.Name == PymarTelemetry.Name,
-            Sample = (ref ActivityCreationOptions<ActivityContext> _) => ActivitySamplingResult.AllDataAndRecorded,
-            ActivityStopped = activity =>
-            {
-                if (Equals(activity.GetTagItem("pymar.producer"), producerName))
-                {
-                    activities.Enqueue(activity);
-                }
-            },
-        };
-        ActivitySource.AddActivityListener(activityListener);
+        using var activityListener = ListenToSpansOf(producerName, activities);
         using var counts = new PymarCounters(producerName);
         using var host = await TestHosts.StartAsync(p => p.AddProducer<SumProducer>(producerName).AddDataSource<NumbersDataSource>().AddWorkers(o => o.Concurrency = 2));
 
@@ -48,19 +36,7 @@ public sealed class TelemetryTests
     {
         const string producerName = "TelemetryPropagated";
         var activities = new ConcurrentQueue<Activity>();
-        using var activityListener = new ActivityListener
-        {
-            ShouldListenTo = source => source.Name == PymarTelemetry.Name,
-            Sample = (ref ActivityCreationOptions<ActivityContext> _) => ActivitySamplingResult.AllDataAndRecorded,
-            ActivityStopped = activity =>
-            {
-                if (Equals(activity.GetTagItem("pymar.producer"), producerName))
-                {
-                    activities.Enqueue(activity);
-                }
-            },
-        };
-        ActivitySource.AddActivityListener(activityListener);
+        using var activityListener = ListenToSpansOf(producerName, activities);
         using var host = await TestHosts.StartAsync(p => p.AddProducer<SumProducer>(producerName).AddDataSource<NumbersDataSource>().AddWorkers(o => o.Concurrency = 2));
 
         var tenant = "tenant-" + Guid.NewGuid().ToString("N");
@@ -123,5 +99,24 @@ public sealed class TelemetryTests
 
         Assert.Equal(5050, await job);
         Assert.Equal(1, counts["pymar.slices.redelivered"]);
+    }
+
+    /// <summary>Records every finished Pymar span of <paramref name="producerName"/> into <paramref name="activities"/>.</summary>
+    private static ActivityListener ListenToSpansOf(string producerName, ConcurrentQueue<Activity> activities)
+    {
+        var listener = new ActivityListener
+        {
+            ShouldListenTo = source => source.Name == PymarTelemetry.Name,
+            Sample = (ref ActivityCreationOptions<ActivityContext> _) => ActivitySamplingResult.AllDataAndRecorded,
+            ActivityStopped = activity =>
+            {
+                if (Equals(activity.GetTagItem("pymar.producer"), producerName))
+                {
+                    activities.Enqueue(activity);
+                }
+            },
+        };
+        ActivitySource.AddActivityListener(listener);
+        return listener;
     }
 }
