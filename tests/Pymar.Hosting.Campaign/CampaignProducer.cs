@@ -19,10 +19,12 @@ internal sealed class CampaignProducer : IAsyncDisposable
 
     private readonly IHost _host;
     private readonly ProducerClient _client;
+    private readonly RabbitMqClientEvents _clientEvents;
 
-    private CampaignProducer(IHost host)
+    private CampaignProducer(IHost host, RabbitMqClientEvents clientEvents)
     {
         _host = host;
+        _clientEvents = clientEvents;
         _client = host.Services.GetRequiredService<ProducerClient>();
     }
 
@@ -42,7 +44,7 @@ internal sealed class CampaignProducer : IAsyncDisposable
             logs,
             LogLevel.Information,
             (services, _) => services.AddSingleton(new TestSettings { Count = CampaignPlan.SourceLength }));
-        return new CampaignProducer(host);
+        return new CampaignProducer(host, new RabbitMqClientEvents(logs.CreateLogger("RabbitMQ.Client")));
     }
 
     /// <summary>Runs <paramref name="job"/> and returns its answer.</summary>
@@ -66,5 +68,9 @@ internal sealed class CampaignProducer : IAsyncDisposable
             new MapOptions { SliceCount = 1, Timeout = OversizedDeadline },
             cancellationToken);
 
-    public async ValueTask DisposeAsync() => await _host.StopAndDisposeAsync(TimeSpan.FromSeconds(20));
+    public async ValueTask DisposeAsync()
+    {
+        await _host.StopAndDisposeAsync(TimeSpan.FromSeconds(20));
+        _clientEvents.Dispose();
+    }
 }

@@ -1,3 +1,5 @@
+extern alias examples;
+
 using System.Text.RegularExpressions;
 using Pymar.Hosting.RabbitMq.Tests.Support;
 
@@ -62,6 +64,50 @@ public sealed class QueueClaimsTests(BrokerFixture broker) : IAsyncLifetime
         }
 
         await _scope.AssertNothingLeftAsync(Producer);
+    }
+
+    [Fact]
+    public async Task ASliceNackedForSecondsIsPublishedAgainUntilTheBrokerTakesItAndTheAnswerIsExact()
+    {
+        // A quorum queue nacks while it elects a new leader after its node died, for seconds on a loaded cluster. The
+        // same refusal, placed and lifted at will: a policy on this test's work queue that nacks every publish.
+        const string Squares = "SquaredSumProducer";
+        var queue = _scope.WorkQueue(Squares);
+        var classic = new Dictionary<string, string> { ["Pymar__Broker__QueueType"] = "classic" };
+        var worker = _scope.StartWorker("worker", concurrency: 2, extraEnvironment: classic);
+        await worker.WaitForLineAsync("consuming producers", BrokerScope.StartDeadline);
+        var policy = "pymar-test-reject-" + Guid.NewGuid().ToString("N");
+        await BrokerFixture.CtlAsync(ChildPrograms.Ctl, "set_policy", "--apply-to", "queues", policy, "^" + Regex.Escape(queue) + "$", """{"max-length":0,"overflow":"reject-publish"}""");
+        var cleared = false;
+        try
+        {
+            var logs = new CapturedLogs();
+            var configuration = _scope.Configuration();
+            configuration["Pymar:Broker:QueueType"] = "classic";
+            await using var host = await ExampleHosts.StartAsync(configuration, logs);
+            var job = host.RunExampleAsync("squared-sum", new MapOptions { SliceCount = 4, Timeout = BrokerScope.JobDeadline });
+
+            // The fifth attempt of one message: more than a second of nacks. Then the queue takes messages again.
+            await Eventually.HoldsAsync(
+                () => logs.Lines.Any(l => l.Contains($"nacked a message to queue {queue} (attempt 5)", StringComparison.Ordinal)) || job.IsCompleted,
+                BrokerScope.JobDeadline,
+                "a fifth publish attempt of a nacked slice");
+            Assert.False(job.IsCompleted, $"The job ended while its slices were nacked: {job.Exception?.InnerException?.Message ?? "answered"}");
+            await BrokerFixture.CtlAsync(ChildPrograms.Ctl, "clear_policy", policy);
+            cleared = true;
+
+            Assert.Equal(examples::Pymar.Examples.Examples.SquaredSumAnswer, await job);
+        }
+        finally
+        {
+            if (!cleared)
+            {
+                await BrokerFixture.CtlAsync(ChildPrograms.Ctl, "clear_policy", policy);
+            }
+        }
+
+        await _scope.StopAllAsync();
+        await _scope.AssertNothingLeftAsync(Squares);
     }
 
     public Task InitializeAsync() => Task.CompletedTask;
