@@ -76,6 +76,14 @@ if ./deploy/cluster/start.sh >"$cluster_log" 2>&1; then
     --history "$results/campaign-history.jsonl" --report "$results/campaign-report.html" >"$campaign_log" 2>&1; then
     echo "error: the fault campaign failed; last 40 lines of $campaign_log:" >&2
     tail -n 40 "$campaign_log" >&2
+    # What the producer and the workers said that was not routine (warnings, errors, RabbitMQ.Client's own reports).
+    echo "the campaign's producer log, warnings and errors (last 60 of $results/campaign-producer.log):" >&2
+    grep -E "warn|fail|crit|RabbitMQ.Client" "$results/campaign-producer.log" 2>/dev/null | cut -c1-400 | tail -n 60 >&2 || true
+    for worker_log in "$results"/campaign-workers/*.log; do
+      [ -e "$worker_log" ] || continue
+      echo "$(basename "$worker_log"), warnings and errors (last 15):" >&2
+      grep -E "warn|fail|crit" "$worker_log" | cut -c1-300 | tail -n 15 >&2 || true
+    done
     status=1
   fi
   sed -n '/^jobs exact:/,$p' "$campaign_log"

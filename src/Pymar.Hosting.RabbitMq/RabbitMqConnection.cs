@@ -109,6 +109,7 @@ internal sealed class RabbitMqConnection : IAsyncDisposable
             AutomaticRecoveryEnabled = true,
             TopologyRecoveryEnabled = true,
             NetworkRecoveryInterval = TimeSpan.FromSeconds(1),
+            TopologyRecoveryExceptionHandler = RabbitMqTopologyRecovery.Handler(_logger),
             RequestedConnectionTimeout = _options.ConnectionTimeout,
             RequestedHeartbeat = _options.Heartbeat,
             ClientProvidedName = $"pymar {Environment.MachineName}/{Environment.ProcessId}",

@@ -64,4 +64,10 @@ internal static partial class RabbitMqLog
 
     [LoggerMessage(3019, LogLevel.Debug, "Consuming replies on {Queue}")]
     public static partial void ReplyQueueOpened(ILogger logger, string queue);
+
+    [LoggerMessage(3040, LogLevel.Warning, "Recovering the connection, RabbitMQ.Client could not restore {Entity}: {Reason}")]
+    public static partial void TopologyRecoveryFailed(ILogger logger, string entity, string reason);
+
+    [LoggerMessage(3041, LogLevel.Information, "Declared exclusive queue {Queue} again after the broker released the copy of the lost connection ({Attempts} attempts)")]
+    public static partial void ExclusiveQueueRecovered(ILogger logger, string queue, int attempts);
 }

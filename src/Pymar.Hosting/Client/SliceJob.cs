@@ -51,6 +51,7 @@ internal sealed class SliceJob<TItem, TValue> : ISliceJob
     // Slices with a publish the transport confirmed (asked for again after the reply inbox was rebuilt), and slices
     // whose copy could not be published (copied again on the watch's next tick once the transport is connected).
     private readonly bool[] _confirmed;
+    private int _published;
     private readonly bool[] _copyDue;
     private readonly SlicePublishing _publishing;
     private CancellationToken _jobToken;
@@ -82,7 +83,14 @@ internal sealed class SliceJob<TItem, TValue> : ISliceJob
             plan.Windows.Count,
             new BrokerOutage(transport, time, plan.Options.ReconnectTimeout, plan.JobId, plan.ProducerName, logger),
             PublishAsync,
-            index => Volatile.Write(ref _confirmed[index], true));
+            index =>
+            {
+                if (!Volatile.Read(ref _confirmed[index]))
+                {
+                    Volatile.Write(ref _confirmed[index], true);
+                    Interlocked.Increment(ref _published);
+                }
+            });
 
         // One entry per answer: sized once, so a large job's ledger does not grow by copies (each a large-object-heap array).
         _answerTimes = new List<long>(plan.Windows.Count);
@@ -99,6 +107,9 @@ internal sealed class SliceJob<TItem, TValue> : ISliceJob
     }
 
     public int Completed { get; private set; }
+
+    /// <summary>How many slices the transport has confirmed at least once.</summary>
+    public int Published => Volatile.Read(ref _published);
 
     public int Total => _plan.Windows.Count;
 

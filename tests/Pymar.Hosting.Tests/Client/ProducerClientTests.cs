@@ -25,7 +25,7 @@ public sealed class ProducerClientTests
             new SumProducer(), DataSourceFactory<long>.For<NumbersDataSource>(), new MapOptions { Timeout = TimeSpan.FromMilliseconds(300) }));
 
         Assert.InRange(watch.Elapsed, TimeSpan.FromMilliseconds(250), TimeSpan.FromSeconds(10));
-        Assert.Equal(("SumProducer", 0, 4), (error.ProducerName, error.CompletedSlices, error.TotalSlices));
+        Assert.Equal(("SumProducer", 0, 4, 4), (error.ProducerName, error.CompletedSlices, error.TotalSlices, error.PublishedSlices));
         Assert.Contains("SumProducer", error.Message, StringComparison.Ordinal);
     }
 
