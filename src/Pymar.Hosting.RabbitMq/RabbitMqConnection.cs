@@ -25,6 +25,7 @@ internal sealed class RabbitMqConnection : IAsyncDisposable
     private readonly bool _borrowed;
     private AsyncEventHandler<ShutdownEventArgs>? _onShutdown;
     private AsyncEventHandler<AsyncEventArgs>? _onRecovered;
+    private readonly ConnectionLossSignal _lost;
 
     public RabbitMqConnection(BrokerAddress address, RabbitMqOptions options, ILogger logger)
     {
@@ -32,6 +33,7 @@ internal sealed class RabbitMqConnection : IAsyncDisposable
         _options = options;
         _logger = logger;
         _connection = new AsyncLazy<IConnection>(() => ConnectAsync(_disposing.Token));
+        _lost = new ConnectionLossSignal(() => IsOpen, TimeProvider.System);
     }
 
     private RabbitMqConnection(IServiceProvider services, RabbitMqOptions options, ILogger logger)
@@ -41,6 +43,7 @@ internal sealed class RabbitMqConnection : IAsyncDisposable
         _logger = logger;
         _borrowed = true;
         _connection = new AsyncLazy<IConnection>(() => Task.FromResult(Borrow(services)));
+        _lost = new ConnectionLossSignal(() => IsOpen, TimeProvider.System);
     }
 
     /// <summary>
@@ -73,9 +76,13 @@ internal sealed class RabbitMqConnection : IAsyncDisposable
 
     public Task<IConnection> GetAsync(CancellationToken cancellationToken) => _connection.GetAsync(cancellationToken);
 
+    /// <summary>Cancelled once the connection is seen closed: every publish carries it (see <see cref="ConnectionLossSignal"/>).</summary>
+    public CancellationToken WhileOpen => _lost.Token;
+
     public async ValueTask DisposeAsync()
     {
         await _disposing.CancelAsync().ConfigureAwait(false);
+        _lost.Dispose();
         var connection = _connection.ValueOrDefault;
         if (connection is not null && _borrowed)
         {

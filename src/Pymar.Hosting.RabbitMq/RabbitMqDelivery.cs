@@ -46,12 +46,13 @@ internal sealed class RabbitMqDelivery(
         // On the delivery's own channel: the broker handles the reply before the acknowledgement that follows it.
         if (channel.IsOpen)
         {
+            using var guard = transport.GuardPublish(cancellationToken);
             try
             {
-                await channel.BasicPublishAsync(string.Empty, replyTo, mandatory: false, RabbitMqMessages.Reply(correlationId), body, cancellationToken).ConfigureAwait(false);
+                await channel.BasicPublishAsync(string.Empty, replyTo, mandatory: false, RabbitMqMessages.Reply(correlationId), body, guard.Token).ConfigureAwait(false);
                 return;
             }
-            catch (Exception ex) when (ConnectionLoss.Is(ex))
+            catch (Exception ex) when (ConnectionLoss.Is(ex) || (ex is OperationCanceledException && !cancellationToken.IsCancellationRequested))
             {
             }
         }

@@ -130,5 +130,15 @@ internal sealed class RabbitMqReplyInbox : IReplyInbox
         await _onRecovered().ConfigureAwait(false);
     }
 
-    private async Task OnRecoveredAsync(object sender, AsyncEventArgs args) => await _onRecovered().ConfigureAwait(false);
+    /// <summary>
+    /// Tells the owner in the background: the client counts its recovery as running until every handler of this event
+    /// has returned, and ignores a loss of the new connection meanwhile, so a handler that publishes thousands of
+    /// slices again here would leave the connection lost for good if it closed again during that time.
+    /// </summary>
+    private Task OnRecoveredAsync(object sender, AsyncEventArgs args)
+    {
+        // The owner logs what it could not publish again, job by job.
+        _ = Task.Run(async () => await _onRecovered().ConfigureAwait(false));
+        return Task.CompletedTask;
+    }
 }

@@ -143,8 +143,23 @@ public sealed class RabbitMqTransport : IPymarTransport, IWorkerPresence, ISlice
     internal async ValueTask PublishReplyAsync(string replyTo, ReadOnlyMemory<byte> body, string correlationId, CancellationToken cancellationToken = default)
     {
         var channel = await PublishChannelAsync(cancellationToken).ConfigureAwait(false);
-        await channel.BasicPublishAsync(string.Empty, replyTo, mandatory: false, RabbitMqMessages.Reply(correlationId), body, cancellationToken).ConfigureAwait(false);
+        using var guard = GuardPublish(cancellationToken);
+        try
+        {
+            await channel.BasicPublishAsync(string.Empty, replyTo, mandatory: false, RabbitMqMessages.Reply(correlationId), body, guard.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException ex) when (!cancellationToken.IsCancellationRequested)
+        {
+            throw ConnectionLoss.Unavailable(ex, "publishing a reply");
+        }
     }
+
+    /// <summary>
+    /// The caller's token joined with <see cref="RabbitMqConnection.WhileOpen"/>: a publish that waits on a connection
+    /// seen closed is cut off (and then fails as a lost connection) instead of holding its channel's shutdown.
+    /// </summary>
+    internal CancellationTokenSource GuardPublish(CancellationToken cancellationToken) =>
+        CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, _connection.WhileOpen);
 
     /// <inheritdoc />
     public async ValueTask PublishJobEndedAsync(string jobId, CancellationToken cancellationToken = default)
@@ -165,7 +180,15 @@ public sealed class RabbitMqTransport : IPymarTransport, IWorkerPresence, ISlice
     {
         var channel = await PublishChannelAsync(cancellationToken).ConfigureAwait(false);
         var exchange = await _topology.DeclareControlExchangeAsync(channel, cancellationToken).ConfigureAwait(false);
-        await channel.BasicPublishAsync(exchange, string.Empty, mandatory: false, RabbitMqMessages.JobEnded(), body, cancellationToken).ConfigureAwait(false);
+        using var guard = GuardPublish(cancellationToken);
+        try
+        {
+            await channel.BasicPublishAsync(exchange, string.Empty, mandatory: false, RabbitMqMessages.JobEnded(), body, guard.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException ex) when (!cancellationToken.IsCancellationRequested)
+        {
+            throw ConnectionLoss.Unavailable(ex, "telling workers that a job ended");
+        }
     }
 
     /// <inheritdoc />
@@ -178,7 +201,15 @@ public sealed class RabbitMqTransport : IPymarTransport, IWorkerPresence, ISlice
         var channel = await PublishChannelAsync(cancellationToken).ConfigureAwait(false);
         var exchange = await _topology.DeclareControlExchangeAsync(channel, cancellationToken).ConfigureAwait(false);
         var body = System.Text.Encoding.UTF8.GetBytes(Messaging.Correlation.Create(jobId, sliceIndex));
-        await channel.BasicPublishAsync(exchange, string.Empty, mandatory: false, RabbitMqMessages.SliceCancelled(), body, cancellationToken).ConfigureAwait(false);
+        using var guard = GuardPublish(cancellationToken);
+        try
+        {
+            await channel.BasicPublishAsync(exchange, string.Empty, mandatory: false, RabbitMqMessages.SliceCancelled(), body, guard.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException ex) when (!cancellationToken.IsCancellationRequested)
+        {
+            throw ConnectionLoss.Unavailable(ex, "telling workers that a slice was answered");
+        }
     }
 
     /// <inheritdoc />
@@ -366,7 +397,8 @@ public sealed class RabbitMqTransport : IPymarTransport, IWorkerPresence, ISlice
 
     private async ValueTask PublishConfirmedAsync(IChannel channel, string queue, BasicProperties properties, ReadOnlyMemory<byte> body, CancellationToken cancellationToken)
     {
-        var context = ResilienceContextPool.Shared.Get(cancellationToken);
+        using var guard = GuardPublish(cancellationToken);
+        var context = ResilienceContextPool.Shared.Get(guard.Token);
         context.Properties.Set(RabbitMqRetries.Queue, queue);
         try
         {
@@ -387,7 +419,7 @@ public sealed class RabbitMqTransport : IPymarTransport, IWorkerPresence, ISlice
                 $"RabbitMQ refused {what} to queue '{queue}': its {body.Length} bytes are over the broker's max_message_size ({reason}). " +
                 $"Set {RabbitMqOptions.SectionName}:MaxMessageBytes (now {_options.MaxMessageBytes}) at or below the broker's limit, so that larger slices are refused before publishing, and use more slices.", ex);
         }
-        catch (Exception ex) when (ConnectionLoss.Is(ex))
+        catch (Exception ex) when (ConnectionLoss.Is(ex) || (ex is OperationCanceledException && !cancellationToken.IsCancellationRequested))
         {
             throw new TransportUnavailableException($"The connection to RabbitMQ closed while publishing to queue '{queue}': {ex.Message}", ex);
         }

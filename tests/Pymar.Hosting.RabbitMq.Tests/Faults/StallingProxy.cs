@@ -1,0 +1,173 @@
+using System.Net;
+using System.Net.Sockets;
+
+namespace Pymar.Hosting.RabbitMq.Tests.Faults;
+
+/// <summary>
+/// A TCP proxy in front of the broker that can stop reading what its clients send (their socket buffers fill, as with
+/// a broker that stops reading a blocked connection). When either side of a connection closes, the proxy closes the
+/// other. New connections are passed through as usual.
+/// </summary>
+internal sealed class StallingProxy : IAsyncDisposable
+{
+    private readonly TcpListener _listener = new(IPAddress.Loopback, 0);
+    private readonly int _target;
+    private readonly CancellationTokenSource _stopping = new();
+    private readonly List<(Socket Client, Socket Server, CancellationTokenSource Cut)> _pairs = [];
+    private readonly Lock _lock = new();
+    private readonly HashSet<CancellationTokenSource> _stalled = [];
+    private readonly Task _accepting;
+
+    public StallingProxy(int target)
+    {
+        _target = target;
+        _listener.Start();
+        _accepting = AcceptAsync();
+    }
+
+    public int Port => ((IPEndPoint)_listener.LocalEndpoint).Port;
+
+    /// <summary>How many bytes the clients sent that the proxy has not read (waiting in its sockets).</summary>
+    public int Unread
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return _pairs.Sum(p => p.Client.Connected ? p.Client.Available : 0);
+            }
+        }
+    }
+
+    /// <summary>The local ports of the proxy's connections to the broker (how the broker names them).</summary>
+    public IReadOnlyList<int> BrokerSidePorts
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return [.. _pairs.Select(p => ((IPEndPoint)p.Server.LocalEndPoint!).Port)];
+            }
+        }
+    }
+
+    /// <summary>Stops reading from the clients of the connections open now (not from those opened later).</summary>
+    public void Stall()
+    {
+        lock (_lock)
+        {
+            _stalled.UnionWith(_pairs.Select(p => p.Cut));
+        }
+    }
+
+    /// <summary>Closes every connection open now and passes new ones through again.</summary>
+    public void CutAll()
+    {
+        List<(Socket Client, Socket Server, CancellationTokenSource Cut)> pairs;
+        lock (_lock)
+        {
+            pairs = [.. _pairs];
+            _pairs.Clear();
+        }
+
+        foreach (var (client, server, cut) in pairs)
+        {
+            cut.Cancel();
+            client.LingerState = new LingerOption(true, 0);
+            server.LingerState = new LingerOption(true, 0);
+            client.Close();
+            server.Close();
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _stopping.CancelAsync();
+        _listener.Stop();
+        CutAll();
+        await _accepting.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+    }
+
+    private async Task AcceptAsync()
+    {
+        while (!_stopping.IsCancellationRequested)
+        {
+            Socket client;
+            try
+            {
+                client = await _listener.AcceptSocketAsync(_stopping.Token);
+            }
+            catch (Exception) when (_stopping.IsCancellationRequested)
+            {
+                return;
+            }
+
+            var server = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+            await server.ConnectAsync(IPAddress.Loopback, _target);
+            var cut = CancellationTokenSource.CreateLinkedTokenSource(_stopping.Token);
+            lock (_lock)
+            {
+                _pairs.Add((client, server, cut));
+            }
+
+            _ = PumpThenCloseAsync(client, server, stallable: true, cut);
+            _ = PumpThenCloseAsync(server, client, stallable: false, cut);
+        }
+    }
+
+    private bool IsStalled(CancellationTokenSource pair)
+    {
+        lock (_lock)
+        {
+            return _stalled.Contains(pair);
+        }
+    }
+
+    private async Task PumpThenCloseAsync(Socket from, Socket to, bool stallable, CancellationTokenSource cut)
+    {
+        await PumpAsync(from, to, stallable ? cut : null, cut.Token);
+
+        // One side is gone: so is the other (with unread data in its buffer, the client sees a reset).
+        lock (_lock)
+        {
+            _pairs.RemoveAll(p => p.Cut == cut);
+        }
+
+        await cut.CancelAsync();
+        from.Close();
+        to.Close();
+    }
+
+    private async Task PumpAsync(Socket from, Socket to, CancellationTokenSource? stallable, CancellationToken cancellationToken)
+    {
+        var buffer = new byte[16 * 1024];
+        try
+        {
+            while (true)
+            {
+                if (stallable is not null && IsStalled(stallable))
+                {
+                    // Stalled for good: the connection ends when the broker or the client closes it.
+                    await Task.Delay(Timeout.Infinite, cancellationToken);
+                }
+
+                var read = await from.ReceiveAsync(buffer, SocketFlags.None, cancellationToken);
+                if (read == 0)
+                {
+                    return;
+                }
+
+                await to.SendAsync(buffer.AsMemory(0, read), SocketFlags.None, cancellationToken);
+            }
+        }
+        catch (Exception) when (cancellationToken.IsCancellationRequested || from.Connected is false || to.Connected is false)
+        {
+        }
+        catch (SocketException)
+        {
+        }
+        catch (ObjectDisposedException)
+        {
+        }
+    }
+}
