@@ -11,11 +11,11 @@ internal sealed class BenchmarkOptions
         scenarios (default: all, in this order):
           latency      a job of 4 trivial slices; Pymar vs. raw RabbitMQ.Client RPC vs. MassTransit 8.5
           throughput   one job of 10,000 trivial slices; slices per second, same contenders
+          many-producers  8 producer hosts (--producers) submitting 4-slice jobs at once to one worker process, round
+                       after round: job latency p50 and p99 and fairness between producers; Pymar vs. 8 raw RPC clients
           compute      the Python original's integral of exp on [1, 10] with 9×10^8 points; Pymar (workers in another process)
                        vs. one thread vs. Parallel.For, for iterator-style code and for the fast path
           wire         bytes published per slice and per job (data-source job, in-memory job of 10^7 integers)
-          many-producers  8 producer hosts (--producers) submitting 4-slice jobs at once to one worker process, round
-                       after round: job latency p50 and p99 and fairness between producers; Pymar vs. 8 raw RPC clients
           memory       the producer process's peak working set for 10^4-, 10^5- and 10^6-slice jobs (quick: smaller)
           sql          SQL data sources: time per slice of a 10^6-row table, keyset, key-range and offset paging, by depth
                        (SQLite, and PostgreSQL at 127.0.0.1:5433 or PYMAR_BENCH_POSTGRES)
