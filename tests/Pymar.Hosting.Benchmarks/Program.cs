@@ -72,6 +72,7 @@ internal static class Program
                 {
                     "latency" => RpcScenarios.RunLatencyAsync(context),
                     "throughput" => RpcScenarios.RunThroughputAsync(context),
+                    "many-producers" => ManyProducersScenario.RunAsync(context),
                     "compute" => ComputeScenario.RunAsync(context),
                     "wire" => WireScenario.RunAsync(context),
                     "memory" => MemoryScenario.RunAsync(context),

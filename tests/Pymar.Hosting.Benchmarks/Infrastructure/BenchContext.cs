@@ -45,6 +45,7 @@ internal sealed class BenchContext(BenchmarkOptions options, string prefix, Repo
         PymarVariant.Classic => prefix + "classic.",
         PymarVariant.Events => prefix + "events.",
         PymarVariant.EventsOff => prefix + "no-events.",
+        PymarVariant.Ordering => prefix + "ordering.",
         _ => prefix,
     };
 
@@ -158,11 +159,16 @@ internal sealed class BenchContext(BenchmarkOptions options, string prefix, Repo
     /// </summary>
     public async Task PymarTrivialJobAsync(int slices, PymarVariant variant = PymarVariant.Default, bool arrivalOrder = false)
     {
-        var host = await PymarHostAsync(variant);
+        await TrivialJobAsync(await PymarHostAsync(variant), slices, arrivalOrder, Cancellation);
+    }
+
+    /// <summary>Runs one trivial job of <paramref name="slices"/> slices on the producer host <paramref name="host"/> and checks its answer.</summary>
+    public static async Task TrivialJobAsync(IHost host, int slices, bool arrivalOrder, CancellationToken cancellationToken)
+    {
         host.Services.GetRequiredService<TrivialJob>().Length = slices;
         var producer = host.Services.GetRequiredService<TrivialProducer>();
         var client = host.Services.GetRequiredService<ProducerClient>();
-        var sum = await client.MapAsync(producer, DataSourceFactory<long>.For<TrivialSource>(), new MapOptions { SliceCount = slices, FoldInArrivalOrder = arrivalOrder }, Cancellation);
+        var sum = await client.MapAsync(producer, DataSourceFactory<long>.For<TrivialSource>(), new MapOptions { SliceCount = slices, FoldInArrivalOrder = arrivalOrder }, cancellationToken);
         Check("Pymar.Hosting", slices, sum);
     }
 

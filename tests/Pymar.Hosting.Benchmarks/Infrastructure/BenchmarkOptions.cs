@@ -11,10 +11,12 @@ internal sealed class BenchmarkOptions
         scenarios (default: all, in this order):
           latency      a job of 4 trivial slices; Pymar vs. raw RabbitMQ.Client RPC vs. MassTransit 8.5
           throughput   one job of 10,000 trivial slices; slices per second, same contenders
+          many-producers  8 producer hosts (--producers) submitting 4-slice jobs at once to one worker process, round
+                       after round: job latency p50 and p99 and fairness between producers; Pymar vs. 8 raw RPC clients
           compute      the Python original's integral of exp on [1, 10] with 9×10^8 points; Pymar (workers in another process)
                        vs. one thread vs. Parallel.For, for iterator-style code and for the fast path
           wire         bytes published per slice and per job (data-source job, in-memory job of 10^7 integers)
-          memory       the producer process's peak working set for 10,000- and 100,000-slice jobs
+          memory       the producer process's peak working set for 10^4-, 10^5- and 10^6-slice jobs (quick: smaller)
           sql          SQL data sources: time per slice of a 10^6-row table, keyset, key-range and offset paging, by depth
                        (SQLite, and PostgreSQL at 127.0.0.1:5433 or PYMAR_BENCH_POSTGRES)
           cluster      latency and throughput on the 3-node cluster of deploy/cluster (workers in host namespaces,
@@ -42,6 +44,13 @@ internal sealed class BenchmarkOptions
           --no-events        throughput: leave out what events cost (Pymar with events on against its twin with events off)
           --events-rounds N  throughput: rounds of that pair alone (default 48; quick 2), spread over
                              generations of fresh processes (one per 6 rounds; quick 1)
+          --no-ordering      throughput: leave out what the ordered fold costs (against folding in arrival order)
+          --ordering-rounds N  throughput: rounds of the ordering pair alone (default 48; quick 2), in generations as above
+          --ordering-aa      throughput: an A/A run of the ordering pair (both arms fold in slice order), to see the
+                             spread the paired method gives by itself
+          --producers N      many-producers: producer hosts (and raw RPC clients) at once (default 8)
+          --producer-jobs N  many-producers: jobs each producer runs back to back per round (default 25; quick 3)
+          --producer-rounds N  many-producers: measured rounds per contender (default 12; quick 2)
           --no-breakdown     skip the traced pass that says where the time goes
           --what-if-prefetch N  an experiment, not Pymar's behaviour: the Pymar workers' transport decorator asks
                              RabbitMQ for prefetch N instead of the pool's concurrency (the pool still runs --slots at once)
@@ -65,6 +74,22 @@ internal sealed class BenchmarkOptions
 
     /// <summary>throughput: rounds of the events-on contender and its twin alone (--events-rounds).</summary>
     public int? EventsRoundsOption { get; private set; }
+
+    /// <summary>throughput: rounds of the ordering pair alone (--ordering-rounds).</summary>
+    public int? OrderingRoundsOption { get; private set; }
+
+    /// <summary>throughput: measure what the ordered fold costs (off with --no-ordering).</summary>
+    public bool OrderingContender { get; private set; } = true;
+
+    /// <summary>throughput: run the ordering pair as an A/A (both arms fold in slice order).</summary>
+    public bool OrderingAa { get; private set; }
+
+    /// <summary>many-producers: producer hosts (and raw clients) submitting at once.</summary>
+    public int Producers { get; private set; } = 8;
+
+    public int? ProducerJobsOption { get; private set; }
+
+    public int? ProducerRoundsOption { get; private set; }
 
     public int Slots { get; private set; } = 2;
 
@@ -107,7 +132,7 @@ internal sealed class BenchmarkOptions
 
     public IReadOnlyList<string> Arguments { get; private set; } = [];
 
-    public static readonly string[] Scenarios = ["latency", "throughput", "compute", "wire", "memory", "sql", "cluster", "stragglers"];
+    public static readonly string[] Scenarios = ["latency", "throughput", "many-producers", "compute", "wire", "memory", "sql", "cluster", "stragglers"];
 
     /// <summary>These options against another broker, with only Pymar and the raw references (the cluster scenario).</summary>
     public BenchmarkOptions ForBroker(string broker)
@@ -137,6 +162,12 @@ internal sealed class BenchmarkOptions
                 case "--slices": o.Slices = Positive(arg, Value(args, ref i)); break;
                 case "--rounds": o.Rounds = Positive(arg, Value(args, ref i)); break;
                 case "--events-rounds": o.EventsRoundsOption = Positive(arg, Value(args, ref i)); break;
+                case "--ordering-rounds": o.OrderingRoundsOption = Positive(arg, Value(args, ref i)); break;
+                case "--no-ordering": o.OrderingContender = false; break;
+                case "--ordering-aa": o.OrderingAa = true; break;
+                case "--producers": o.Producers = Positive(arg, Value(args, ref i)); break;
+                case "--producer-jobs": o.ProducerJobsOption = Positive(arg, Value(args, ref i)); break;
+                case "--producer-rounds": o.ProducerRoundsOption = Positive(arg, Value(args, ref i)); break;
                 case "--slots": o.Slots = Positive(arg, Value(args, ref i)); break;
                 case "--compute-slices": o.ComputeSlices = Positive(arg, Value(args, ref i)); break;
                 case "--raw-prefetch": o.RawPrefetch = Positive(arg, Value(args, ref i)); break;
@@ -184,14 +215,21 @@ internal sealed class BenchmarkOptions
 
     public int EventsRounds => EventsRoundsOption ?? (Quick ? 2 : 48);
 
-    /// <summary>throughput: how many times the events pair's hosts and workers are started afresh (one per 6 rounds).</summary>
-    public int EventsGenerations => Quick ? 1 : Math.Max(1, EventsRounds / 6);
+    public int OrderingRounds => OrderingRoundsOption ?? (Quick ? 2 : 48);
+
+    /// <summary>throughput: jobs of each measured contender in the pass that counts the producer's allocations alone.</summary>
+    public int AllocationJobs => Quick ? 1 : 3;
+
+    public int ProducerJobs => ProducerJobsOption ?? (Quick ? 3 : 25);
+
+    public int ProducerRounds => ProducerRoundsOption ?? (Quick ? 2 : 12);
 
     public int ComputeRounds => Rounds ?? (Quick ? 1 : 3);
 
     public int MemoryRounds => Rounds ?? 1;
 
-    public int[] MemorySlices => Quick ? [4, 200, 1_000] : [4, 10_000, 100_000];
+    /// <summary>memory: the baseline job, then 10^4, 10^5 and 10^6 slices (quick: 200, 1,000 and 5,000).</summary>
+    public int[] MemorySlices => Quick ? [4, 200, 1_000, 5_000] : [4, 10_000, 100_000, 1_000_000];
 
     public int WireManySlices => Quick ? 300 : 10_000;
 

@@ -20,4 +20,10 @@ internal enum PymarVariant
     /// events line compares two arrangements that differ only in events.
     /// </summary>
     EventsOff,
+
+    /// <summary>
+    /// The ordering pair's host and worker: Pymar's defaults, serving both the ordered fold and the fold in arrival
+    /// order, so the two arms of that pair differ only in the fold.
+    /// </summary>
+    Ordering,
 }

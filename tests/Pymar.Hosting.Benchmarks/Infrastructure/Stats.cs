@@ -44,6 +44,23 @@ internal readonly record struct Stats(int Count, double Median, double Min, doub
         return (Percentile(medians, (1 - level) / 2), Percentile(medians, 1 - ((1 - level) / 2)));
     }
 
+    /// <summary>The <paramref name="p"/> quantile (0 to 1) of <paramref name="values"/>, interpolated; NaN when empty.</summary>
+    public static double Quantile(IEnumerable<double> values, double p)
+    {
+        var sorted = values.Order().ToArray();
+        return sorted.Length == 0 ? double.NaN : Percentile(sorted, p);
+    }
+
+    /// <summary>
+    /// Jain's fairness index of <paramref name="shares"/>: (Σx)² / (n Σx²), 1 when every share is equal, 1/n when one
+    /// takes everything.
+    /// </summary>
+    public static double JainIndex(IReadOnlyCollection<double> shares)
+    {
+        var squares = shares.Sum(x => x * x);
+        return squares == 0 ? double.NaN : shares.Sum() * shares.Sum() / (shares.Count * squares);
+    }
+
     private static double Percentile(double[] sorted, double p)
     {
         var position = (sorted.Length - 1) * p;

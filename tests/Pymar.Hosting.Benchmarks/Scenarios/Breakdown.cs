@@ -100,6 +100,39 @@ internal static class Breakdown
         return result;
     }
 
+    /// <summary>
+    /// The traced pass's targets, on per-slice medians: the worker's own time per trivial slice (the transport hands the
+    /// slice to the worker's code -> the reply publish starts) of Pymar with its defaults and on classic queues, and the
+    /// reply's way back (reply publish starts -> the producer's transport gets it) of Pymar against the raw reference on
+    /// the same queue type.
+    /// </summary>
+    public static IEnumerable<string> Targets(Dictionary<string, Dictionary<string, List<double>>> analysis, bool classic)
+    {
+        double Median(string contender, string stage) =>
+            analysis.TryGetValue(contender, out var stages) ? Stats.Of(stages[stage]).Median : double.NaN;
+        string Missing(string contender) => contender == RpcScenarios.PymarClassic && !classic ? "not measured (--no-classic)" : "not measured (no traced slices)";
+
+        foreach (var contender in new[] { RpcScenarios.Pymar, RpcScenarios.PymarClassic })
+        {
+            var handle = Median(contender, "handle");
+            yield return double.IsNaN(handle)
+                ? $"target: worker's own time per trivial slice (delivery to the worker's code -> reply publish starts), {contender} <= 0.05 ms: {Missing(contender)}"
+                : string.Create(CultureInfo.InvariantCulture,
+                    $"target: worker's own time per trivial slice (delivery to the worker's code -> reply publish starts), {contender} <= 0.05 ms: {handle:0.0000} ms (median), {(handle <= 0.05 ? "met" : "MISSED")}");
+        }
+
+        foreach (var (contender, reference) in new[] { (RpcScenarios.PymarClassic, RpcScenarios.Raw), (RpcScenarios.Pymar, RpcScenarios.RawQuorum) })
+        {
+            var ours = Median(contender, "replyTransit");
+            var theirs = Median(reference, "replyTransit");
+            var what = $"target: reply publish starts -> producer transport gets it, {contender} <= 1.1x {reference}";
+            yield return double.IsNaN(ours) || double.IsNaN(theirs)
+                ? $"{what}: {Missing(double.IsNaN(ours) ? contender : reference)}"
+                : string.Create(CultureInfo.InvariantCulture,
+                    $"{what}: {ours:0.0000} ms / {theirs:0.0000} ms (medians) = {ours / theirs:0.00}x, {(ours / theirs <= 1.1 ? "met" : "MISSED")}");
+        }
+    }
+
     /// <summary>Formats the stage table: per contender, the median (and mean) of each stage in ms.</summary>
     public static string Format(Dictionary<string, Dictionary<string, List<double>>> analysis, IReadOnlyList<string> contenders, bool withMean)
     {
