@@ -91,11 +91,11 @@ public readonly record struct WorkerConcurrency
         return true;
     }
 
-    /// <summary><c>"4"</c> when fixed, <c>"2..8"</c> when elastic: the form <see cref="Parse"/> reads.</summary>
+    /// <summary><c>"4"</c> when fixed, <c>"2..8"</c> for a range: the form <see cref="Parse"/> reads.</summary>
     public override string ToString() =>
-        IsElastic
-            ? string.Create(CultureInfo.InvariantCulture, $"{Min}{Separator}{Max}")
-            : Min.ToString(CultureInfo.InvariantCulture);
+        Min == Max
+            ? Min.ToString(CultureInfo.InvariantCulture)
+            : string.Create(CultureInfo.InvariantCulture, $"{Min}{Separator}{Max}");
 
     private static bool TryParseSlots(ReadOnlySpan<char> text, out int slots) =>
         int.TryParse(text, NumberStyles.AllowLeadingSign | NumberStyles.AllowLeadingWhite | NumberStyles.AllowTrailingWhite, CultureInfo.InvariantCulture, out slots);
