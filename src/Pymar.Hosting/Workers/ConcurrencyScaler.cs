@@ -52,7 +52,7 @@ internal sealed class ConcurrencyScaler
         {
             _lastBacklog = now;
             return Slots < _range.Max && cpuLoad < SaturatedCpu && _time.GetElapsedTime(_lastChange, now) >= GrowEvery
-                ? Change(Slots + 1, string.Create(CultureInfo.InvariantCulture, $"{backlog} slice(s) waiting, process CPU at {cpuLoad:P0}"), now)
+                ? Change(Slots + 1, string.Create(CultureInfo.InvariantCulture, $"{backlog} slice(s) waiting, process CPU at {cpuLoad * 100:0}%"), now)
                 : null;
         }
 

@@ -246,26 +246,27 @@ public sealed class WorkerService : BackgroundService, IWorkerPoolState, IPymarW
         using var timer = new PeriodicTimer(ConcurrencyScaler.GrowEvery, _time);
         try
         {
+            // The consumer's calls are not cancelled midway (a broker call cut short can leave its channel waiting for
+            // a reply): they are short, and the loop ends at the next tick once the pool stops.
             while (await timer.WaitForNextTickAsync(stoppingToken).ConfigureAwait(false))
             {
-                var backlog = pending.Count + await resizable.CountWaitingAsync(stoppingToken).ConfigureAwait(false);
+                var backlog = pending.Count + await resizable.CountWaitingAsync(CancellationToken.None).ConfigureAwait(false);
                 if (scaler.Sample(backlog, Volatile.Read(ref _running), cpu.Sample()) is not { } change)
                 {
                     continue;
                 }
 
+                WorkerLog.SlotsChanged(_logger, WorkerId, change.From, change.To, _options.Concurrency.ToString(), change.Reason);
                 if (change.To > change.From)
                 {
-                    await resizable.ResizeAsync(change.To, stoppingToken).ConfigureAwait(false);
+                    await resizable.ResizeAsync(change.To, CancellationToken.None).ConfigureAwait(false);
                     slots.Set(change.To);
                 }
                 else
                 {
                     slots.Set(change.To);
-                    await resizable.ResizeAsync(change.To, stoppingToken).ConfigureAwait(false);
+                    await resizable.ResizeAsync(change.To, CancellationToken.None).ConfigureAwait(false);
                 }
-
-                WorkerLog.SlotsChanged(_logger, WorkerId, change.From, change.To, _options.Concurrency.ToString(), change.Reason);
             }
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
