@@ -36,7 +36,6 @@ internal abstract class RabbitMqSliceConsumer : ISliceConsumer, IResizableSliceC
     private protected volatile bool _stopped;
     private readonly RabbitMqTransport _transport;
     private readonly int _lookahead;
-    private readonly SemaphoreSlim _inspecting = new(1, 1);
     private int _slots;
     private IChannel? _inspect;
     private readonly Func<SliceDelivery, CancellationToken, ValueTask> _onSlice;
@@ -184,15 +183,7 @@ internal abstract class RabbitMqSliceConsumer : ISliceConsumer, IResizableSliceC
                 _channel = null;
                 await channel.CloseQuietlyAsync().ConfigureAwait(false);
             }
-        }
-        finally
-        {
-            _lock.Release();
-        }
 
-        await _inspecting.WaitAsync().ConfigureAwait(false);
-        try
-        {
             if (_inspect is { } inspect)
             {
                 _inspect = null;
@@ -201,7 +192,7 @@ internal abstract class RabbitMqSliceConsumer : ISliceConsumer, IResizableSliceC
         }
         finally
         {
-            _inspecting.Release();
+            _lock.Release();
         }
     }
 
@@ -219,11 +210,14 @@ internal abstract class RabbitMqSliceConsumer : ISliceConsumer, IResizableSliceC
     /// <summary>Under <see cref="_lock"/>, after the slots changed: hands the new <see cref="Budget"/> out to the consumers.</summary>
     private protected abstract Task OnBudgetChangedAsync(CancellationToken cancellationToken);
 
-    /// <summary>Messages waiting in each of <paramref name="queues"/>, by passive declare on a channel of its own (a missing queue closes it): 0 when unknown.</summary>
+    /// <summary>
+    /// Messages waiting in each of <paramref name="queues"/>, by passive declare on a channel of its own (a missing queue
+    /// closes it): 0 when unknown. Takes <see cref="_lock"/>, so callers must not hold it.
+    /// </summary>
     private protected async Task<long[]> DepthsAsync(string[] queues, CancellationToken cancellationToken)
     {
         var depths = new long[queues.Length];
-        await _inspecting.WaitAsync(cancellationToken).ConfigureAwait(false);
+        await _lock.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
             for (var i = 0; i < queues.Length && !_stopped; i++)
@@ -245,7 +239,7 @@ internal abstract class RabbitMqSliceConsumer : ISliceConsumer, IResizableSliceC
         }
         finally
         {
-            _inspecting.Release();
+            _lock.Release();
         }
 
         return depths;

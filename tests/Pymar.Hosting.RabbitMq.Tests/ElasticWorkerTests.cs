@@ -1,4 +1,3 @@
-using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -67,9 +66,7 @@ public sealed class ElasticWorkerTests(BrokerFixture broker, ITestOutputHelper o
     {
         foreach (var host in _hosts)
         {
-            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(15));
-            await host.StopAsync(timeout.Token);
-            host.Dispose();
+            await host.StopAndDisposeAsync(TimeSpan.FromSeconds(15));
         }
 
         await _scope.DisposeAsync();
@@ -79,27 +76,28 @@ public sealed class ElasticWorkerTests(BrokerFixture broker, ITestOutputHelper o
 
     private async Task<IHost> StartHostAsync(CapturedLogs logs, bool worker, int producersServed)
     {
-        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { Args = [], DisableDefaults = true });
-        builder.Configuration.AddInMemoryCollection(_scope.Configuration());
-        builder.Logging.SetMinimumLevel(LogLevel.Information).AddProvider(logs);
-        var pymar = builder.Services.AddPymar(builder.Configuration).AddProducer<SleepySum>().AddDataSource<Numbers>().UseRabbitMq();
-        if (producersServed > 1)
-        {
-            pymar.AddProducer<IdleSum>();
-        }
-
-        if (worker)
-        {
-            pymar.AddWorkers(o =>
+        var host = await TestHost.StartAsync(
+            _scope.Configuration(),
+            pymar =>
             {
-                o.Concurrency = new WorkerConcurrency(2, 6);
-                o.ScaleDownAfter = s_idle;
-            });
-        }
+                pymar.AddProducer<SleepySum>().AddDataSource<Numbers>().UseRabbitMq();
+                if (producersServed > 1)
+                {
+                    pymar.AddProducer<IdleSum>();
+                }
 
-        var host = builder.Build();
+                if (worker)
+                {
+                    pymar.AddWorkers(o =>
+                    {
+                        o.Concurrency = new WorkerConcurrency(2, 6);
+                        o.ScaleDownAfter = s_idle;
+                    });
+                }
+            },
+            logs,
+            LogLevel.Information);
         _hosts.Add(host);
-        await host.StartAsync();
         if (worker)
         {
             await host.Services.GetRequiredService<WorkerService>().Consuming.WaitAsync(s_deadline);
