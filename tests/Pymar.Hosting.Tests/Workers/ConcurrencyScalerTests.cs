@@ -35,11 +35,7 @@ public sealed class ConcurrencyScalerTests
     {
         var scaler = new ConcurrencyScaler(new WorkerConcurrency(2, 4), s_idle, _time);
 
-        for (var second = 0; second < 10; second++)
-        {
-            _time.Advance(TimeSpan.FromSeconds(1));
-            scaler.Sample(backlog: 100, busy: scaler.Slots, cpuLoad: 0.1);
-        }
+        EverySecond(scaler, seconds: 10, backlog: 100, cpuLoad: 0.1);
 
         Assert.Equal(4, scaler.Slots);
     }
@@ -49,11 +45,7 @@ public sealed class ConcurrencyScalerTests
     {
         var scaler = new ConcurrencyScaler(new WorkerConcurrency(2, 6), s_idle, _time);
 
-        for (var second = 0; second < 5; second++)
-        {
-            _time.Advance(TimeSpan.FromSeconds(1));
-            Assert.Null(scaler.Sample(backlog: 100, busy: 2, cpuLoad: 0.95));
-        }
+        Assert.All(EverySecond(scaler, seconds: 5, backlog: 100, cpuLoad: 0.95), Assert.Null);
 
         _time.Advance(TimeSpan.FromSeconds(1));
         Assert.Equal(3, scaler.Sample(backlog: 100, busy: 2, cpuLoad: 0.5)?.To);
@@ -108,10 +100,22 @@ public sealed class ConcurrencyScalerTests
         var scaler = new ConcurrencyScaler(range, s_idle, _time);
         while (scaler.Slots < to)
         {
-            _time.Advance(TimeSpan.FromSeconds(1));
-            scaler.Sample(backlog: 10, busy: scaler.Slots, cpuLoad: 0.1);
+            EverySecond(scaler, seconds: 1, backlog: 10, cpuLoad: 0.1);
         }
 
         return scaler;
+    }
+
+    /// <summary>Samples once a second for <paramref name="seconds"/> seconds, every slot busy; returns what each sample decided.</summary>
+    private List<ConcurrencyChange?> EverySecond(ConcurrencyScaler scaler, int seconds, long backlog, double cpuLoad)
+    {
+        var changes = new List<ConcurrencyChange?>();
+        for (var second = 0; second < seconds; second++)
+        {
+            _time.Advance(TimeSpan.FromSeconds(1));
+            changes.Add(scaler.Sample(backlog, busy: scaler.Slots, cpuLoad));
+        }
+
+        return changes;
     }
 }
