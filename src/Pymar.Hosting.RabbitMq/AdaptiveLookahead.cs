@@ -23,7 +23,7 @@ internal sealed class AdaptiveLookahead
     private static readonly long s_stalenessTicks = Stopwatch.Frequency * 2;
 
     private readonly Lock _gate = new();
-    private readonly int _slots;
+    private int _slots;
     private readonly int _floor;
     private readonly int _max;
     private readonly double _workSeconds;
@@ -54,7 +54,18 @@ internal sealed class AdaptiveLookahead
     public int Lookahead => Volatile.Read(ref _lookahead);
 
     /// <summary>Slots plus the lookahead now: the most slices the worker may hold.</summary>
-    public int Budget => _slots + Lookahead;
+    public int Budget => Volatile.Read(ref _slots) + Lookahead;
+
+    /// <summary>The worker's slots changed (an elastic pool): the rate is counted afresh against them.</summary>
+    public void Resize(int slots, long now)
+    {
+        lock (_gate)
+        {
+            Count(now);
+            Volatile.Write(ref _slots, Math.Max(1, slots));
+            Restart(now);
+        }
+    }
 
     /// <summary>A slice was delivered to the worker.</summary>
     public void Delivered(long now)

@@ -42,7 +42,6 @@ internal sealed class CreditConsumers(SliceConsumerSetup setup) : RabbitMqSliceC
     private volatile bool _watching;
     private int _orphaned;
     private int _rotation;
-    private IChannel? _inspect;
 
     private protected override Func<Task>? Loop => RebalanceLoopAsync;
 
@@ -93,13 +92,12 @@ internal sealed class CreditConsumers(SliceConsumerSetup setup) : RabbitMqSliceC
 
     private protected override void OnStopping() => _wake.Writer.TryComplete();
 
-    private protected override async ValueTask CloseOwnChannelsAsync()
+    /// <summary>A new budget is handed out like a queue that starts delivering: decided again at once by the rebalance.</summary>
+    private protected override Task OnBudgetChangedAsync(CancellationToken cancellationToken)
     {
-        if (_inspect is { } inspect)
-        {
-            _inspect = null;
-            await inspect.CloseQuietlyAsync().ConfigureAwait(false);
-        }
+        Volatile.Write(ref _recompute, 1);
+        _wake.Writer.TryWrite(true);
+        return Task.CompletedTask;
     }
 
     /// <summary>
@@ -146,7 +144,7 @@ internal sealed class CreditConsumers(SliceConsumerSetup setup) : RabbitMqSliceC
                     recompute = true;
                 }
 
-                var depths = woken ? null : await DepthsAsync(stopping).ConfigureAwait(false);
+                var depths = woken ? null : await DepthsAsync(_queues, stopping).ConfigureAwait(false);
                 await _lock.WaitAsync(stopping).ConfigureAwait(false);
                 try
                 {
@@ -192,31 +190,6 @@ internal sealed class CreditConsumers(SliceConsumerSetup setup) : RabbitMqSliceC
                 RabbitMqLog.CreditsFailed(_logger, ex.Message);
             }
         }
-    }
-
-    /// <summary>Messages waiting in each served queue, by passive declare on a channel of its own (a missing queue closes it): 0 when unknown.</summary>
-    private async Task<long[]> DepthsAsync(CancellationToken cancellationToken)
-    {
-        var queues = _queues;
-        var depths = new long[queues.Length];
-        for (var i = 0; i < queues.Length; i++)
-        {
-            try
-            {
-                _inspect ??= await _connection.CreateChannelAsync(cancellationToken: cancellationToken).ConfigureAwait(false);
-                depths[i] = (await _inspect.QueueDeclarePassiveAsync(queues[i], cancellationToken).ConfigureAwait(false)).MessageCount;
-            }
-            catch (Exception ex) when (ConnectionLoss.Is(ex))
-            {
-                if (_inspect is { IsOpen: false } closed)
-                {
-                    _inspect = null;
-                    closed.Dispose();
-                }
-            }
-        }
-
-        return depths;
     }
 
     /// <summary>Which queues had waiting messages, a delivery or a settled slice within <see cref="s_activeWindow"/>.</summary>

@@ -7,7 +7,7 @@ namespace Pymar.Hosting.RabbitMq;
 /// <summary>
 /// One queue, or classic queues (with a channel-wide prefetch): one consumer per queue with the whole budget
 /// (slots + lookahead). When the budget follows the worker's rate (<see cref="AdaptiveLookahead"/>), every consumer
-/// is replaced by one with the new prefetch.
+/// is replaced by one with the new prefetch, and so it is when the worker's slots change.
 /// </summary>
 internal sealed class PerQueueConsumers(SliceConsumerSetup setup, bool sharedAcrossQueues) : RabbitMqSliceConsumer(setup)
 {
@@ -66,6 +66,7 @@ internal sealed class PerQueueConsumers(SliceConsumerSetup setup, bool sharedAcr
                 try
                 {
                     await ConsumeAgainAsync(stopping).ConfigureAwait(false);
+                    RabbitMqLog.LookaheadChanged(_logger, _adaptive.Lookahead, Budget);
                 }
                 catch (Exception ex) when (ConnectionLoss.Is(ex))
                 {
@@ -108,9 +109,9 @@ internal sealed class PerQueueConsumers(SliceConsumerSetup setup, bool sharedAcr
         {
             await channel.BasicCancelAsync(tag, noWait: false, cancellationToken).ConfigureAwait(false);
         }
-
-        RabbitMqLog.LookaheadChanged(_logger, _adaptive?.Lookahead ?? 0, Budget);
     }
+
+    private protected override Task OnBudgetChangedAsync(CancellationToken cancellationToken) => ConsumeAgainAsync(cancellationToken);
 
     /// <summary>Declares the work queue of <paramref name="producerName"/> and consumes it on <paramref name="channel"/>.</summary>
     private async Task<string> ConsumeAsync(IChannel channel, string producerName, CancellationToken cancellationToken)

@@ -4,7 +4,7 @@ namespace Pymar.Hosting.RabbitMq;
 
 /// <summary>
 /// The log lines of what a worker holds: its credits across several quorum work queues (see <see cref="PrefetchShares"/>)
-/// and its lookahead (see <see cref="AdaptiveLookahead"/>).
+/// its lookahead (see <see cref="AdaptiveLookahead"/>) and its slots (an elastic worker pool).
 /// </summary>
 internal static partial class RabbitMqLog
 {
@@ -22,4 +22,7 @@ internal static partial class RabbitMqLog
 
     [LoggerMessage(3024, LogLevel.Warning, "Could not consume with the new prefetch: {Reason}; the consumers keep the one they have")]
     public static partial void LookaheadFailed(ILogger logger, string reason);
+
+    [LoggerMessage(3025, LogLevel.Debug, "The worker has {Slots} slot(s) now: it holds at most {Budget} slices")]
+    public static partial void SlotsChanged(ILogger logger, int slots, int budget);
 }

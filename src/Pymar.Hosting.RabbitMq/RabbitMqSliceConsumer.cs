@@ -10,7 +10,9 @@ namespace Pymar.Hosting.RabbitMq;
 /// <summary>
 /// Consumes work queues on one channel with a prefetch count. The client recovers the channel after a lost
 /// connection; when the broker itself closes the channel (for example when a slice outlives its
-/// <c>consumer_timeout</c>), this consumer opens a new one. Closing it returns unacknowledged slices.
+/// <c>consumer_timeout</c>), this consumer opens a new one. Closing it returns unacknowledged slices. An elastic worker
+/// pool changes its slots while it consumes (<see cref="ResizeAsync"/>): the budget follows, and the subclass hands it
+/// out again; slices already delivered stay with the worker until it settles them.
 /// </summary>
 /// <remarks>
 /// This type holds what every worker consumer shares: the channel and its reopening, pause and dispose, the count
@@ -18,7 +20,7 @@ namespace Pymar.Hosting.RabbitMq;
 /// subclass: <see cref="PerQueueConsumers"/> for one queue or classic queues, <see cref="CreditConsumers"/> for
 /// several quorum queues. The budget follows the worker's rate when slices are short (<see cref="AdaptiveLookahead"/>).
 /// </remarks>
-internal abstract class RabbitMqSliceConsumer : ISliceConsumer
+internal abstract class RabbitMqSliceConsumer : ISliceConsumer, IResizableSliceConsumer
 {
     private protected static readonly TimeSpan s_rebalancePeriod = TimeSpan.FromMilliseconds(250);
 
@@ -33,7 +35,9 @@ internal abstract class RabbitMqSliceConsumer : ISliceConsumer
     private protected readonly CancellationTokenSource _stopping = new();
     private protected volatile bool _stopped;
     private readonly RabbitMqTransport _transport;
-    private readonly ushort _prefetch;
+    private readonly int _lookahead;
+    private int _slots;
+    private IChannel? _inspect;
     private readonly Func<SliceDelivery, CancellationToken, ValueTask> _onSlice;
     private IChannel? _channel;
     private Task _loop = Task.CompletedTask;
@@ -48,7 +52,8 @@ internal abstract class RabbitMqSliceConsumer : ISliceConsumer
         _connection = setup.Connection;
         _topology = setup.Topology;
         _producerNames = setup.ProducerNames;
-        _prefetch = setup.Prefetch;
+        _slots = setup.Slots;
+        _lookahead = setup.Lookahead;
         _adaptive = setup.Adaptive;
         _onSlice = setup.OnSlice;
         _reopen = setup.Reopen;
@@ -60,7 +65,8 @@ internal abstract class RabbitMqSliceConsumer : ISliceConsumer
         IConnection connection,
         RabbitMqTopology topology,
         IReadOnlyCollection<string> producerNames,
-        int prefetch,
+        int slots,
+        int lookahead,
         AdaptiveLookahead? adaptive,
         bool sharedAcrossQueues,
         Func<SliceDelivery, CancellationToken, ValueTask> onSlice,
@@ -68,7 +74,7 @@ internal abstract class RabbitMqSliceConsumer : ISliceConsumer
         ILogger logger,
         CancellationToken cancellationToken)
     {
-        var setup = new SliceConsumerSetup(transport, connection, topology, producerNames, checked((ushort)prefetch), adaptive, onSlice, reopen, logger);
+        var setup = new SliceConsumerSetup(transport, connection, topology, producerNames, slots, lookahead, adaptive, onSlice, reopen, logger);
 
         // Several quorum queues refuse a channel-wide prefetch: there the budget is handed out as credits.
         RabbitMqSliceConsumer consumer = !sharedAcrossQueues && producerNames.Count > 1
@@ -90,7 +96,7 @@ internal abstract class RabbitMqSliceConsumer : ISliceConsumer
     internal int MostHeld => Volatile.Read(ref _mostHeld);
 
     /// <summary>The most slices the worker may hold now: slots plus the lookahead.</summary>
-    private protected int Budget => _adaptive?.Budget ?? _prefetch;
+    private protected int Budget => _adaptive?.Budget ?? Volatile.Read(ref _slots) + _lookahead;
 
     /// <summary>The consumers' channel: the last one opened, until disposed.</summary>
     private protected IChannel? ConsumerChannel => _channel;
@@ -131,6 +137,38 @@ internal abstract class RabbitMqSliceConsumer : ISliceConsumer
         }
     }
 
+    /// <summary>The worker's slots changed: the budget follows, and the subclass hands it out again (<see cref="OnBudgetChangedAsync"/>).</summary>
+    public async ValueTask ResizeAsync(int prefetch, CancellationToken cancellationToken = default)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(prefetch, 1);
+        await _lock.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            if (_stopped || prefetch == Volatile.Read(ref _slots))
+            {
+                return;
+            }
+
+            Volatile.Write(ref _slots, prefetch);
+            _adaptive?.Resize(prefetch, Stopwatch.GetTimestamp());
+            RabbitMqLog.SlotsChanged(_logger, prefetch, Budget);
+            await OnBudgetChangedAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ConnectionLoss.Is(ex))
+        {
+            // The client recovers the channel, or ReopenAsync opens a new one: both consume with the budget set here.
+            RabbitMqLog.LookaheadFailed(_logger, ex.Message);
+        }
+        finally
+        {
+            _lock.Release();
+        }
+    }
+
+    /// <summary>Messages waiting in the served queues, by passive declare on a channel of its own; 0 for a queue it cannot read now.</summary>
+    public async ValueTask<long> CountWaitingAsync(CancellationToken cancellationToken = default) =>
+        (await DepthsAsync(_producerNames.Select(_topology.WorkQueue).ToArray(), cancellationToken).ConfigureAwait(false)).Sum();
+
     public async ValueTask DisposeAsync()
     {
         _stopped = true;
@@ -146,7 +184,11 @@ internal abstract class RabbitMqSliceConsumer : ISliceConsumer
                 await channel.CloseQuietlyAsync().ConfigureAwait(false);
             }
 
-            await CloseOwnChannelsAsync().ConfigureAwait(false);
+            if (_inspect is { } inspect)
+            {
+                _inspect = null;
+                await inspect.CloseQuietlyAsync().ConfigureAwait(false);
+            }
         }
         finally
         {
@@ -165,8 +207,43 @@ internal abstract class RabbitMqSliceConsumer : ISliceConsumer
     {
     }
 
-    /// <summary>Under <see cref="_lock"/> when disposing, after the consumers' channel: closes any other channel the subclass opened.</summary>
-    private protected virtual ValueTask CloseOwnChannelsAsync() => ValueTask.CompletedTask;
+    /// <summary>Under <see cref="_lock"/>, after the slots changed: hands the new <see cref="Budget"/> out to the consumers.</summary>
+    private protected abstract Task OnBudgetChangedAsync(CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Messages waiting in each of <paramref name="queues"/>, by passive declare on a channel of its own (a missing queue
+    /// closes it): 0 when unknown. Takes <see cref="_lock"/>, so callers must not hold it.
+    /// </summary>
+    private protected async Task<long[]> DepthsAsync(string[] queues, CancellationToken cancellationToken)
+    {
+        var depths = new long[queues.Length];
+        await _lock.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            for (var i = 0; i < queues.Length && !_stopped; i++)
+            {
+                try
+                {
+                    _inspect ??= await _connection.CreateChannelAsync(cancellationToken: cancellationToken).ConfigureAwait(false);
+                    depths[i] = (await _inspect.QueueDeclarePassiveAsync(queues[i], cancellationToken).ConfigureAwait(false)).MessageCount;
+                }
+                catch (Exception ex) when (ConnectionLoss.Is(ex))
+                {
+                    if (_inspect is { IsOpen: false } closed)
+                    {
+                        _inspect = null;
+                        closed.Dispose();
+                    }
+                }
+            }
+        }
+        finally
+        {
+            _lock.Release();
+        }
+
+        return depths;
+    }
 
     /// <summary>Makes <paramref name="channel"/> the consumers' channel, and opens a new one when the broker closes it.</summary>
     private protected void Use(IChannel channel)

@@ -125,13 +125,12 @@ public sealed class RabbitMqTransport : IPymarTransport, IWorkerPresence, ISlice
         ArgumentNullException.ThrowIfNull(onSlice);
         var connection = await _connection.GetAsync(cancellationToken).ConfigureAwait(false);
         // The pool's free slots plus a small lookahead, more when slices are short (see RabbitMqOptions.LookaheadWork).
-        var held = prefetch + _options.PrefetchLookahead;
         try
         {
             var adaptive = _options.LookaheadWork > TimeSpan.Zero && _options.MaxPrefetchLookahead > _options.PrefetchLookahead
                 ? new AdaptiveLookahead(prefetch, _options.PrefetchLookahead, _options.MaxPrefetchLookahead, _options.LookaheadWork, Stopwatch.GetTimestamp())
                 : null;
-            return await RabbitMqSliceConsumer.StartAsync(this, connection, _topology, producerNames, held, adaptive, sharedAcrossQueues: _options.QueueType == "classic", onSlice, _reopenRetry, _logger, cancellationToken).ConfigureAwait(false);
+            return await RabbitMqSliceConsumer.StartAsync(this, connection, _topology, producerNames, prefetch, _options.PrefetchLookahead, adaptive, sharedAcrossQueues: _options.QueueType == "classic", onSlice, _reopenRetry, _logger, cancellationToken).ConfigureAwait(false);
         }
         catch (Exception ex) when (ConnectionLoss.Is(ex))
         {

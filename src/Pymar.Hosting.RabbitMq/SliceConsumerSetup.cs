@@ -7,10 +7,10 @@ namespace Pymar.Hosting.RabbitMq;
 
 /// <summary>
 /// What every <see cref="RabbitMqSliceConsumer"/> is given: where it consumes (the connection, the topology, the
-/// producers' queues), its budget (<see cref="Prefetch"/>, or the <see cref="Adaptive"/> lookahead's), where a slice
-/// goes, and how it retries opening a channel again.
+/// producers' queues), its budget (<see cref="Slots"/> plus <see cref="Lookahead"/>, or plus the <see cref="Adaptive"/>
+/// lookahead), where a slice goes, and how it retries opening a channel again.
 /// </summary>
 internal sealed record SliceConsumerSetup(
     RabbitMqTransport Transport, IConnection Connection, RabbitMqTopology Topology, IReadOnlyCollection<string> ProducerNames,
-    ushort Prefetch, AdaptiveLookahead? Adaptive, Func<SliceDelivery, CancellationToken, ValueTask> OnSlice,
+    int Slots, int Lookahead, AdaptiveLookahead? Adaptive, Func<SliceDelivery, CancellationToken, ValueTask> OnSlice,
     ResiliencePipeline Reopen, ILogger Logger);

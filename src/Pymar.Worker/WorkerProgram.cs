@@ -67,6 +67,12 @@ internal static partial class WorkerProgram
             await error.WriteLineAsync($"pymar-worker: error: {JobAssembly.OneLine(ex.Message)}").ConfigureAwait(false);
             return BadInput;
         }
+        catch (InvalidOperationException ex) when (ex.InnerException is FormatException format)
+        {
+            // A setting the configuration binder cannot read (Pymar:Worker:Concurrency "2..x"): its key, then why.
+            await error.WriteLineAsync($"pymar-worker: error: {JobAssembly.OneLine(ex.Message)} {JobAssembly.OneLine(format.Message)}").ConfigureAwait(false);
+            return BadInput;
+        }
 
         using (host)
         {
@@ -127,7 +133,7 @@ internal static partial class WorkerProgram
             dataSources.Length == 0 ? "(none)" : string.Join(", ", dataSources.Select(d => d.Name)),
             jobs.FileName,
             transport.Description,
-            concurrency);
+            concurrency.ToString());
     }
 
     private static Type[] Distinct(IEnumerable<Type> types, string kind)
@@ -141,6 +147,6 @@ internal static partial class WorkerProgram
     private static partial class Log
     {
         [LoggerMessage(1, LogLevel.Information, "pymar-worker {Version} serving producers {Producers} (data sources {DataSources}) from {Assembly} through {Broker} with concurrency {Concurrency}")]
-        public static partial void Starting(ILogger logger, string version, string producers, string dataSources, string assembly, string broker, int concurrency);
+        public static partial void Starting(ILogger logger, string version, string producers, string dataSources, string assembly, string broker, string concurrency);
     }
 }

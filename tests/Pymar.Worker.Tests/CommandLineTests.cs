@@ -29,7 +29,8 @@ public sealed class CommandLineTests
         { "no --producer", ["--assembly", Examples], ["Option '--producer' is required"] },
         { "Pymar's line with a missing file", ["no-such-jobs.dll", "-p", "IntegrationProducer", "-q", "127.0.0.1", "-w", "4"], ["assembly not found: 'no-such-jobs.dll'"] },
         { "-f with a missing file", ["-f", "no-such-jobs.dll", "-p", "IntegrationProducer"], ["assembly not found: 'no-such-jobs.dll'"] },
-        { "zero workers", ["--assembly", Examples, "--producer", "IntegrationProducer", "--workers", "0"], ["--workers must be a positive whole number (got '0')"] },
+        { "zero workers", ["--assembly", Examples, "--producer", "IntegrationProducer", "--workers", "0"], ["--workers must be a positive whole number, or a range MIN..MAX such as 2..8 (got '0')"] },
+        { "a range beyond the cap", ["--assembly", Examples, "--producer", "IntegrationProducer", "--workers", "2..2000"], ["Pymar:Worker:Concurrency must lie between 1 and 1024", "(it is 2..2000)"] },
         { "a broker that is not amqp", ["--assembly", Examples, "--producer", "IntegrationProducer", "--broker", "http://user:s3cret@host/"], ["--broker must be a host, host:port, a comma-separated list of them (a cluster) or an amqp:// URI", "user:***@host"] },
     };
 

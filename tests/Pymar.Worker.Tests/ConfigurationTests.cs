@@ -62,6 +62,32 @@ public sealed class ConfigurationTests
     }
 
     [Fact]
+    public async Task AConcurrencyRangeFromTheEnvironmentShowsInTheStartLine()
+    {
+        await using var worker = WorkerProcess.Start(["--assembly", Programs.Examples, "--producer", "IntegrationProducer"],
+            new Dictionary<string, string> { ["Pymar__Broker__Port"] = "1", ["Pymar__Worker__Concurrency"] = "2..6" });
+
+        var line = await worker.WaitForLineAsync("pymar-worker ", s_deadline);
+
+        Assert.EndsWith("with concurrency 2..6", line, StringComparison.Ordinal);
+        await worker.WaitForLineAsync("cannot consume yet", s_deadline);
+        Assert.Equal(0, await worker.TerminateAsync(s_deadline));
+    }
+
+    [Fact]
+    public async Task AMalformedConcurrencyFromTheEnvironmentExitsWith2AndOneLineNamingTheKey()
+    {
+        await using var worker = WorkerProcess.Start(["--assembly", Programs.Examples, "--producer", "IntegrationProducer"],
+            new Dictionary<string, string> { ["Pymar__Broker__Port"] = "1", ["Pymar__Worker__Concurrency"] = "2..x" });
+
+        Assert.Equal(2, await worker.WaitForExitAsync(s_deadline));
+        var error = Assert.Single(worker.Error);
+        Assert.StartsWith("pymar-worker: error: ", error, StringComparison.Ordinal);
+        Assert.Contains("'Pymar:Worker:Concurrency'", error, StringComparison.Ordinal);
+        Assert.Contains("'2..x' is not a concurrency: give a number of slots such as 4, or a range min..max such as 2..8.", error, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task WithoutSettingsTheWorkerUsesTheLocalBrokerAndTheProcessorCount()
     {
         await using var worker = WorkerProcess.Start(["--assembly", Programs.Examples, "--producer", "IntegrationProducer"],

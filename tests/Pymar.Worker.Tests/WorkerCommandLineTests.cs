@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Configuration;
+using Pymar.Hosting.Workers;
 using Pymar.Worker.CommandLine;
 using Pymar.Worker.Hosting;
 
@@ -16,7 +17,7 @@ public sealed class WorkerCommandLineTests
         Assert.Equal(["A", "B"], line.Producers);
         Assert.Equal(["S", "T"], line.DataSources);
         Assert.Equal("amqp://u:p@h:5672/v", line.Broker);
-        Assert.Equal(3, line.Workers);
+        Assert.Equal(new WorkerConcurrency(3), line.Workers);
         Assert.True(line.Purge);
         Assert.True(line.Verbose);
     }
@@ -36,9 +37,18 @@ public sealed class WorkerCommandLineTests
         Assert.Equal(["IntegrationProducer"], line.Producers);
         Assert.Equal(["IntegrationDataSource"], line.DataSources);
         Assert.Equal("127.0.0.1", line.Broker);
-        Assert.Equal(4, line.Workers);
+        Assert.Equal(new WorkerConcurrency(4), line.Workers);
         Assert.True(line.Purge);
         Assert.True(line.Verbose);
+    }
+
+    [Fact]
+    public void WorkersTakesARangeThatBecomesTheConcurrencySetting()
+    {
+        var line = WorkerCommandLine.Parse(["jobs.dll", "-p", "A", "-w", "2..8"]);
+
+        Assert.Equal(new WorkerConcurrency(2, 8), line.Workers);
+        Assert.Equal("2..8", WorkerConfiguration.Flags(line)["Pymar:Worker:Concurrency"]);
     }
 
     [Fact]
@@ -50,8 +60,11 @@ public sealed class WorkerCommandLineTests
     [InlineData("--data-source=", "Required argument missing for option: '--data-source'")]
     [InlineData("stray", "unexpected argument 'stray': the assembly is already given by --assembly 'jobs.dll'")]
     [InlineData("--producer=-x", "--producer needs a value (got the option '-x')")]
-    [InlineData("--workers=-1", "--workers must be a positive whole number (got '-1')")]
-    [InlineData("--workers=x", "--workers must be a positive whole number (got 'x')")]
+    [InlineData("--workers=-1", "--workers must be a positive whole number, or a range MIN..MAX such as 2..8 (got '-1')")]
+    [InlineData("--workers=x", "--workers must be a positive whole number, or a range MIN..MAX such as 2..8 (got 'x')")]
+    [InlineData("-w=0..4", "-w must be a positive whole number, or a range MIN..MAX such as 2..8 (got '0..4')")]
+    [InlineData("-w=2..", "-w must be a positive whole number, or a range MIN..MAX such as 2..8 (got '2..')")]
+    [InlineData("-w=8..2", "-w must be a range MIN..MAX with MAX at least MIN (got '8..2')")]
     [InlineData("-q=", "Required argument missing for option: '-q'")]
     [InlineData("--broker=amqp://", "--broker must be a host, host:port, a comma-separated list of them (a cluster) or an amqp:// URI")]
     [InlineData("-q=host:0", "'host:0' is not a host or host:port")]

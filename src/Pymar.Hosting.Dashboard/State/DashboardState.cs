@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Diagnostics.Metrics;
 using Microsoft.Extensions.Options;
 using Pymar.Hosting.Diagnostics;
@@ -86,6 +87,7 @@ internal sealed class DashboardState : IPymarEventHandler
                     worker.Producers = pymarEvent.Producers is { } producers ? [.. producers.Take(MaxProducers).Select(p => Cut(p, MaxName) ?? "")] : worker.Producers;
                     worker.SlotsTotal = Math.Clamp(pymarEvent.SlotsTotal ?? worker.SlotsTotal, 0, MaxSlots);
                     worker.SlotsBusy = Math.Clamp(pymarEvent.SlotsBusy ?? worker.SlotsBusy, 0, worker.SlotsTotal);
+                    worker.SlotsRange = pymarEvent is { SlotsMin: >= 1 and var min, SlotsMax: <= MaxSlots and var max } && min < max ? (min, max) : null;
                     worker.SlicesDone = Math.Max(0, pymarEvent.SlicesDone ?? worker.SlicesDone);
                     worker.HeartbeatSeconds = pymarEvent.HeartbeatSeconds is > 0 and var seconds && double.IsFinite(seconds)
                         ? Math.Min(seconds, s_maxHeartbeat.TotalSeconds)
@@ -148,7 +150,7 @@ internal sealed class DashboardState : IPymarEventHandler
             Prune(now);
             var workers = _workers.Values
                 .OrderBy(w => w.Id, StringComparer.Ordinal)
-                .Select(w => new WorkerView(w.Id, w.Host, w.ProcessId, w.Producers, w.SlotsTotal, w.SlotsBusy, w.SlicesDone, w.LastSeen.ToUnixTimeMilliseconds(), StateOf(w, now)))
+                .Select(w => new WorkerView(w.Id, w.Host, w.ProcessId, w.Producers, w.SlotsTotal, w.SlotsText, w.SlotsBusy, w.SlicesDone, w.LastSeen.ToUnixTimeMilliseconds(), StateOf(w, now)))
                 .ToList();
             var jobs = _jobs.Values.OrderBy(j => j.StartedAt).Select(j => j.View(now)).ToList();
             var slices = _bars.Concat(_running.Values).ToList();
@@ -350,6 +352,13 @@ internal sealed class DashboardState : IPymarEventHandler
         public int SlotsTotal { get; set; }
 
         public int SlotsBusy { get; set; }
+
+        /// <summary>The range an elastic pool's slots move within, or null when they are fixed.</summary>
+        public (int Min, int Max)? SlotsRange { get; set; }
+
+        public string SlotsText => SlotsRange is var (min, max)
+            ? string.Create(CultureInfo.InvariantCulture, $"{SlotsTotal} ({min}..{max})")
+            : SlotsTotal.ToString(CultureInfo.InvariantCulture);
 
         public long SlicesDone { get; set; }
 

@@ -9,8 +9,11 @@ internal interface IPymarWorkerStatus
     /// <summary>The producers this worker serves.</summary>
     IReadOnlyList<string> Producers { get; }
 
-    /// <summary>How many slices it may run at once.</summary>
+    /// <summary>How many slices it may run at once now.</summary>
     int SlotsTotal { get; }
+
+    /// <summary>Its configured concurrency: fixed, or the range <see cref="SlotsTotal"/> moves within.</summary>
+    Workers.WorkerConcurrency Concurrency => new(SlotsTotal);
 
     /// <summary>How many run now.</summary>
     int SlotsBusy { get; }

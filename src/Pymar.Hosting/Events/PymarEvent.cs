@@ -51,8 +51,14 @@ public sealed record PymarEvent
     /// <summary>Heartbeat: the producers this worker serves.</summary>
     public IReadOnlyList<string>? Producers { get; init; }
 
-    /// <summary>Heartbeat: how many slices this worker may run at once.</summary>
+    /// <summary>Heartbeat: how many slices this worker may run at once now.</summary>
     public int? SlotsTotal { get; init; }
+
+    /// <summary>Heartbeat: the least slots of a worker whose concurrency is a range (<c>Pymar:Worker:Concurrency</c> <c>"2..8"</c>); null when fixed.</summary>
+    public int? SlotsMin { get; init; }
+
+    /// <summary>Heartbeat: the most slots of a worker whose concurrency is a range; null when fixed.</summary>
+    public int? SlotsMax { get; init; }
 
     /// <summary>Heartbeat: how many of its slots are running a slice now.</summary>
     public int? SlotsBusy { get; init; }

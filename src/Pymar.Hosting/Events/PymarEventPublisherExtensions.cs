@@ -1,3 +1,5 @@
+using Pymar.Hosting.Workers;
+
 namespace Pymar.Hosting.Events;
 
 /// <summary>
@@ -9,17 +11,20 @@ internal static class PymarEventPublisherExtensions
     /// <summary>A worker's heartbeat.</summary>
     /// <param name="publisher">The publisher.</param>
     /// <param name="producers">The producers this worker serves.</param>
-    /// <param name="slotsTotal">How many slices it may run at once.</param>
+    /// <param name="slotsTotal">How many slices it may run at once now.</param>
+    /// <param name="concurrency">Its configured concurrency; a range is sent as <see cref="PymarEvent.SlotsMin"/> and <see cref="PymarEvent.SlotsMax"/>.</param>
     /// <param name="slotsBusy">How many run now.</param>
     /// <param name="slicesDone">How many it answered since it started.</param>
     /// <param name="interval">The heartbeat interval.</param>
-    public static bool WorkerHeartbeat(this IPymarEventPublisher publisher, IReadOnlyList<string> producers, int slotsTotal, int slotsBusy, long slicesDone, TimeSpan interval)
+    public static bool WorkerHeartbeat(this IPymarEventPublisher publisher, IReadOnlyList<string> producers, int slotsTotal, WorkerConcurrency concurrency, int slotsBusy, long slicesDone, TimeSpan interval)
     {
         ArgumentNullException.ThrowIfNull(publisher);
         return publisher.IsEnabled && publisher.Publish(new PymarEvent(PymarEventKinds.WorkerHeartbeat)
         {
             Producers = producers,
             SlotsTotal = slotsTotal,
+            SlotsMin = concurrency.IsElastic ? concurrency.Min : null,
+            SlotsMax = concurrency.IsElastic ? concurrency.Max : null,
             SlotsBusy = slotsBusy,
             SlicesDone = slicesDone,
             HeartbeatSeconds = interval.TotalSeconds,

@@ -32,7 +32,7 @@ internal sealed class PymarHeartbeatService(
             {
                 try
                 {
-                    publisher.WorkerHeartbeat(_status.Producers, _status.SlotsTotal, _status.SlotsBusy, _status.SlicesDone, interval);
+                    publisher.WorkerHeartbeat(_status.Producers, _status.SlotsTotal, _status.Concurrency, _status.SlotsBusy, _status.SlicesDone, interval);
                 }
                 catch (Exception ex) when (ex is InvalidOperationException or ObjectDisposedException)
                 {

@@ -4,9 +4,11 @@ namespace Pymar.Hosting.Transport;
 
 /// <summary>
 /// Takes messages from in-process queues while fewer than <c>prefetch</c> are unacknowledged, as a broker's
-/// consumer with a prefetch count does. On dispose, unacknowledged messages return to their queue.
+/// consumer with a prefetch count does. On dispose, unacknowledged messages return to their queue. The prefetch can
+/// change while it consumes (<see cref="IResizableSliceConsumer"/>): a smaller one is taken from the free slots now and
+/// from the held messages as they are settled.
 /// </summary>
-internal sealed class InProcessConsumer : ISliceConsumer
+internal sealed class InProcessConsumer : ISliceConsumer, IResizableSliceConsumer
 {
     private readonly InProcessBroker _broker;
     private readonly Func<SliceDelivery, CancellationToken, ValueTask> _onSlice;
@@ -14,12 +16,20 @@ internal sealed class InProcessConsumer : ISliceConsumer
     private readonly CancellationTokenSource _stopping = new();
     private readonly ConcurrentDictionary<Delivery, byte> _unacknowledged = new();
     private readonly Task[] _pumps;
+    private readonly IReadOnlyCollection<string> _queues;
+    private readonly Lock _resizing = new();
+    private int _prefetch;
+
+    // Slots a smaller prefetch still has to take back: settled messages pay it off before they free a slot.
+    private int _owed;
 
     public InProcessConsumer(InProcessBroker broker, IReadOnlyCollection<string> queues, int prefetch, Func<SliceDelivery, CancellationToken, ValueTask> onSlice)
     {
         _broker = broker;
         _onSlice = onSlice;
-        _slots = new SemaphoreSlim(prefetch, prefetch);
+        _slots = new SemaphoreSlim(prefetch);
+        _prefetch = prefetch;
+        _queues = queues;
         _pumps = queues.Select(queue => Task.Run(() => PumpAsync(queue, _stopping.Token))).ToArray();
     }
 
@@ -32,6 +42,39 @@ internal sealed class InProcessConsumer : ISliceConsumer
 
         await Task.WhenAll(_pumps).WaitAsync(cancellationToken).ConfigureAwait(false);
     }
+
+    public ValueTask ResizeAsync(int prefetch, CancellationToken cancellationToken = default)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(prefetch, 1);
+        lock (_resizing)
+        {
+            var change = prefetch - _prefetch;
+            _prefetch = prefetch;
+            if (change > 0)
+            {
+                // Pay off what an earlier shrink still owes first, then free the rest.
+                var freed = change - TakeOwed(change);
+                if (freed > 0)
+                {
+                    _slots.Release(freed);
+                }
+            }
+
+            for (; change < 0 && _slots.Wait(0, CancellationToken.None); change++)
+            {
+            }
+
+            if (change < 0)
+            {
+                Interlocked.Add(ref _owed, -change);
+            }
+        }
+
+        return ValueTask.CompletedTask;
+    }
+
+    public ValueTask<long> CountWaitingAsync(CancellationToken cancellationToken = default) =>
+        ValueTask.FromResult(_queues.Sum(queue => (long)_broker.CountWaiting(queue)));
 
     public async ValueTask DisposeAsync()
     {
@@ -54,7 +97,7 @@ internal sealed class InProcessConsumer : ISliceConsumer
                 await _slots.WaitAsync(stopping).ConfigureAwait(false);
                 if (!reader.TryRead(out var message))
                 {
-                    _slots.Release();
+                    FreeSlot();
                     continue;
                 }
 
@@ -66,6 +109,30 @@ internal sealed class InProcessConsumer : ISliceConsumer
         catch (OperationCanceledException) when (stopping.IsCancellationRequested)
         {
         }
+    }
+
+    /// <summary>A held slot ends: it pays off a smaller prefetch, or is free again.</summary>
+    private void FreeSlot()
+    {
+        if (TakeOwed(1) == 0)
+        {
+            _slots.Release();
+        }
+    }
+
+    /// <summary>Takes up to <paramref name="most"/> of the slots still owed; returns how many.</summary>
+    private int TakeOwed(int most)
+    {
+        while (Volatile.Read(ref _owed) is var owed && owed > 0)
+        {
+            var taken = Math.Min(owed, most);
+            if (Interlocked.CompareExchange(ref _owed, owed - taken, owed) == owed)
+            {
+                return taken;
+            }
+        }
+
+        return 0;
     }
 
     private sealed class Delivery(InProcessConsumer consumer, string queue, InProcessMessage message) : SliceDelivery
@@ -130,7 +197,7 @@ internal sealed class InProcessConsumer : ISliceConsumer
             }
 
             consumer._unacknowledged.TryRemove(this, out _);
-            consumer._slots.Release();
+            consumer.FreeSlot();
             return true;
         }
     }

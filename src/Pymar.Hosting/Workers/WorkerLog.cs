@@ -6,7 +6,7 @@ namespace Pymar.Hosting.Workers;
 internal static partial class WorkerLog
 {
     [LoggerMessage(1000, LogLevel.Information, "Worker {WorkerId} consuming producers {Producers} through {Transport} with concurrency {Concurrency}")]
-    public static partial void Consuming(ILogger logger, string workerId, string producers, string transport, int concurrency);
+    public static partial void Consuming(ILogger logger, string workerId, string producers, string transport, string concurrency);
 
     [LoggerMessage(1001, LogLevel.Information, "Worker {WorkerId} stopping: no new slices; waiting for {Running} running slice(s)")]
     public static partial void Stopping(ILogger logger, string workerId, int running);
@@ -58,4 +58,10 @@ internal static partial class WorkerLog
 
     [LoggerMessage(1033, LogLevel.Information, "Slice {SliceIndex} of job {JobId} ({Producer}) returned at last: its slot serves again")]
     public static partial void SlotRecovered(ILogger logger, int sliceIndex, string jobId, string producer);
+
+    [LoggerMessage(1034, LogLevel.Information, "Worker {WorkerId} went from {FromSlots} to {ToSlots} slot(s) of {Concurrency}: {Reason}")]
+    public static partial void SlotsChanged(ILogger logger, string workerId, int fromSlots, int toSlots, string concurrency, string reason);
+
+    [LoggerMessage(1035, LogLevel.Warning, "Worker {WorkerId} keeps {Slots} slot(s) of {Concurrency}: the consumer of {Transport} cannot change how many slices it holds")]
+    public static partial void CannotScale(ILogger logger, string workerId, string transport, string concurrency, int slots);
 }

@@ -6,8 +6,20 @@ public sealed class WorkerOptions
     /// <summary>The configuration section these options are bound from.</summary>
     public const string SectionName = "Pymar:Worker";
 
-    /// <summary>How many slices run at once on this host. Defaults to the processor count.</summary>
-    public int Concurrency { get; set; } = Environment.ProcessorCount;
+    /// <summary>
+    /// How many slices run at once on this host: a number of slots (<c>4</c>), or a range (<c>"2..8"</c>) within which
+    /// the pool starts at the minimum, grows one slot at a time (at most one a second) while slices wait for it and the
+    /// process's CPU is not saturated, and shrinks back after <see cref="ScaleDownAfter"/> without waiting slices.
+    /// From 1 to 1024. Defaults to the processor count (fixed).
+    /// </summary>
+    public WorkerConcurrency Concurrency { get; set; } = Environment.ProcessorCount;
+
+    /// <summary>
+    /// When <see cref="Concurrency"/> is a range: how long no slice may wait for a slot before the pool gives back the
+    /// slots it grew (down to the busy ones, never below the minimum). Running slices finish; their slots are released,
+    /// not cancelled. Defaults to 30 seconds.
+    /// </summary>
+    public TimeSpan ScaleDownAfter { get; set; } = TimeSpan.FromSeconds(30);
 
     /// <summary>The registered producer names this host serves; empty means every registered producer.</summary>
     public IList<string> Producers { get; } = [];

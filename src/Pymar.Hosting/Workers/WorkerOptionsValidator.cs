@@ -15,9 +15,22 @@ internal sealed class WorkerOptionsValidator : IValidateOptions<WorkerOptions>
     {
         ArgumentNullException.ThrowIfNull(options);
         var failures = new List<string>();
-        if (options.Concurrency is < 1 or > MaxConcurrency)
+        var concurrency = options.Concurrency;
+        if (concurrency.Min > concurrency.Max)
         {
-            failures.Add($"{WorkerOptions.SectionName}:Concurrency must be between 1 and {MaxConcurrency} (it is {options.Concurrency}).");
+            failures.Add($"{WorkerOptions.SectionName}:Concurrency must be a range min..max with max at least min (it is {concurrency}).");
+        }
+        else if (concurrency.Min < 1 || concurrency.Max > MaxConcurrency)
+        {
+            failures.Add(concurrency.IsElastic
+                ? $"{WorkerOptions.SectionName}:Concurrency must lie between 1 and {MaxConcurrency}: min at least 1, max at most {MaxConcurrency} (it is {concurrency})."
+                : $"{WorkerOptions.SectionName}:Concurrency must be between 1 and {MaxConcurrency} (it is {concurrency}).");
+        }
+
+        if (options.ScaleDownAfter <= TimeSpan.Zero || options.ScaleDownAfter > MaxSliceDuration)
+        {
+            failures.Add(string.Create(CultureInfo.InvariantCulture,
+                $"{WorkerOptions.SectionName}:ScaleDownAfter must be positive and at most {MaxSliceDuration.TotalDays:0} days (it is {options.ScaleDownAfter})."));
         }
 
         if (options.MaxDeliveries < 1)

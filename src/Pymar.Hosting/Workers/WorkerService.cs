@@ -16,7 +16,8 @@ namespace Pymar.Hosting.Workers;
 /// The worker pool: a hosted service that consumes the slices of every served producer and runs up to
 /// <see cref="WorkerOptions.Concurrency"/> of them at once on dedicated threads. It replies with each partial
 /// value and only then acknowledges the slice. On stop it takes no new slice, returns the ones it had not started,
-/// and lets running ones finish within the host's shutdown timeout.
+/// and lets running ones finish within the host's shutdown timeout. When the concurrency is a range, the pool's
+/// <see cref="Slots"/> follow its backlog (see <see cref="WorkerOptions.Concurrency"/>).
 /// </summary>
 public sealed class WorkerService : BackgroundService, IWorkerPoolState, IPymarWorkerStatus
 {
@@ -32,6 +33,7 @@ public sealed class WorkerService : BackgroundService, IWorkerPoolState, IPymarW
     private readonly ResiliencePipeline _waitForBroker;
     private readonly IPymarEventPublisher _events;
     private SliceExecutor? _executor;
+    private SlotLimit? _slots;
     private string[] _producers = [];
     private int _running;
 
@@ -58,8 +60,11 @@ public sealed class WorkerService : BackgroundService, IWorkerPoolState, IPymarW
     /// <summary>How many slots of <see cref="WorkerOptions.Concurrency"/> are held by slices that ignored their cancellation.</summary>
     public int LostSlots => _executor?.LostSlots ?? 0;
 
+    /// <summary>How many slices this pool may run at once now: its concurrency, or where it is within its range.</summary>
+    public int Slots => _slots?.Current ?? _options.Concurrency.Min;
+
     /// <inheritdoc />
-    int IWorkerPoolState.Concurrency => _options.Concurrency;
+    int IWorkerPoolState.Concurrency => Slots;
 
     /// <summary>True from the moment the pool consumes its queues until it stops.</summary>
     public bool IsConsuming { get; private set; }
@@ -71,7 +76,10 @@ public sealed class WorkerService : BackgroundService, IWorkerPoolState, IPymarW
     IReadOnlyList<string> IPymarWorkerStatus.Producers => Volatile.Read(ref _producers);
 
     /// <inheritdoc />
-    int IPymarWorkerStatus.SlotsTotal => _options.Concurrency;
+    int IPymarWorkerStatus.SlotsTotal => Slots;
+
+    /// <inheritdoc />
+    WorkerConcurrency IPymarWorkerStatus.Concurrency => _options.Concurrency;
 
     /// <inheritdoc />
     int IPymarWorkerStatus.SlotsBusy => Volatile.Read(ref _running);
@@ -114,26 +122,30 @@ public sealed class WorkerService : BackgroundService, IWorkerPoolState, IPymarW
             WorkerLog.Purged(_logger, purged, string.Join(", ", producers));
         }
 
-        using var compute = new ComputeThreads(concurrency, "pymar-worker", continueOnComputeThread: true);
+        // One thread and one runner per slot of the maximum; the slot limit says how many of them serve.
+        using var compute = new ComputeThreads(concurrency.Max, "pymar-worker", continueOnComputeThread: true);
         var jobs = new JobTracker();
         _executor = new SliceExecutor(_registry, _services, compute, jobs, _options, WorkerId, _logger, _time) { Events = _events, MessagingSystem = _transport.MessagingSystem, MaxReplyBytes = _transport.MaxMessageBytes };
+        var slots = _slots = new SlotLimit(concurrency.Min);
         var jobEnded = await SubscribeJobEndedAsync(jobs, stoppingToken).ConfigureAwait(false);
-        var pending = Channel.CreateBounded<SliceDelivery>(new BoundedChannelOptions(concurrency) { SingleReader = false, SingleWriter = false });
+        var pending = Channel.CreateBounded<SliceDelivery>(new BoundedChannelOptions(concurrency.Max) { SingleReader = false, SingleWriter = false });
 
-        var consumer = await ConsumeAsync(producers, concurrency, pending.Writer, stoppingToken).ConfigureAwait(false);
+        var consumer = await ConsumeAsync(producers, concurrency.Min, pending.Writer, stoppingToken).ConfigureAwait(false);
         await using (consumer.ConfigureAwait(false))
         {
-            var presence = await AnnounceAsync(producers, concurrency, stoppingToken).ConfigureAwait(false);
-            WorkerLog.Consuming(_logger, WorkerId, string.Join(", ", producers), _transport.Description, concurrency);
+            // SliceCount.Auto sizes a job for the slots an elastic pool grows to under it.
+            var presence = await AnnounceAsync(producers, concurrency.Max, stoppingToken).ConfigureAwait(false);
+            WorkerLog.Consuming(_logger, WorkerId, string.Join(", ", producers), _transport.Description, concurrency.ToString());
             IsConsuming = true;
             _consuming.TrySetResult();
             var paused = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-            var runners = new Task[concurrency];
-            for (var i = 0; i < concurrency; i++)
+            var runners = new Task[concurrency.Max];
+            for (var i = 0; i < runners.Length; i++)
             {
-                runners[i] = RunAsync(pending.Reader, _executor, slot: i, paused.Task, stoppingToken);
+                runners[i] = RunAsync(pending.Reader, _executor, slot: i, slots, paused.Task, stoppingToken);
             }
 
+            var scaling = concurrency.IsElastic ? ScaleAsync(consumer, pending.Reader, slots, stoppingToken) : Task.CompletedTask;
             try
             {
                 await Task.Delay(Timeout.Infinite, stoppingToken).ConfigureAwait(false);
@@ -141,6 +153,8 @@ public sealed class WorkerService : BackgroundService, IWorkerPoolState, IPymarW
             catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
             {
             }
+
+            await scaling.ConfigureAwait(false);
 
             IsConsuming = false;
             WorkerLog.Stopping(_logger, WorkerId, Volatile.Read(ref _running));
@@ -214,6 +228,52 @@ public sealed class WorkerService : BackgroundService, IWorkerPoolState, IPymarW
             ? await RetryWhileUnavailableAsync(ct => presence.AnnounceAsync(new WorkerAnnouncement(WorkerId, producers, concurrency), ct), stoppingToken).ConfigureAwait(false)
             : new Subscription(static () => { });
 
+    /// <summary>
+    /// Once a second, lets <see cref="ConcurrencyScaler"/> decide the slots from the backlog (delivered slices not
+    /// started, plus those waiting in the queues), the busy slots and the CPU load, and applies its change: a growing
+    /// pool raises the consumer's prefetch before its extra slots serve, a shrinking one stops its extra slots first.
+    /// </summary>
+    private async Task ScaleAsync(ISliceConsumer consumer, ChannelReader<SliceDelivery> pending, SlotLimit slots, CancellationToken stoppingToken)
+    {
+        if (consumer is not IResizableSliceConsumer resizable)
+        {
+            WorkerLog.CannotScale(_logger, WorkerId, _transport.Description, _options.Concurrency.ToString(), slots.Current);
+            return;
+        }
+
+        var scaler = new ConcurrencyScaler(_options.Concurrency, _options.ScaleDownAfter, _time);
+        var cpu = new ProcessCpuLoad();
+        using var timer = new PeriodicTimer(ConcurrencyScaler.GrowEvery, _time);
+        try
+        {
+            // The consumer's calls are not cancelled midway (a broker call cut short can leave its channel waiting for
+            // a reply): they are short, and the loop ends at the next tick once the pool stops.
+            while (await timer.WaitForNextTickAsync(stoppingToken).ConfigureAwait(false))
+            {
+                var backlog = pending.Count + await resizable.CountWaitingAsync(CancellationToken.None).ConfigureAwait(false);
+                if (scaler.Sample(backlog, Volatile.Read(ref _running), cpu.Sample()) is not { } change)
+                {
+                    continue;
+                }
+
+                WorkerLog.SlotsChanged(_logger, WorkerId, change.From, change.To, _options.Concurrency.ToString(), change.Reason);
+                if (change.To > change.From)
+                {
+                    await resizable.ResizeAsync(change.To, CancellationToken.None).ConfigureAwait(false);
+                    slots.Set(change.To);
+                }
+                else
+                {
+                    slots.Set(change.To);
+                    await resizable.ResizeAsync(change.To, CancellationToken.None).ConfigureAwait(false);
+                }
+            }
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+        }
+    }
+
     /// <summary>Workers may start before the broker: wait for it with a growing delay, logging each attempt.</summary>
     private Task<T> RetryWhileUnavailableAsync<T>(Func<CancellationToken, ValueTask<T>> start, CancellationToken stoppingToken) =>
         _waitForBroker.ExecuteAsync(static (start, ct) => start(ct), start, stoppingToken).AsTask();
@@ -230,11 +290,37 @@ public sealed class WorkerService : BackgroundService, IWorkerPoolState, IPymarW
         }
     }
 
-    /// <summary>One slot of the pool: runs slices one after another; after stop, returns the unstarted ones.</summary>
-    private async Task RunAsync(ChannelReader<SliceDelivery> pending, SliceExecutor executor, int slot, Task consumerPaused, CancellationToken stoppingToken)
+    /// <summary>
+    /// One slot of the pool: runs slices one after another while the slot serves; after stop, returns the unstarted
+    /// ones. A slot that stops serving finishes the slice it runs (or has just taken) first.
+    /// </summary>
+    private async Task RunAsync(ChannelReader<SliceDelivery> pending, SliceExecutor executor, int slot, SlotLimit slots, Task consumerPaused, CancellationToken stoppingToken)
     {
-        await foreach (var delivery in pending.ReadAllAsync(CancellationToken.None).ConfigureAwait(false))
+        while (true)
         {
+            if (slot >= slots.Current)
+            {
+                try
+                {
+                    await slots.WaitServingAsync(slot, stoppingToken).ConfigureAwait(false);
+                }
+                catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+                {
+                    // A slot that does not serve holds nothing; the serving ones return what is left.
+                    return;
+                }
+            }
+
+            if (!await pending.WaitToReadAsync(CancellationToken.None).ConfigureAwait(false))
+            {
+                return;
+            }
+
+            if (!pending.TryRead(out var delivery))
+            {
+                continue;
+            }
+
             if (stoppingToken.IsCancellationRequested)
             {
                 // Returned only once the consumer is cancelled, or the broker would hand it straight back to this worker.

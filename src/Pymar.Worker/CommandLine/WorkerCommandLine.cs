@@ -3,12 +3,14 @@ using System.CommandLine.Help;
 using System.CommandLine.Parsing;
 using Pymar.CommandLine;
 using Pymar.Hosting.RabbitMq;
+using Pymar.Hosting.Workers;
 
 namespace Pymar.Worker.CommandLine;
 
 /// <summary>
 /// The parsed command line of <c>pymar-worker</c>, read by System.CommandLine. Pymar's own line works as its README
-/// writes it: <c>pymar-worker FILE -p Producer -s DataSource -q HOST -w N [-v] [-r]</c>, as does <c>-f FILE</c>.
+/// writes it: <c>pymar-worker FILE -p Producer -s DataSource -q HOST -w N [-v] [-r]</c>, as does <c>-f FILE</c>, and
+/// <c>-w MIN..MAX</c> makes the pool elastic.
 /// </summary>
 internal sealed class WorkerCommandLine
 {
@@ -46,7 +48,8 @@ internal sealed class WorkerCommandLine
     /// <summary>The broker as given (<see cref="BrokerArgument"/>), checked.</summary>
     public string? Broker { get; }
 
-    public int? Workers { get; }
+    /// <summary>The slots as given: a number, or a range <c>MIN..MAX</c> (checked against each other, not yet against the cap).</summary>
+    public WorkerConcurrency? Workers { get; }
 
     public bool Purge { get; }
 
@@ -112,6 +115,26 @@ internal sealed class WorkerCommandLine
         }
     }
 
+    /// <summary>A number of slots, or a range <c>MIN..MAX</c> of them; the cap is the options validator's to check.</summary>
+    private static WorkerConcurrency? ParseWorkers(ArgumentResult result)
+    {
+        var text = result.Tokens.Count == 1 ? result.Tokens[0].Value : "";
+        var name = (result.Parent as OptionResult)?.IdentifierToken?.Value;
+        if (!WorkerConcurrency.TryParse(text, out var workers) || workers.Min < 1)
+        {
+            result.AddError($"{name} must be a positive whole number, or a range MIN..MAX such as 2..8 (got '{text}').");
+            return null;
+        }
+
+        if (workers.Max < workers.Min)
+        {
+            result.AddError($"{name} must be a range MIN..MAX with MAX at least MIN (got '{text}').");
+            return null;
+        }
+
+        return workers;
+    }
+
     /// <summary>The options and argument, made anew for each command: System.CommandLine links a symbol to its parents.</summary>
     private sealed class Symbols
     {
@@ -150,11 +173,11 @@ internal sealed class WorkerCommandLine
             Validators = { OptionRules.Broker },
         };
 
-        public Option<int?> Workers { get; } = new("--workers", "-w")
+        public Option<WorkerConcurrency?> Workers { get; } = new("--workers", "-w")
         {
-            Description = "Slices computed at once (Pymar:Worker:Concurrency; default: processor count)",
-            HelpName = "N",
-            CustomParser = OptionRules.PositiveInt,
+            Description = "Slices computed at once, or a range the pool grows and shrinks within under load, such as 2..8 (Pymar:Worker:Concurrency; default: processor count)",
+            HelpName = "N|MIN..MAX",
+            CustomParser = ParseWorkers,
         };
 
         public Option<bool> Purge { get; } = new("--purge", "-r")

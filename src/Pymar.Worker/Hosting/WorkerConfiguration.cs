@@ -50,7 +50,7 @@ internal static class WorkerConfiguration
 
         if (line.Workers is { } workers)
         {
-            flags[$"{WorkerOptions.SectionName}:Concurrency"] = workers.ToString(System.Globalization.CultureInfo.InvariantCulture);
+            flags[$"{WorkerOptions.SectionName}:Concurrency"] = workers.ToString();
         }
 
         if (line.Purge)

@@ -40,6 +40,18 @@ public sealed class DashboardStateTests
     }
 
     [Fact]
+    public void WorkerRowShowsItsSlotsAndTheRangeOfAnElasticPool()
+    {
+        var (state, _) = Create();
+        state.OnEvent(SimulatedWork.Heartbeat("fixed/1", s_start, busy: 1, done: 0, intervalSeconds: 2));
+        state.OnEvent(SimulatedWork.Heartbeat("elastic/2", s_start, busy: 3, done: 0, intervalSeconds: 2) with { SlotsTotal = 3, SlotsMin = 2, SlotsMax = 6 });
+
+        var workers = state.Snapshot().Workers;
+
+        Assert.Equal([("elastic/2", "3 (2..6)"), ("fixed/1", "2")], workers.Select(w => (w.Id, w.Slots)));
+    }
+
+    [Fact]
     public void HeartbeatRevivesAStaleWorker()
     {
         var (state, time) = Create();

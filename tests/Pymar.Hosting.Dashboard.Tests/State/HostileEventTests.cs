@@ -39,6 +39,7 @@ public sealed class HostileEventTests
     public static TheoryData<string, PymarEvent> Absurd => new()
     {
         { "negative heartbeat", new() { Kind = PymarEventKinds.WorkerHeartbeat, Worker = "w/1", HeartbeatSeconds = -1, SlotsTotal = -5, SlotsBusy = int.MaxValue, SlicesDone = -1 } },
+        { "an absurd slot range", new() { Kind = PymarEventKinds.WorkerHeartbeat, Worker = "w/1", SlotsTotal = 2, SlotsMin = int.MinValue, SlotsMax = int.MaxValue } },
         { "infinite heartbeat", new() { Kind = PymarEventKinds.WorkerHeartbeat, Worker = "w/1", HeartbeatSeconds = double.PositiveInfinity } },
         { "elapsed beyond time", new() { Kind = PymarEventKinds.JobProgress, JobId = "j", SliceCount = 4, Answered = 1, ElapsedMs = 1e300 } },
         { "negative elapsed", new() { Kind = PymarEventKinds.JobFinished, JobId = "j", SliceCount = 4, Answered = 4, ElapsedMs = -1e18 } },

@@ -41,6 +41,8 @@ public sealed class PymarEventPublisherTests
         var beat = recorder.Events.First(e => e.Kind == PymarEventKinds.WorkerHeartbeat);
         Assert.Equal(["SquaredSum", "WordCount"], beat.Producers!);
         Assert.Equal((4, 3, 42L, 0.1), (beat.SlotsTotal, beat.SlotsBusy, beat.SlicesDone, beat.HeartbeatSeconds));
+        Assert.Null(beat.SlotsMin);
+        Assert.Null(beat.SlotsMax);
         Assert.Equal($"{Environment.MachineName}/{Environment.ProcessId}", beat.Worker);
     }
 

@@ -32,6 +32,34 @@ public sealed class WorkerServiceTests
     }
 
     [Fact]
+    public async Task AnElasticPoolGrowsWhileSlicesWaitAndShrinksBackWhenIdle()
+    {
+        var producer = new GatedProducer();
+        using var host = await TestHosts.StartAsync(p =>
+        {
+            p.Services.AddSingleton(producer);
+            p.AddProducer<GatedProducer>().AddDataSource<NumbersDataSource>().AddWorkers(o =>
+            {
+                o.Concurrency = new WorkerConcurrency(1, 4);
+                o.ScaleDownAfter = TimeSpan.FromSeconds(1);
+            });
+        });
+        var workers = host.Services.GetRequiredService<WorkerService>();
+        var client = host.Services.GetRequiredService<ProducerClient>();
+        Assert.Equal(1, workers.Slots);
+
+        // Every slice blocks until the gate opens, so the waiting ones are a backlog the pool grows for.
+        var job = client.MapAsync(producer, DataSourceFactory<long>.For<NumbersDataSource>(), new MapOptions { SliceCount = 10, Timeout = s_deadline });
+        await Eventually.HoldsAsync(() => producer.Running == 4, s_deadline, "the pool to grow to four slots, each running a slice");
+        Assert.Equal(4, workers.Slots);
+        producer.Open();
+
+        Assert.Equal(5050, await job);
+        Assert.Equal(4, producer.MostRunning);
+        await Eventually.HoldsAsync(() => workers.Slots == 1, s_deadline, "the pool to shrink back to one slot");
+    }
+
+    [Fact]
     public async Task SlicesRunOnDedicatedThreadsNotOnTheThreadPool()
     {
         var producer = new GatedProducer();
