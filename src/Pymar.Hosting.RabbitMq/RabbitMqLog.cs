@@ -70,4 +70,7 @@ internal static partial class RabbitMqLog
 
     [LoggerMessage(3041, LogLevel.Information, "Declared exclusive queue {Queue} again after the broker released the copy of the lost connection ({Attempts} attempts)")]
     public static partial void ExclusiveQueueRecovered(ILogger logger, string queue, int attempts);
+
+    [LoggerMessage(3042, LogLevel.Warning, "RabbitMQ nacked a message to queue {Queue} {Attempts} times on one channel; publishing it on a new channel")]
+    public static partial void PublishChannelRenewed(ILogger logger, string queue, int attempts);
 }

@@ -8,17 +8,20 @@ namespace Pymar.Hosting.RabbitMq;
 /// <summary>The transport's two retry rules, as Polly pipelines with exponential, jittered backoff.</summary>
 internal static class RabbitMqRetries
 {
-    /// <summary>How often a nacked message is published in all before the publish fails: about 15 s of retries.</summary>
-    public const int PublishAttempts = 12;
+    /// <summary>How often a nacked slice is published on one channel: about 3 s of retries.</summary>
+    public const int PublishAttempts = 6;
+
+    /// <summary>On how many channels in turn a nacked slice is published before the publish fails: about 15 s in all.</summary>
+    public const int PublishChannels = 4;
 
     /// <summary>The queue a publish goes to, for the retry's log line.</summary>
     public static readonly ResiliencePropertyKey<string> Queue = new("pymar.queue");
 
     /// <summary>
-    /// Publishes again after a nack (100 ms, doubling to 2 s apart, for about 15 s in all): a nack means the broker
-    /// could not take the message this time (a quorum queue electing a new leader after its node died, for one), and
-    /// publishing again is safe, since a slice counts once however often it arrives. A returned (unroutable) message
-    /// is not retried.
+    /// Publishes again after a nack (100 ms, doubling, for about 3 s on one channel; the transport then goes on with a
+    /// new channel): a nack means the broker could not take the message this time (a quorum queue electing a new leader
+    /// after its node died, for one), and publishing again is safe, since a slice counts once however often it arrives.
+    /// A returned (unroutable) message is not retried.
     /// </summary>
     public static ResiliencePipeline Publish(ILogger logger, TimeProvider time) => new ResiliencePipelineBuilder { TimeProvider = time }
         .AddRetry(new RetryStrategyOptions

@@ -100,18 +100,49 @@ public sealed class RabbitMqTransport : IPymarTransport, IWorkerPresence, ISlice
             throw ConnectionLoss.Unavailable(ex, $"publishing a slice of producer '{producerName}'");
         }
 
-        try
+        for (var round = 1; ; round++)
         {
-            await PublishConfirmedAsync(channel, queue, RabbitMqMessages.Slice(properties, persistent: !_transient), body, cancellationToken).ConfigureAwait(false);
+            try
+            {
+                await PublishConfirmedAsync(channel, queue, RabbitMqMessages.Slice(properties, persistent: !_transient), body, cancellationToken).ConfigureAwait(false);
+                return;
+            }
+            catch (PymarException ex) when (ex.InnerException is PublishException { IsReturn: true })
+            {
+                // The work queue is gone (deleted by hand or by a policy): declare it again and publish once more.
+                RabbitMqLog.WorkQueueRecreated(_logger, queue);
+                _topology.Forget(queue);
+                queue = await _topology.DeclareWorkQueueAsync(channel, producerName, cancellationToken).ConfigureAwait(false);
+                await PublishConfirmedAsync(channel, queue, RabbitMqMessages.Slice(properties, persistent: !_transient), body, cancellationToken).ConfigureAwait(false);
+                return;
+            }
+            catch (PymarException ex) when (ex.InnerException is PublishException && round < RabbitMqRetries.PublishChannels)
+            {
+                // Nacked on every attempt: after its quorum queue's leader died, a channel can go on refusing publishes
+                // to it well after a new leader took over. A new channel publishes to the new leader.
+                RabbitMqLog.PublishChannelRenewed(_logger, queue, RabbitMqRetries.PublishAttempts);
+                channel = await RenewPublishChannelAsync(channel, cancellationToken).ConfigureAwait(false);
+                queue = await _topology.DeclareWorkQueueAsync(channel, producerName, cancellationToken).ConfigureAwait(false);
+            }
+            catch (ObjectDisposedException) when (round < RabbitMqRetries.PublishChannels)
+            {
+                // Another publish renewed the channel meanwhile: this one goes on the new channel.
+                channel = await PublishChannelAsync(cancellationToken).ConfigureAwait(false);
+                queue = await _topology.DeclareWorkQueueAsync(channel, producerName, cancellationToken).ConfigureAwait(false);
+            }
         }
-        catch (PymarException ex) when (ex.InnerException is PublishException { IsReturn: true })
+    }
+
+    /// <summary>Closes <paramref name="channel"/> (if it is still the publishing one) and returns a new publishing channel.</summary>
+    private async ValueTask<IChannel> RenewPublishChannelAsync(IChannel channel, CancellationToken cancellationToken)
+    {
+        if (_publishChannel.Reset(channel))
         {
-            // The work queue is gone (deleted by hand or by a policy): declare it again and publish once more.
-            RabbitMqLog.WorkQueueRecreated(_logger, queue);
-            _topology.Forget(queue);
-            queue = await _topology.DeclareWorkQueueAsync(channel, producerName, cancellationToken).ConfigureAwait(false);
-            await PublishConfirmedAsync(channel, queue, RabbitMqMessages.Slice(properties, persistent: !_transient), body, cancellationToken).ConfigureAwait(false);
+            _topology.ForgetAll();
+            await channel.CloseQuietlyAsync().ConfigureAwait(false);
         }
+
+        return await _publishChannel.GetAsync(cancellationToken).ConfigureAwait(false);
     }
 
     /// <inheritdoc />
@@ -408,7 +439,7 @@ public sealed class RabbitMqTransport : IPymarTransport, IWorkerPresence, ISlice
         }
         catch (PublishException ex)
         {
-            throw new PymarException($"RabbitMQ did not confirm a message to queue '{queue}' ({(ex.IsReturn ? "returned as unroutable" : $"nacked {RabbitMqRetries.PublishAttempts} times")}); it is not counted as sent.", ex);
+            throw new PymarException($"RabbitMQ did not confirm a message to queue '{queue}' ({(ex.IsReturn ? "returned as unroutable" : $"nacked {RabbitMqRetries.PublishAttempts} times on each of {RabbitMqRetries.PublishChannels} channels")}); it is not counted as sent.", ex);
         }
         catch (Exception ex) when (ConnectionLoss.Is(ex) && TooLarge(ex, channel) is { } reason)
         {
