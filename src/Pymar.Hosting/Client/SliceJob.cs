@@ -57,6 +57,9 @@ internal sealed class SliceJob<TItem, TValue> : ISliceJob
     private CancellationToken _jobToken;
     private readonly List<long> _answerTimes;
     private int _sortedAnswerTimes;
+    private long _medianAnswerTime;
+    private long[] _heldSince = [];
+    private int _heldSinceAnswers;
     private readonly List<(long Sequence, long StartedAt)> _answerStarts;
     private readonly Lock _ledger = new();
     private long _nextSequence;
@@ -485,14 +488,16 @@ internal sealed class SliceJob<TItem, TValue> : ISliceJob
                 return found;
             }
 
-            // Sorted again only when answers came in since the last look: the watcher looks every tick.
-            if (_answerTimes.Count != _sortedAnswerTimes)
+            // Sorted again only when the answers grew by an eighth since the last sort: the watcher looks every tick,
+            // and sorting a million answer times every tick would cost more than the job.
+            if (_answerTimes.Count >= _sortedAnswerTimes + Math.Max(1, _sortedAnswerTimes / 8))
             {
                 _answerTimes.Sort();
                 _sortedAnswerTimes = _answerTimes.Count;
+                _medianAnswerTime = _answerTimes[(_answerTimes.Count - 1) / 2];
             }
 
-            var median = _answerTimes[(_answerTimes.Count - 1) / 2];
+            var median = _medianAnswerTime;
             var threshold = Math.Max((long)(median * _plan.Options.StragglerMultiple), (long)(_plan.Options.StragglerFloor.TotalSeconds * _time.TimestampFrequency));
 
             // A copy is of a slice already known to straggle, and may itself have gone to the frozen worker (which
@@ -513,21 +518,9 @@ internal sealed class SliceJob<TItem, TValue> : ISliceJob
             }
 
             // Since when each publish is known to have left the queue: the earliest start of a later publish answered.
-            var heldSince = new long[_nextSequence + 1];
-            Array.Fill(heldSince, long.MaxValue);
-            foreach (var (sequence, startedAt) in _answerStarts)
-            {
-                var before = (int)sequence - 1;
-                if (before >= 0 && startedAt < heldSince[before])
-                {
-                    heldSince[before] = startedAt;
-                }
-            }
-
-            for (var k = heldSince.Length - 2; k >= 0; k--)
-            {
-                heldSince[k] = Math.Min(heldSince[k], heldSince[k + 1]);
-            }
+            // Kept from tick to tick: only the answers that came since the last look are added, then the minimum over
+            // the later publishes is carried down again (a minimum over more answers is still the right minimum).
+            var heldSince = HeldSince();
 
             // The job stalled (no answer for the threshold): then, and from then on, anything published that long ago
             // is copied, and a copy that straggles too is copied again (it may have gone to the same frozen worker).
@@ -549,6 +542,39 @@ internal sealed class SliceJob<TItem, TValue> : ISliceJob
         }
 
         return found;
+    }
+
+    /// <summary>
+    /// For each publish (by sequence), the earliest start of a later publish that was answered: the slice had left the
+    /// queue by then. Called under the ledger's lock.
+    /// </summary>
+    private long[] HeldSince()
+    {
+        var length = (int)_nextSequence + 1;
+        if (_heldSince.Length < length)
+        {
+            var grown = new long[Math.Max(length, _heldSince.Length * 2)];
+            Array.Fill(grown, long.MaxValue);
+            _heldSince.CopyTo(grown, 0);
+            _heldSince = grown;
+        }
+
+        for (; _heldSinceAnswers < _answerStarts.Count; _heldSinceAnswers++)
+        {
+            var (sequence, startedAt) = _answerStarts[_heldSinceAnswers];
+            var before = (int)sequence - 1;
+            if (before >= 0 && startedAt < _heldSince[before])
+            {
+                _heldSince[before] = startedAt;
+            }
+        }
+
+        for (var k = length - 2; k >= 0; k--)
+        {
+            _heldSince[k] = Math.Min(_heldSince[k], _heldSince[k + 1]);
+        }
+
+        return _heldSince;
     }
 
     /// <summary>
