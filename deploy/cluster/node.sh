@@ -30,8 +30,13 @@ case "$action" in
         cluster_log "killed $name (beam.smp pid $pid)"
         ;;
     stop)
-        if [ -n "$(cluster_node_beam_pid "$n")" ]; then
+        pid="$(cluster_node_beam_pid "$n")"
+        if [ -n "$pid" ]; then
             CLUSTER_CTL_TIMEOUT=60 cluster_ctl "$n" -q stop >/dev/null || cluster_die "node $n ($name) did not stop"
+            # rabbitmqctl stop returns while the VM still halts: wait (bounded) until it is gone, so that a start
+            # right after does not take the halting VM for a running node.
+            for _ in $(seq 1 300); do [ -d "/proc/$pid" ] || break; sleep 0.1; done
+            [ ! -d "/proc/$pid" ] || cluster_die "node $n ($name): beam.smp $pid still running 30 s after rabbitmqctl stop"
         fi
         cluster_log "stopped $name"
         ;;

@@ -127,6 +127,8 @@ wait_node() {
     while :; do
         left=$((deadline - SECONDS))
         [ "$left" -ge 1 ] || break
+        # A VM that was still halting when this script looked is gone now: start the node after all.
+        [ -n "$(cluster_node_beam_pid "$n")" ] || start_node "$n"
         if CLUSTER_CTL_TIMEOUT=$((left + 5)) cluster_ctl "$n" -q await_startup --timeout "$left" >/dev/null 2>&1; then
             return 0
         fi
