@@ -26,7 +26,6 @@ public sealed class StalledConnectionTests(BrokerFixture broker, ITestOutputHelp
         await using var proxy = new StallingProxy(5672);
         var logs = new CapturedLogs();
         var configuration = _scope.Configuration($"amqp://guest:guest@127.0.0.1:{proxy.Port}/");
-        configuration["Pymar:Broker:Heartbeat"] = "00:00:02";
         var host = await ExampleHosts.StartAsync(configuration, logs);
         _dispose = host.DisposeAsync;
         _logs = logs;
@@ -40,7 +39,9 @@ public sealed class StalledConnectionTests(BrokerFixture broker, ITestOutputHelp
         Assert.False(job.IsCompleted, $"The job ended before its publishes stalled ({job.Exception?.InnerException?.Message ?? "answered"}, {proxy.Unread} bytes unread).");
         var port = Assert.Single(proxy.BrokerSidePorts);
         var listed = await BrokerFixture.CtlAsync(ChildPrograms.Ctl, "list_connections", "--quiet", "--no-table-headers", "pid", "name");
-        var pid = listed.Select(l => l.Split('\t')).Single(f => f.Length == 2 && f[1].Trim().StartsWith($"127.0.0.1:{port} ->", StringComparison.Ordinal))[0].Trim();
+        var connection = listed.Select(l => l.Split('\t')).SingleOrDefault(f => f.Length == 2 && f[1].Trim().StartsWith($"127.0.0.1:{port} ->", StringComparison.Ordinal));
+        Assert.True(connection is not null, $"The broker lists no connection from the proxy's port {port}:\n{string.Join('\n', listed)}");
+        var pid = connection[0].Trim();
         await BrokerFixture.CtlAsync(ChildPrograms.Ctl, "close_connection", pid, "pymar stalled connection test");
 
         Assert.Equal(examples::Pymar.Examples.Examples.SquaredSumAnswer, await job);
