@@ -46,7 +46,7 @@ internal sealed class CampaignRun(int seed, int jobs, IReadOnlyCollection<FaultK
 
             var leftover = await checks.LeftoverMessagesAsync();
             await history.AddAsync(new HistoryEntry(At(clock), "check", 0, "queues empty", leftover.Length == 0 ? "no message left, none held by a worker" : "messages left", leftover.Length == 0, Detail: leftover.Length == 0 ? null : leftover));
-            var (doubled, counts) = await checks.DoubledConsumersAsync(WorkerFleet.Slots);
+            var (doubled, counts) = await checks.DoubledConsumersAsync(WorkerFleet.Slots, WorkerFleet.MaxLookahead);
             await history.AddAsync(new HistoryEntry(At(clock), "check", 0, "consumers", doubled.Length == 0 ? "none doubled" : "doubled", doubled.Length == 0, Detail: doubled.Length == 0 ? counts : doubled));
         }
         catch (Exception ex)

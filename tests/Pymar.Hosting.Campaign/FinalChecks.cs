@@ -4,25 +4,28 @@ namespace Pymar.Hosting.Campaign;
 
 /// <summary>
 /// What must hold once the jobs are done: no message left in any of the campaign's queues (ready or held by a worker),
-/// and no worker connection with more consumers on a work queue than its slots, or a consumer tag twice.
+/// and no worker connection consuming on two channels, over its largest budget, or with a consumer tag twice.
 /// </summary>
 internal sealed class FinalChecks(TestCluster cluster, string prefix)
 {
     private static readonly TimeSpan s_drainDeadline = TimeSpan.FromSeconds(90);
 
-    /// <summary>The consumers on each work queue, by the connection they belong to: (queue, connection, consumer tag).</summary>
-    public async Task<IReadOnlyList<(string Queue, string Connection, string Tag)>> ConsumersAsync()
+    /// <summary>
+    /// The consumers on each work queue: (queue, connection, channel, consumer tag, prefetch). A worker consumes on one
+    /// channel of its connection, one consumer with a prefetch of 1 per credit on quorum queues.
+    /// </summary>
+    public async Task<IReadOnlyList<(string Queue, string Connection, string Channel, string Tag, int Prefetch)>> ConsumersAsync()
     {
         var channels = (await cluster.CtlAsync(1, "-q", "list_channels", "pid", "connection", "--no-table-headers"))
             .Split('\n', StringSplitOptions.RemoveEmptyEntries)
             .Select(l => l.Split('\t'))
             .Where(f => f.Length >= 2)
             .ToDictionary(f => f[0], f => f[1]);
-        var consumers = await cluster.CtlAsync(1, "-q", "list_consumers", "queue_name", "channel_pid", "consumer_tag", "--no-table-headers");
+        var consumers = await cluster.CtlAsync(1, "-q", "list_consumers", "queue_name", "channel_pid", "consumer_tag", "prefetch_count", "--no-table-headers");
         return [.. consumers.Split('\n', StringSplitOptions.RemoveEmptyEntries)
             .Select(l => l.Split('\t'))
-            .Where(f => f.Length >= 3 && IsWorkQueue(f[0]))
-            .Select(f => (f[0][prefix.Length..], channels.GetValueOrDefault(f[1], f[1]), f[2]))];
+            .Where(f => f.Length >= 4 && IsWorkQueue(f[0]))
+            .Select(f => (f[0][prefix.Length..], channels.GetValueOrDefault(f[1], f[1]), f[1], f[2], int.Parse(f[3], CultureInfo.InvariantCulture)))];
     }
 
     /// <summary>Waits (bounded) until no queue of the campaign holds a message; returns what is left (empty when none).</summary>
@@ -46,16 +49,21 @@ internal sealed class FinalChecks(TestCluster cluster, string prefix)
     }
 
     /// <summary>
-    /// Whether a worker's connection holds more consumers on one work queue than it has slots, or a consumer tag twice
-    /// (a consumer revived beside its replacement); returns what is wrong (empty when nothing) and the counts.
+    /// Whether a worker's connection consumes on more than one channel (a channel revived beside its replacement),
+    /// holds more prefetch than the largest budget a worker may have (<paramref name="slots"/> plus
+    /// <paramref name="maxLookahead"/>), or a consumer tag twice; returns what is wrong (empty when nothing) and the
+    /// counts. The budget is spread over the work queues as consumers of prefetch 1 each, so one queue may hold more
+    /// consumers than slots.
     /// </summary>
-    public async Task<(string Problem, string Counts)> DoubledConsumersAsync(int slots)
+    public async Task<(string Problem, string Counts)> DoubledConsumersAsync(int slots, int maxLookahead)
     {
         var consumers = await ConsumersAsync();
+        var budget = slots + maxLookahead;
         var problems = consumers
-            .GroupBy(c => (c.Queue, c.Connection))
-            .Where(g => g.Count() > slots || g.Select(c => c.Tag).Distinct(StringComparer.Ordinal).Count() != g.Count())
-            .Select(g => string.Create(CultureInfo.InvariantCulture, $"{g.Key.Queue}: {g.Count()} consumers on connection {g.Key.Connection} of a {slots}-slot worker"))
+            .GroupBy(c => c.Connection)
+            .Select(g => (Connection: g.Key, Channels: g.Select(c => c.Channel).Distinct(StringComparer.Ordinal).Count(), Prefetch: g.Sum(c => c.Prefetch), Tags: g.Count(), DistinctTags: g.Select(c => (c.Channel, c.Tag)).Distinct().Count()))
+            .Where(g => g.Channels > 1 || g.Prefetch > budget || g.DistinctTags != g.Tags)
+            .Select(g => string.Create(CultureInfo.InvariantCulture, $"connection {g.Connection}: {g.Tags} consumers on {g.Channels} channel(s), prefetch {g.Prefetch} in all (a {slots}-slot worker's budget is at most {budget})"))
             .ToList();
         var counts = string.Join(", ", consumers.GroupBy(c => c.Queue).OrderBy(g => g.Key, StringComparer.Ordinal)
             .Select(g => string.Create(CultureInfo.InvariantCulture, $"{g.Key}: {g.Count()} on {g.Select(c => c.Connection).Distinct().Count()} connection(s)")));

@@ -13,6 +13,9 @@ internal sealed class WorkerFleet(TestCluster cluster, string prefix, string wor
     /// <summary>Slots of each worker process.</summary>
     public const int Slots = 2;
 
+    /// <summary>The largest lookahead a worker may add to its slots (the default <c>Pymar:Broker:MaxPrefetchLookahead</c>).</summary>
+    public const int MaxLookahead = 32;
+
     /// <summary>Where each worker runs: its host and its first node.</summary>
     public static readonly IReadOnlyList<(string Host, int Node)> Placement = [("k1", 1), ("k2", 2), ("k3", 3), ("k1", 2)];
 

@@ -24,14 +24,14 @@ public sealed class EndpointListTests(BrokerFixture broker) : IAsyncLifetime
         configuration.Remove("Pymar:Broker:Uri");
         configuration["Pymar:Broker:Hosts:0"] = "127.0.0.1:1";
         configuration["Pymar:Broker:Hosts:1"] = "127.0.0.1:5672";
-        configuration["Pymar:Broker:Heartbeat"] = "00:00:05";
+        configuration["Pymar:Broker:Heartbeat"] = "00:00:07";
 
         var logs = new CapturedLogs();
         string result;
         await using (var host = await ExampleHosts.StartAsync(configuration, logs))
         {
             Assert.Equal("RabbitMQ at amqp://guest@127.0.0.1:1,127.0.0.1:5672/", host.Services.GetRequiredService<RabbitMqTransport>().Description);
-            Assert.Equal(TimeSpan.FromSeconds(5), host.Services.GetRequiredService<IOptions<RabbitMqOptions>>().Value.Heartbeat);
+            Assert.Equal(TimeSpan.FromSeconds(7), host.Services.GetRequiredService<IOptions<RabbitMqOptions>>().Value.Heartbeat);
             result = await host.RunExampleAsync("squared-sum", new MapOptions { SliceCount = 4, Timeout = BrokerScope.JobDeadline });
         }
 

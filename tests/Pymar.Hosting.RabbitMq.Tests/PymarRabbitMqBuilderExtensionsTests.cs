@@ -16,7 +16,7 @@ public sealed class PymarRabbitMqBuilderExtensionsTests
         {
             ["Pymar:Broker:Hosts:0"] = "node1",
             ["Pymar:Broker:Hosts:1"] = "node2:5680",
-            ["Pymar:Broker:Heartbeat"] = "00:00:05",
+            ["Pymar:Broker:Heartbeat"] = "00:00:07",
             ["Pymar:Broker:QueuePrefix"] = "from-configuration.",
         });
         builder.Services.AddPymar(builder.Configuration).UseRabbitMq().UseRabbitMq(o => o.QueuePrefix = "from-code.");
@@ -25,7 +25,7 @@ public sealed class PymarRabbitMqBuilderExtensionsTests
         var options = services.GetRequiredService<IOptions<RabbitMqOptions>>().Value;
 
         Assert.Equal(["node1", "node2:5680"], options.Hosts);
-        Assert.Equal(TimeSpan.FromSeconds(5), options.Heartbeat);
+        Assert.Equal(TimeSpan.FromSeconds(7), options.Heartbeat);
         Assert.Equal("from-code.", options.QueuePrefix);
         Assert.Single(services.GetServices<RabbitMqTransport>());
     }

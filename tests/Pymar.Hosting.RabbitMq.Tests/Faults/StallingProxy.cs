@@ -6,7 +6,8 @@ namespace Pymar.Hosting.RabbitMq.Tests.Faults;
 /// <summary>
 /// A TCP proxy in front of the broker that can stop reading what its clients send (their socket buffers fill, as with
 /// a broker that stops reading a blocked connection). When either side of a connection closes, the proxy closes the
-/// other. New connections are passed through as usual.
+/// other. It can also fall silent: pass nothing either way while both sockets stay open, as a link that drops every
+/// packet does. New connections are passed through as usual.
 /// </summary>
 internal sealed class StallingProxy : IAsyncDisposable
 {
@@ -16,6 +17,7 @@ internal sealed class StallingProxy : IAsyncDisposable
     private readonly List<(Socket Client, Socket Server, CancellationTokenSource Cut)> _pairs = [];
     private readonly Lock _lock = new();
     private readonly HashSet<CancellationTokenSource> _stalled = [];
+    private readonly HashSet<CancellationTokenSource> _silenced = [];
     private readonly Task _accepting;
 
     public StallingProxy(int target)
@@ -57,6 +59,19 @@ internal sealed class StallingProxy : IAsyncDisposable
         lock (_lock)
         {
             _stalled.UnionWith(_pairs.Select(p => p.Cut));
+        }
+    }
+
+    /// <summary>
+    /// Passes nothing more either way on the connections open now, and closes neither side: each end learns of it only
+    /// by its own heartbeat (new connections are passed through).
+    /// </summary>
+    public void Silence()
+    {
+        lock (_lock)
+        {
+            _stalled.UnionWith(_pairs.Select(p => p.Cut));
+            _silenced.UnionWith(_pairs.Select(p => p.Cut));
         }
     }
 
@@ -110,8 +125,8 @@ internal sealed class StallingProxy : IAsyncDisposable
                 _pairs.Add((client, server, cut));
             }
 
-            _ = PumpThenCloseAsync(client, server, stallable: true, cut);
-            _ = PumpThenCloseAsync(server, client, stallable: false, cut);
+            _ = PumpThenCloseAsync(client, server, () => IsStalled(cut), cut);
+            _ = PumpThenCloseAsync(server, client, () => IsSilenced(cut), cut);
         }
     }
 
@@ -123,9 +138,17 @@ internal sealed class StallingProxy : IAsyncDisposable
         }
     }
 
-    private async Task PumpThenCloseAsync(Socket from, Socket to, bool stallable, CancellationTokenSource cut)
+    private bool IsSilenced(CancellationTokenSource pair)
     {
-        await PumpAsync(from, to, stallable ? cut : null, cut.Token);
+        lock (_lock)
+        {
+            return _silenced.Contains(pair);
+        }
+    }
+
+    private async Task PumpThenCloseAsync(Socket from, Socket to, Func<bool> stalled, CancellationTokenSource cut)
+    {
+        await PumpAsync(from, to, stalled, cut.Token);
 
         // One side is gone: so is the other (with unread data in its buffer, the client sees a reset).
         lock (_lock)
@@ -138,14 +161,14 @@ internal sealed class StallingProxy : IAsyncDisposable
         to.Close();
     }
 
-    private async Task PumpAsync(Socket from, Socket to, CancellationTokenSource? stallable, CancellationToken cancellationToken)
+    private static async Task PumpAsync(Socket from, Socket to, Func<bool> stalled, CancellationToken cancellationToken)
     {
         var buffer = new byte[16 * 1024];
         try
         {
             while (true)
             {
-                if (stallable is not null && IsStalled(stallable))
+                if (stalled())
                 {
                     // Stalled for good: the connection ends when the broker or the client closes it.
                     await Task.Delay(Timeout.Infinite, cancellationToken);
@@ -155,6 +178,12 @@ internal sealed class StallingProxy : IAsyncDisposable
                 if (read == 0)
                 {
                     return;
+                }
+
+                if (stalled())
+                {
+                    // What was read after the stall began is dropped, as on a link that lost it.
+                    await Task.Delay(Timeout.Infinite, cancellationToken);
                 }
 
                 await to.SendAsync(buffer.AsMemory(0, read), SocketFlags.None, cancellationToken);
