@@ -17,6 +17,9 @@ internal sealed class Nemesis(TestCluster cluster, WorkerFleet fleet, CampaignPr
     /// <summary>The events exchange every Pymar host shares (not under the queue prefix).</summary>
     private const string EventsExchange = "pymar.events";
 
+    // How long after a healed node partition the cluster is watched for a split (the tick timeout is 10-12.5 s).
+    private static readonly TimeSpan s_splitWatch = TimeSpan.FromSeconds(15);
+
     /// <summary>
     /// Strikes at the fault's time (when it is negative, at once: the job starts that long after the fault is in
     /// effect). <paramref name="inEffect"/> completes when the fault has taken effect (a node is dead, a link is down,
@@ -63,7 +66,8 @@ internal sealed class Nemesis(TestCluster cluster, WorkerFleet fleet, CampaignPr
                     Struck();
                     await Task.Delay(fault.Hold);
                     await cluster.NodeAsync(fault.Node, "heal");
-                    return new Strike(at, hit, Invariant($"node {fault.Node} cut off for {fault.Hold.TotalSeconds:0} s"));
+                    var split = await RestartIfSplitAsync();
+                    return new Strike(at, hit, Invariant($"node {fault.Node} cut off for {fault.Hold.TotalSeconds:0} s{(split is { } n ? $"; the cluster stayed split from node {n} after the link returned: node {n} restarted" : "")}"));
                 case FaultKind.HostPartition:
                     var host = WorkerFleet.HostOf(fault.Worker);
                     await cluster.HostAsync(host, "partition");
@@ -148,6 +152,57 @@ internal sealed class Nemesis(TestCluster cluster, WorkerFleet fleet, CampaignPr
         }
 
         return repaired ? watch.Elapsed.TotalMilliseconds : 0;
+    }
+
+    /// <summary>
+    /// What an operator of a pause_minority cluster does after a partition: a cut about as long as net_ticktime is
+    /// noticed only as the link returns, nothing pauses, and the cluster stays split (each side routes to its own view
+    /// of the queues, so replies to a queue on the other side are dropped) until the node cut off is restarted.
+    /// Watches for that for a while after the heal; returns the node restarted, if any.
+    /// </summary>
+    private async Task<int?> RestartIfSplitAsync()
+    {
+        var watch = Stopwatch.StartNew();
+        while (watch.Elapsed < s_splitWatch)
+        {
+            string partitions;
+            try
+            {
+                partitions = await cluster.CtlAsync(1, "-q", "eval", "rabbit_node_monitor:partitions(rabbit_nodes:all()).");
+            }
+            catch (InvalidOperationException)
+            {
+                // Node 1 does not answer now: ask again.
+                partitions = "";
+            }
+
+            // A node named besides its own entry by both others is the one they see on the far side of a partition.
+            foreach (var node in TestCluster.Nodes)
+            {
+                var name = $"'rabbit@{TestCluster.NodeAddress(node)}'";
+                if (CountOf(partitions, name) >= 3)
+                {
+                    await cluster.NodeAsync(node, "kill");
+                    await cluster.EnsureThreeNodesAsync();
+                    return node;
+                }
+            }
+
+            await Task.Delay(TimeSpan.FromSeconds(1));
+        }
+
+        return null;
+    }
+
+    private static int CountOf(string text, string part)
+    {
+        var count = 0;
+        for (var i = text.IndexOf(part, StringComparison.Ordinal); i >= 0; i = text.IndexOf(part, i + part.Length, StringComparison.Ordinal))
+        {
+            count++;
+        }
+
+        return count;
     }
 
     private async Task<int> WorkQueueLeaderAsync(string producerName)
