@@ -12,7 +12,7 @@ public sealed class MapOptions
     /// </summary>
     public SliceCount? SliceCount { get; init; }
 
-    /// <summary>How long to wait for all partial values; null uses <see cref="PymarOptions.DefaultTimeout"/> (none by default).</summary>
+    /// <summary>How long to wait for all partial values (positive); null uses <see cref="PymarOptions.DefaultTimeout"/> (none by default).</summary>
     public TimeSpan? Timeout { get; init; }
 
     /// <summary>What to do when <see cref="Timeout"/> runs out, or the broker cannot be reached: fail (the default) or compute the job locally.</summary>
@@ -60,4 +60,44 @@ public sealed class MapOptions
     /// slice order, to measure what the ordered fold costs.
     /// </summary>
     internal bool FoldInArrivalOrder { get; init; }
+
+    /// <summary>Throws an <see cref="ArgumentException"/> naming the first setting out of its range.</summary>
+    /// <param name="paramName">The parameter these options came in (named in the exception).</param>
+    internal void ThrowIfInvalid(string paramName)
+    {
+        if (Timeout is { } timeout && timeout <= TimeSpan.Zero)
+        {
+            throw new ArgumentException($"MapOptions.Timeout must be positive, or null for none (it is {timeout}).", paramName);
+        }
+
+        if (!Enum.IsDefined(OnTimeout))
+        {
+            throw new ArgumentException($"MapOptions.OnTimeout must be Fail or ComputeLocally (it is {(int)OnTimeout}).", paramName);
+        }
+
+        if (RetryCount is < 0)
+        {
+            throw new ArgumentException($"MapOptions.RetryCount must be 0 or more (it is {RetryCount}).", paramName);
+        }
+
+        if (RetryBackoff < TimeSpan.Zero)
+        {
+            throw new ArgumentException($"MapOptions.RetryBackoff must not be negative (it is {RetryBackoff}).", paramName);
+        }
+
+        if (!double.IsFinite(StragglerMultiple) || StragglerMultiple < 1)
+        {
+            throw new ArgumentException($"MapOptions.StragglerMultiple must be a number of at least 1 (it is {StragglerMultiple}).", paramName);
+        }
+
+        if (StragglerFloor < TimeSpan.Zero)
+        {
+            throw new ArgumentException($"MapOptions.StragglerFloor must not be negative (it is {StragglerFloor}).", paramName);
+        }
+
+        if (ReconnectTimeout < TimeSpan.Zero)
+        {
+            throw new ArgumentException($"MapOptions.ReconnectTimeout must not be negative (it is {ReconnectTimeout}).", paramName);
+        }
+    }
 }

@@ -62,6 +62,7 @@ public sealed class ProducerClient : IAsyncDisposable, IDisposable
     /// <param name="options">Per-call settings; null uses the defaults.</param>
     /// <param name="cancellationToken">Stops waiting at once; the job's slices are then no longer computed. The host's stopping (<see cref="IHostApplicationLifetime.ApplicationStopping"/>) stops it too.</param>
     /// <returns>The reduced answer.</returns>
+    /// <exception cref="ArgumentException"><paramref name="options"/> holds a setting out of its range, such as a timeout that is not positive or a negative retry count; the message names it.</exception>
     /// <exception cref="PymarConfigurationException">The producer or data source type is not registered.</exception>
     /// <exception cref="SliceFailedException">A slice failed on a worker (after its retries).</exception>
     /// <exception cref="MapTimeoutException">The timeout ran out and <see cref="MapOptions.OnTimeout"/> says fail.</exception>
@@ -122,6 +123,7 @@ public sealed class ProducerClient : IAsyncDisposable, IDisposable
     {
         ArgumentNullException.ThrowIfNull(producer);
         ArgumentNullException.ThrowIfNull(source);
+        options?.ThrowIfInvalid(nameof(options));
         ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
         if (!_hostStopping.CanBeCanceled)
         {
