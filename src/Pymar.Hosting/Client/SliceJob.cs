@@ -16,8 +16,14 @@ namespace Pymar.Hosting.Client;
 /// </summary>
 internal sealed class SliceJob<TItem, TValue> : ISliceJob
 {
-    /// <summary>How many copies of one straggling slice are published at most (a copy may land on the same frozen worker).</summary>
+    /// <summary>
+    /// How many copies of one straggling slice are published by the straggler rule (a copy may land on the same frozen
+    /// worker); past them, a slice still unanswered is published again only as lost, each time after twice the wait.
+    /// </summary>
     private const int MaxCopies = 3;
+
+    /// <summary>The longest wait of a lost slice: the straggler threshold times 2 to this power.</summary>
+    private const int MaxLostShift = 6;
 
     /// <summary>The least wait before a copy that straggles too is copied again.</summary>
     private static readonly TimeSpan MinCopyWait = TimeSpan.FromMilliseconds(100);
@@ -382,7 +388,9 @@ internal sealed class SliceJob<TItem, TValue> : ISliceJob
     /// worker while the others still have work, before they run dry), or when no slice at all has been answered for
     /// the threshold and it was published longer ago than that (a lost slice, or the last ones). A copy that
     /// straggles too (a later publish started a median slice time ago, and it is still unanswered: it may have gone
-    /// to the same frozen worker) is copied again, at most three times. Whichever answer arrives first is folded, the workers
+    /// to the same frozen worker) is copied again, up to three copies; a slice still unanswered after them is lost (its
+    /// copies vanished too) and is published again after twice the threshold, then four times, and so on (at most 64
+    /// times). Whichever answer arrives first is folded, the workers
     /// are told to drop the other copies, and a late answer is dropped as a duplicate.
     /// </summary>
     private async Task WatchStragglersAsync(CancellationToken cancellationToken)
@@ -509,7 +517,7 @@ internal sealed class SliceJob<TItem, TValue> : ISliceJob
             var any = false;
             for (var i = 0; i < Total && !any; i++)
             {
-                any = IsCandidate(i) && now - _publishedAt[i] >= (_copies[i] > 0 ? Math.Min(copyThreshold, threshold) : threshold);
+                any = (IsCandidate(i) && now - _publishedAt[i] >= (_copies[i] > 0 ? Math.Min(copyThreshold, threshold) : threshold)) || IsLost(i, now, threshold);
             }
 
             if (!any)
@@ -528,8 +536,9 @@ internal sealed class SliceJob<TItem, TValue> : ISliceJob
             for (var i = 0; i < Total; i++)
             {
                 var held = _copies[i] > 0 ? copyThreshold : threshold;
-                if (IsCandidate(i) && ((stalled && now - _publishedAt[i] >= threshold)
+                if ((IsCandidate(i) && ((stalled && now - _publishedAt[i] >= threshold)
                     || (now - _publishedAt[i] >= held && heldSince[_sequence[i]] != long.MaxValue && now - heldSince[_sequence[i]] >= held)))
+                    || IsLost(i, now, threshold))
                 {
                     // The copy's own wait starts now (its publish files its sequence); one that also straggles is copied again.
                     _copies[i]++;
@@ -583,6 +592,14 @@ internal sealed class SliceJob<TItem, TValue> : ISliceJob
     /// </summary>
     private bool IsCandidate(int i) =>
         !Volatile.Read(ref _finished[i]) && _copies[i] < MaxCopies && _publishedAt[i] != 0 && !Volatile.Read(ref _backingOff[i]);
+
+    /// <summary>
+    /// A slice past its copies and still unanswered (each copy lost on its way, as replies are while a cluster is
+    /// split): published again once its last publish is older than the threshold times 2, 4, 8 … (at most 64).
+    /// </summary>
+    private bool IsLost(int i, long now, long threshold) =>
+        !Volatile.Read(ref _finished[i]) && _copies[i] >= MaxCopies && _publishedAt[i] != 0 && !Volatile.Read(ref _backingOff[i])
+        && now - _publishedAt[i] >= threshold << Math.Min(_copies[i] - MaxCopies + 1, MaxLostShift);
 
     private Task PublishAsync(int index, int attempt, CancellationToken cancellationToken)
     {

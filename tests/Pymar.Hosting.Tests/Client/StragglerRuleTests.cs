@@ -62,6 +62,28 @@ public sealed class StragglerRuleTests
     }
 
     [Fact]
+    public async Task ASliceWhoseCopiesAreAllLostIsPublishedAgainAfterLongerWaitsUntilItIsAnswered()
+    {
+        // While a cluster is split, a reply to a queue on the other side is dropped: the slice and each of its copies
+        // vanish. Past its first copies the slice is still published again, each time after twice the wait before.
+        var harness = new SliceJobHarness<long>(new SumProducer(), slices: 2, s_watched);
+        var job = harness.RunAsync();
+        await Eventually.HoldsAsync(() => harness.Transport.Published.Count == 2, s_deadline, "the two slices to be published");
+        harness.Answer(0, "1", computeMilliseconds: 10);
+
+        await AdvanceUntilAsync(harness.Time, () => harness.Transport.PublishedOf(1) == 4, "slice 1 to be copied three times");
+        var thirdCopy = harness.Time.GetUtcNow();
+        await AdvanceUntilAsync(harness.Time, () => harness.Transport.PublishedOf(1) == 5, "slice 1 to be published a fifth time", step: TimeSpan.FromSeconds(1));
+        var fourthCopy = harness.Time.GetUtcNow();
+        await AdvanceUntilAsync(harness.Time, () => harness.Transport.PublishedOf(1) == 6, "slice 1 to be published a sixth time", step: TimeSpan.FromSeconds(1));
+        Assert.InRange(fourthCopy - thirdCopy, TimeSpan.FromSeconds(10), TimeSpan.FromSeconds(11));
+        Assert.InRange(harness.Time.GetUtcNow() - fourthCopy, TimeSpan.FromSeconds(20), TimeSpan.FromSeconds(21));
+        harness.Answer(1, "2", harness.Transport.Published[^1].Attempt);
+
+        Assert.Equal(3, (await job.WaitAsync(s_deadline)).Value);
+    }
+
+    [Fact]
     public async Task ARetryHeldByAFrozenWorkerIsCopied()
     {
         var options = new MapOptions { SpeculateStragglers = true, StragglerFloor = TimeSpan.FromSeconds(5), RetryCount = 1, RetryBackoff = TimeSpan.FromSeconds(1) };
