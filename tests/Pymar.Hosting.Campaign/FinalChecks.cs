@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Globalization;
 
 namespace Pymar.Hosting.Campaign;
@@ -9,6 +10,7 @@ namespace Pymar.Hosting.Campaign;
 internal sealed class FinalChecks(TestCluster cluster, string prefix)
 {
     private static readonly TimeSpan s_drainDeadline = TimeSpan.FromSeconds(90);
+    private static readonly TimeSpan s_settleDeadline = TimeSpan.FromSeconds(15);
 
     /// <summary>
     /// The consumers on each work queue: (queue, connection, channel, consumer tag, prefetch). A worker consumes on one
@@ -56,6 +58,21 @@ internal sealed class FinalChecks(TestCluster cluster, string prefix)
     /// consumers than slots.
     /// </summary>
     public async Task<(string Problem, string Counts)> DoubledConsumersAsync(int slots, int maxLookahead)
+    {
+        // A worker moves its credits between queues about two seconds after its last slice (cancel one consumer, then
+        // consume others): a snapshot taken meanwhile can see both. What must hold is the state the workers settle in.
+        var settle = Stopwatch.StartNew();
+        var (problem, counts) = await DoubledConsumersNowAsync(slots, maxLookahead);
+        while (problem.Length > 0 && settle.Elapsed < s_settleDeadline)
+        {
+            await Task.Delay(TimeSpan.FromSeconds(1));
+            (problem, counts) = await DoubledConsumersNowAsync(slots, maxLookahead);
+        }
+
+        return (problem, counts);
+    }
+
+    private async Task<(string Problem, string Counts)> DoubledConsumersNowAsync(int slots, int maxLookahead)
     {
         var consumers = await ConsumersAsync();
         var budget = slots + maxLookahead;
