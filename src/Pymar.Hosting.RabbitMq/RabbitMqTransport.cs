@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Runtime.CompilerServices;
 using Microsoft.Extensions.Logging;
 using Polly;
 using Pymar.Hosting.Transport;
@@ -428,14 +429,17 @@ public sealed class RabbitMqTransport : IPymarTransport, IWorkerPresence, ISlice
     private async ValueTask PublishConfirmedAsync(IChannel channel, string queue, BasicProperties properties, ReadOnlyMemory<byte> body, CancellationToken cancellationToken)
     {
         using var guard = GuardPublish(cancellationToken);
-        var context = ResilienceContextPool.Shared.Get(guard.Token);
-        context.Properties.Set(RabbitMqRetries.Queue, queue);
         try
         {
-            await _publishRetry.ExecuteAsync(
-                static (ctx, state) => state.channel.BasicPublishAsync(string.Empty, state.queue, mandatory: true, state.properties, state.body, ctx.CancellationToken),
-                context,
-                (channel, queue, properties, body)).ConfigureAwait(false);
+            try
+            {
+                await channel.BasicPublishAsync(string.Empty, queue, mandatory: true, properties, body, guard.Token).ConfigureAwait(false);
+            }
+            catch (PublishException nacked) when (!nacked.IsReturn)
+            {
+                // Only a nack goes through the retry pipeline: a publish confirmed at once costs no pipeline.
+                await RetryNackedAsync(nacked, channel, queue, properties, body, guard.Token).ConfigureAwait(false);
+            }
         }
         catch (PublishException ex)
         {
@@ -452,6 +456,26 @@ public sealed class RabbitMqTransport : IPymarTransport, IWorkerPresence, ISlice
         catch (Exception ex) when (ConnectionLoss.Is(ex) || (ex is OperationCanceledException && !cancellationToken.IsCancellationRequested))
         {
             throw new TransportUnavailableException($"The connection to RabbitMQ closed while publishing to queue '{queue}': {ex.Message}", ex);
+        }
+    }
+
+    /// <summary>
+    /// Publishes a nacked message again per the retry pipeline. The nack it got counts as the pipeline's first attempt,
+    /// so the waits, the attempt numbers in the log and the number of attempts are those of a publish made through
+    /// the pipeline from the start.
+    /// </summary>
+    private async ValueTask RetryNackedAsync(PublishException nacked, IChannel channel, string queue, BasicProperties properties, ReadOnlyMemory<byte> body, CancellationToken cancellationToken)
+    {
+        var context = ResilienceContextPool.Shared.Get(cancellationToken);
+        context.Properties.Set(RabbitMqRetries.Queue, queue);
+        try
+        {
+            await _publishRetry.ExecuteAsync(
+                static (ctx, state) => Interlocked.Exchange(ref state.First.Value, null) is { } first
+                    ? ValueTask.FromException(first)
+                    : state.channel.BasicPublishAsync(string.Empty, state.queue, mandatory: true, state.properties, state.body, ctx.CancellationToken),
+                context,
+                (First: new StrongBox<Exception?>(nacked), channel, queue, properties, body)).ConfigureAwait(false);
         }
         finally
         {
