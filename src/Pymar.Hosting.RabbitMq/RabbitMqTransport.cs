@@ -86,6 +86,7 @@ public sealed class RabbitMqTransport : IPymarTransport, IWorkerPresence, ISlice
     }
 
     /// <inheritdoc />
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
     public async ValueTask PublishSliceAsync(string producerName, ReadOnlyMemory<byte> body, SliceMessageProperties properties, CancellationToken cancellationToken = default)
     {
         IChannel channel;
@@ -426,6 +427,7 @@ public sealed class RabbitMqTransport : IPymarTransport, IWorkerPresence, ISlice
         public ValueTask DisposeAsync() => channel.CloseQuietlyAsync();
     }
 
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
     private async ValueTask PublishConfirmedAsync(IChannel channel, string queue, BasicProperties properties, ReadOnlyMemory<byte> body, CancellationToken cancellationToken)
     {
         using var guard = GuardPublish(cancellationToken);

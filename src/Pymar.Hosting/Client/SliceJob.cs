@@ -584,7 +584,7 @@ internal sealed class SliceJob<TItem, TValue> : ISliceJob
     private bool IsCandidate(int i) =>
         !Volatile.Read(ref _finished[i]) && _copies[i] < MaxCopies && _publishedAt[i] != 0 && !Volatile.Read(ref _backingOff[i]);
 
-    private Task PublishAsync(int index, int attempt, CancellationToken cancellationToken)
+    private ValueTask PublishAsync(int index, int attempt, CancellationToken cancellationToken)
     {
         var window = _plan.Windows[index];
         var request = new SliceRequest
@@ -627,7 +627,7 @@ internal sealed class SliceJob<TItem, TValue> : ISliceJob
             }
         }
 
-        return _transport.PublishSliceAsync(_plan.ProducerName, body, properties, cancellationToken).AsTask();
+        return _transport.PublishSliceAsync(_plan.ProducerName, body, properties, cancellationToken);
     }
 
     /// <summary>Writes the in-memory items of one window as a JSON array.</summary>

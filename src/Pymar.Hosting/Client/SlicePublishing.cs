@@ -1,3 +1,5 @@
+using System.Runtime.CompilerServices;
+
 namespace Pymar.Hosting.Client;
 
 /// <summary>
@@ -6,7 +8,7 @@ namespace Pymar.Hosting.Client;
 /// (<see cref="BrokerOutage"/>). A publish the transport confirmed is reported through <c>confirmed</c> and never
 /// made again here.
 /// </summary>
-internal sealed class SlicePublishing(int total, BrokerOutage outage, Func<int, int, CancellationToken, Task> publish, Action<int> confirmed)
+internal sealed class SlicePublishing(int total, BrokerOutage outage, Func<int, int, CancellationToken, ValueTask> publish, Action<int> confirmed)
 {
     /// <summary>How many first publishes are in flight at once (the broker confirms many at once).</summary>
     public const int MaxPublishesInFlight = 128;
@@ -29,8 +31,8 @@ internal sealed class SlicePublishing(int total, BrokerOutage outage, Func<int, 
 
     private async Task PublishWindowedAsync(IEnumerable<int> indices, Func<int, int> attemptOf, CancellationToken cancellationToken)
     {
-        // Not disposed: publishes still in flight when the job is cancelled release their place after this method has returned.
-        var window = new SemaphoreSlim(MaxPublishesInFlight, MaxPublishesInFlight);
+        // Publishes still in flight when the job is cancelled free their place after this method has returned.
+        var window = new PublishWindow(MaxPublishesInFlight);
         var failure = new PublishFailure();
         foreach (var i in indices)
         {
@@ -40,7 +42,7 @@ internal sealed class SlicePublishing(int total, BrokerOutage outage, Func<int, 
             }
 
             await window.WaitAsync(cancellationToken).ConfigureAwait(false);
-            _ = ReleaseWhenPublishedAsync(PublishSurvivingLossAsync(i, attemptOf(i), cancellationToken), window, failure);
+            _ = PublishThenReleaseAsync(i, attemptOf(i), window, failure, cancellationToken);
         }
 
         // Every publish has finished once every place in the window is free again.
@@ -59,7 +61,8 @@ internal sealed class SlicePublishing(int total, BrokerOutage outage, Func<int, 
     /// Publishes a slice; when the publish (or its confirm) failed because the connection or its channel was lost,
     /// waits for the transport to be connected again and publishes it again, within <see cref="MapOptions.ReconnectTimeout"/>.
     /// </summary>
-    public async Task PublishSurvivingLossAsync(int index, int attempt, CancellationToken cancellationToken)
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
+    public async ValueTask PublishSurvivingLossAsync(int index, int attempt, CancellationToken cancellationToken)
     {
         while (true)
         {
@@ -77,11 +80,11 @@ internal sealed class SlicePublishing(int total, BrokerOutage outage, Func<int, 
         }
     }
 
-    private static async Task ReleaseWhenPublishedAsync(Task publish, SemaphoreSlim window, PublishFailure failure)
+    private async Task PublishThenReleaseAsync(int index, int attempt, PublishWindow window, PublishFailure failure, CancellationToken cancellationToken)
     {
         try
         {
-            await publish.ConfigureAwait(false);
+            await PublishSurvivingLossAsync(index, attempt, cancellationToken).ConfigureAwait(false);
         }
         catch (Exception ex)
         {
