@@ -30,6 +30,7 @@ public sealed class RabbitMqTransport : IPymarTransport, IWorkerPresence, ISlice
     private readonly ResiliencePipeline _reopenRetry;
     private readonly bool _transient;
     private readonly RabbitMqPresence _presence;
+    private readonly SharedPublishGuard _publishGuard;
     private int _disposed;
 
     internal RabbitMqTransport(RabbitMqOptions options, ILogger<RabbitMqTransport> logger, TimeProvider time, IServiceProvider? services = null)
@@ -43,6 +44,7 @@ public sealed class RabbitMqTransport : IPymarTransport, IWorkerPresence, ISlice
         _publishRetry = RabbitMqRetries.Publish(logger, time);
         _reopenRetry = RabbitMqRetries.Reopen(logger, time);
         _presence = new RabbitMqPresence(options, _connection, logger, time);
+        _publishGuard = new SharedPublishGuard(() => _connection.WhileOpen);
         _publishChannel = new AsyncLazy<IChannel>(async () =>
         {
             var connection = await _connection.GetAsync(CancellationToken.None).ConfigureAwait(false);
@@ -342,6 +344,7 @@ public sealed class RabbitMqTransport : IPymarTransport, IWorkerPresence, ISlice
         await _presence.DisposeAsync().ConfigureAwait(false);
         await ReplyAddresses.DisposeAsync().ConfigureAwait(false);
         await _connection.DisposeAsync().ConfigureAwait(false);
+        _publishGuard.Dispose();
     }
 
     /// <summary>
@@ -430,7 +433,7 @@ public sealed class RabbitMqTransport : IPymarTransport, IWorkerPresence, ISlice
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
     private async ValueTask PublishConfirmedAsync(IChannel channel, string queue, BasicProperties properties, ReadOnlyMemory<byte> body, CancellationToken cancellationToken)
     {
-        using var guard = GuardPublish(cancellationToken);
+        using var guard = _publishGuard.Enter(cancellationToken);
         try
         {
             try
