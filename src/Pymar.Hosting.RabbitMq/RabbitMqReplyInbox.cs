@@ -76,7 +76,8 @@ internal sealed class RabbitMqReplyInbox : IReplyInbox
     {
         await channel.QueueDeclareAsync(_queue, durable: false, exclusive: true, autoDelete: true, arguments: null, cancellationToken: cancellationToken).ConfigureAwait(false);
         var consumer = new AsyncEventingBasicConsumer(channel);
-        consumer.ReceivedAsync += async (_, delivery) => await _onReply(delivery.Body.ToArray()).ConfigureAwait(false);
+        // The body is the client's buffer, valid while this handler runs: the owner reads it before its task completes.
+        consumer.ReceivedAsync += async (_, delivery) => await _onReply(delivery.Body).ConfigureAwait(false);
         consumer.UnregisteredAsync += (_, _) => OnCancelledAsync(channel);
         await channel.BasicConsumeAsync(_queue, autoAck: true, consumer, cancellationToken).ConfigureAwait(false);
     }

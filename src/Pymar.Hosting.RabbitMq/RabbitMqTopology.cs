@@ -13,9 +13,13 @@ internal sealed class RabbitMqTopology(RabbitMqOptions options, ILogger logger)
     private readonly ConcurrentDictionary<string, bool> _declared = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, Lazy<Task>> _declaring = new(StringComparer.Ordinal);
 
+    // Producer name -> work queue name, so that a publish does not build the name again.
+    private readonly ConcurrentDictionary<string, string> _workQueues = new(StringComparer.Ordinal);
+
     public string DeadLetterQueue => options.QueuePrefix + "dead-letter";
 
-    public string WorkQueue(string producerName) => options.QueuePrefix + producerName;
+    public string WorkQueue(string producerName) =>
+        _workQueues.GetOrAdd(producerName, static (name, prefix) => prefix + name, options.QueuePrefix);
 
     public string ControlExchange => options.QueuePrefix + "control";
 
@@ -39,14 +43,14 @@ internal sealed class RabbitMqTopology(RabbitMqOptions options, ILogger logger)
     public string NewReplyQueuePrefix => options.QueuePrefix + "reply.";
 
     /// <summary>Declares the work queue of <paramref name="producerName"/> (and the dead-letter queue) once per process.</summary>
-    public async ValueTask<string> DeclareWorkQueueAsync(IChannel channel, string producerName, CancellationToken cancellationToken)
+    public ValueTask<string> DeclareWorkQueueAsync(IChannel channel, string producerName, CancellationToken cancellationToken)
     {
         var queue = WorkQueue(producerName);
-        if (_declared.ContainsKey(queue))
-        {
-            return queue;
-        }
+        return _declared.ContainsKey(queue) ? ValueTask.FromResult(queue) : DeclareWorkQueueOnceAsync(channel, queue, cancellationToken);
+    }
 
+    private async ValueTask<string> DeclareWorkQueueOnceAsync(IChannel channel, string queue, CancellationToken cancellationToken)
+    {
         // Pipelined publishes of a first job all ask at once: one declaration serves them all.
         var declaring = _declaring.GetOrAdd(queue, _ => new Lazy<Task>(() => DeclareAsync(channel, queue, cancellationToken)));
         try

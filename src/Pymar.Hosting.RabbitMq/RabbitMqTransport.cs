@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Runtime.CompilerServices;
 using Microsoft.Extensions.Logging;
 using Polly;
 using Pymar.Hosting.Transport;
@@ -29,6 +30,7 @@ public sealed class RabbitMqTransport : IPymarTransport, IWorkerPresence, ISlice
     private readonly ResiliencePipeline _reopenRetry;
     private readonly bool _transient;
     private readonly RabbitMqPresence _presence;
+    private readonly SharedPublishGuard _publishGuard;
     private int _disposed;
 
     internal RabbitMqTransport(RabbitMqOptions options, ILogger<RabbitMqTransport> logger, TimeProvider time, IServiceProvider? services = null)
@@ -42,6 +44,7 @@ public sealed class RabbitMqTransport : IPymarTransport, IWorkerPresence, ISlice
         _publishRetry = RabbitMqRetries.Publish(logger, time);
         _reopenRetry = RabbitMqRetries.Reopen(logger, time);
         _presence = new RabbitMqPresence(options, _connection, logger, time);
+        _publishGuard = new SharedPublishGuard(() => _connection.WhileOpen);
         _publishChannel = new AsyncLazy<IChannel>(async () =>
         {
             var connection = await _connection.GetAsync(CancellationToken.None).ConfigureAwait(false);
@@ -85,6 +88,7 @@ public sealed class RabbitMqTransport : IPymarTransport, IWorkerPresence, ISlice
     }
 
     /// <inheritdoc />
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
     public async ValueTask PublishSliceAsync(string producerName, ReadOnlyMemory<byte> body, SliceMessageProperties properties, CancellationToken cancellationToken = default)
     {
         IChannel channel;
@@ -340,6 +344,7 @@ public sealed class RabbitMqTransport : IPymarTransport, IWorkerPresence, ISlice
         await _presence.DisposeAsync().ConfigureAwait(false);
         await ReplyAddresses.DisposeAsync().ConfigureAwait(false);
         await _connection.DisposeAsync().ConfigureAwait(false);
+        _publishGuard.Dispose();
     }
 
     /// <summary>
@@ -425,17 +430,21 @@ public sealed class RabbitMqTransport : IPymarTransport, IWorkerPresence, ISlice
         public ValueTask DisposeAsync() => channel.CloseQuietlyAsync();
     }
 
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
     private async ValueTask PublishConfirmedAsync(IChannel channel, string queue, BasicProperties properties, ReadOnlyMemory<byte> body, CancellationToken cancellationToken)
     {
-        using var guard = GuardPublish(cancellationToken);
-        var context = ResilienceContextPool.Shared.Get(guard.Token);
-        context.Properties.Set(RabbitMqRetries.Queue, queue);
+        using var guard = _publishGuard.Enter(cancellationToken);
         try
         {
-            await _publishRetry.ExecuteAsync(
-                static (ctx, state) => state.channel.BasicPublishAsync(string.Empty, state.queue, mandatory: true, state.properties, state.body, ctx.CancellationToken),
-                context,
-                (channel, queue, properties, body)).ConfigureAwait(false);
+            try
+            {
+                await channel.BasicPublishAsync(string.Empty, queue, mandatory: true, properties, body, guard.Token).ConfigureAwait(false);
+            }
+            catch (PublishException nacked) when (!nacked.IsReturn)
+            {
+                // Only a nack goes through the retry pipeline: a publish confirmed at once costs no pipeline.
+                await RetryNackedAsync(nacked, channel, queue, properties, body, guard.Token).ConfigureAwait(false);
+            }
         }
         catch (PublishException ex)
         {
@@ -452,6 +461,26 @@ public sealed class RabbitMqTransport : IPymarTransport, IWorkerPresence, ISlice
         catch (Exception ex) when (ConnectionLoss.Is(ex) || (ex is OperationCanceledException && !cancellationToken.IsCancellationRequested))
         {
             throw new TransportUnavailableException($"The connection to RabbitMQ closed while publishing to queue '{queue}': {ex.Message}", ex);
+        }
+    }
+
+    /// <summary>
+    /// Publishes a nacked message again per the retry pipeline. The nack it got counts as the pipeline's first attempt,
+    /// so the waits, the attempt numbers in the log and the number of attempts are those of a publish made through
+    /// the pipeline from the start.
+    /// </summary>
+    private async ValueTask RetryNackedAsync(PublishException nacked, IChannel channel, string queue, BasicProperties properties, ReadOnlyMemory<byte> body, CancellationToken cancellationToken)
+    {
+        var context = ResilienceContextPool.Shared.Get(cancellationToken);
+        context.Properties.Set(RabbitMqRetries.Queue, queue);
+        try
+        {
+            await _publishRetry.ExecuteAsync(
+                static (ctx, state) => Interlocked.Exchange(ref state.First.Value, null) is { } first
+                    ? ValueTask.FromException(first)
+                    : state.channel.BasicPublishAsync(string.Empty, state.queue, mandatory: true, state.properties, state.body, ctx.CancellationToken),
+                context,
+                (First: new StrongBox<Exception?>(nacked), channel, queue, properties, body)).ConfigureAwait(false);
         }
         finally
         {

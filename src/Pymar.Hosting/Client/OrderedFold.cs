@@ -70,7 +70,18 @@ internal sealed class OrderedFold<TValue>(Func<IEnumerable<TValue>, TValue> redu
     {
         if (partial.HasValue)
         {
-            _value = HasValue ? reduce([_value, partial.Value]) : partial.Value;
+            if (HasValue)
+            {
+                // An array, not a collection expression's read-only wrapper: reduce's LINQ then reads it as a span,
+                // without an enumerator. A new one each time, since reduce may keep what it was given.
+                TValue[] pair = [_value, partial.Value];
+                _value = reduce(pair);
+            }
+            else
+            {
+                _value = partial.Value;
+            }
+
             HasValue = true;
         }
     }

@@ -30,6 +30,10 @@ internal sealed class SliceJob<TItem, TValue> : ISliceJob
 
     /// <summary>How many replies of one slice whose value cannot be read are dropped (each asking again) before the job fails.</summary>
     private const int MaxUnreadableValues = 3;
+
+    [ThreadStatic]
+    private static SliceRequest? t_request;
+
     private readonly JobPlan<TItem, TValue> _plan;
     private readonly IPymarTransport _transport;
     private readonly ILogger _logger;
@@ -601,31 +605,41 @@ internal sealed class SliceJob<TItem, TValue> : ISliceJob
         !Volatile.Read(ref _finished[i]) && _copies[i] >= MaxCopies && _publishedAt[i] != 0 && !Volatile.Read(ref _backingOff[i])
         && now - _publishedAt[i] >= threshold << Math.Min(_copies[i] - MaxCopies + 1, MaxLostShift);
 
-    private Task PublishAsync(int index, int attempt, CancellationToken cancellationToken)
+    private ValueTask PublishAsync(int index, int attempt, CancellationToken cancellationToken)
     {
         var window = _plan.Windows[index];
-        var request = new SliceRequest
+
+        // The request only lives while it is written, on this thread: each thread writes its requests into one object.
+        var request = t_request ??= new SliceRequest();
+        request.Version = SliceRequest.CurrentVersion;
+        request.JobId = _plan.JobId;
+        request.SliceIndex = index;
+        request.Attempt = attempt;
+        request.Producer = _plan.ProducerName;
+        request.DataSource = _plan.DataSourceName;
+        request.Offset = window.Offset;
+        request.Limit = window.Limit;
+        request.Items = _plan.Source.Items is { } items ? ItemsOf(items, window) : null;
+        request.ReplyTo = _plan.ReplyTo;
+        request.ExpiresAtUnixMilliseconds = _expiresAtUnixMilliseconds;
+        byte[] body;
+        try
         {
-            Version = SliceRequest.CurrentVersion,
-            JobId = _plan.JobId,
-            SliceIndex = index,
-            Attempt = attempt,
-            Producer = _plan.ProducerName,
-            DataSource = _plan.DataSourceName,
-            Offset = window.Offset,
-            Limit = window.Limit,
-            Items = _plan.Source.Items is { } items ? JsonPayload.Writing(writer => WriteItems(writer, items, window)) : null,
-            ReplyTo = _plan.ReplyTo,
-            ExpiresAtUnixMilliseconds = _expiresAtUnixMilliseconds,
-        };
-        var body = MessageCodec.WriteRequest(request);
+            body = MessageCodec.WriteRequest(request);
+        }
+        finally
+        {
+            // Not kept past the write: the items belong to the job.
+            request.Items = null;
+        }
+
         if (body.LongLength > _transport.MaxMessageBytes)
         {
             throw new PymarConfigurationException(string.Create(CultureInfo.InvariantCulture,
                 $"Slice {index} {window} of producer '{_plan.ProducerName}' is {body.LongLength} bytes, over the transport's limit of {_transport.MaxMessageBytes} bytes. Use a registered data source instead of in-memory items, or more slices."));
         }
 
-        var properties = new SliceMessageProperties(request.CorrelationId, _plan.ReplyTo, _plan.Timeout) { PropagationHeaders = _plan.PropagationHeaders };
+        var properties = new SliceMessageProperties(Correlation.Create(_plan.JobId, index), _plan.ReplyTo, _plan.Timeout) { PropagationHeaders = _plan.PropagationHeaders };
         PymarTelemetry.SlicesPublished.Add(1, new KeyValuePair<string, object?>("pymar.producer", _plan.ProducerName));
         lock (_ledger)
         {
@@ -644,8 +658,15 @@ internal sealed class SliceJob<TItem, TValue> : ISliceJob
             }
         }
 
-        return _transport.PublishSliceAsync(_plan.ProducerName, body, properties, cancellationToken).AsTask();
+        return _transport.PublishSliceAsync(_plan.ProducerName, body, properties, cancellationToken);
     }
+
+    /// <summary>
+    /// The in-memory items of one window, written when the message is. A method of its own, so that a job over a data
+    /// source does not allocate the closure with each publish.
+    /// </summary>
+    private static JsonPayload ItemsOf(IReadOnlyList<TItem> items, SliceWindow window) =>
+        JsonPayload.Writing(writer => WriteItems(writer, items, window));
 
     /// <summary>Writes the in-memory items of one window as a JSON array.</summary>
     private static void WriteItems(Utf8JsonWriter writer, IReadOnlyList<TItem> items, SliceWindow window)

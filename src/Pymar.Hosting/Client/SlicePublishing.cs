@@ -1,3 +1,5 @@
+using System.Runtime.CompilerServices;
+
 namespace Pymar.Hosting.Client;
 
 /// <summary>
@@ -6,7 +8,7 @@ namespace Pymar.Hosting.Client;
 /// (<see cref="BrokerOutage"/>). A publish the transport confirmed is reported through <c>confirmed</c> and never
 /// made again here.
 /// </summary>
-internal sealed class SlicePublishing(int total, BrokerOutage outage, Func<int, int, CancellationToken, Task> publish, Action<int> confirmed)
+internal sealed class SlicePublishing(int total, BrokerOutage outage, Func<int, int, CancellationToken, ValueTask> publish, Action<int> confirmed)
 {
     /// <summary>How many first publishes are in flight at once (the broker confirms many at once).</summary>
     public const int MaxPublishesInFlight = 128;
@@ -29,9 +31,10 @@ internal sealed class SlicePublishing(int total, BrokerOutage outage, Func<int, 
 
     private async Task PublishWindowedAsync(IEnumerable<int> indices, Func<int, int> attemptOf, CancellationToken cancellationToken)
     {
-        // Not disposed: publishes still in flight when the job is cancelled release their place after this method has returned.
-        var window = new SemaphoreSlim(MaxPublishesInFlight, MaxPublishesInFlight);
+        // Publishes still in flight when the job is cancelled free their place after this method has returned.
+        var window = new PublishWindow(MaxPublishesInFlight);
         var failure = new PublishFailure();
+        var watchers = new Watchers(window, failure);
         foreach (var i in indices)
         {
             if (failure.Error is not null)
@@ -40,7 +43,7 @@ internal sealed class SlicePublishing(int total, BrokerOutage outage, Func<int, 
             }
 
             await window.WaitAsync(cancellationToken).ConfigureAwait(false);
-            _ = ReleaseWhenPublishedAsync(PublishSurvivingLossAsync(i, attemptOf(i), cancellationToken), window, failure);
+            watchers.Watch(PublishSurvivingLossAsync(i, attemptOf(i), cancellationToken));
         }
 
         // Every publish has finished once every place in the window is free again.
@@ -59,7 +62,8 @@ internal sealed class SlicePublishing(int total, BrokerOutage outage, Func<int, 
     /// Publishes a slice; when the publish (or its confirm) failed because the connection or its channel was lost,
     /// waits for the transport to be connected again and publishes it again, within <see cref="MapOptions.ReconnectTimeout"/>.
     /// </summary>
-    public async Task PublishSurvivingLossAsync(int index, int attempt, CancellationToken cancellationToken)
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
+    public async ValueTask PublishSurvivingLossAsync(int index, int attempt, CancellationToken cancellationToken)
     {
         while (true)
         {
@@ -77,19 +81,80 @@ internal sealed class SlicePublishing(int total, BrokerOutage outage, Func<int, 
         }
     }
 
-    private static async Task ReleaseWhenPublishedAsync(Task publish, SemaphoreSlim window, PublishFailure failure)
+    /// <summary>
+    /// Frees each publish's place in the window once it has finished, noting its error. A publish that does not finish
+    /// at once is followed by a watcher that is used again for a later publish (one per place in the window at most),
+    /// so that a job's thousands of publishes do not each leave a task behind.
+    /// </summary>
+    private sealed class Watchers(PublishWindow window, PublishFailure failure)
     {
-        try
+        private readonly Lock _lock = new();
+        private readonly Stack<Watcher> _idle = new();
+
+        public void Watch(ValueTask publishing)
         {
-            await publish.ConfigureAwait(false);
+            var awaiter = publishing.ConfigureAwait(false).GetAwaiter();
+            if (awaiter.IsCompleted)
+            {
+                Finish(awaiter);
+                return;
+            }
+
+            Watcher? watcher;
+            lock (_lock)
+            {
+                _idle.TryPop(out watcher);
+            }
+
+            (watcher ?? new Watcher(this)).Follow(awaiter);
         }
-        catch (Exception ex)
+
+        private void Finish(ConfiguredValueTaskAwaitable.ConfiguredValueTaskAwaiter finished)
         {
-            failure.Set(ex);
+            try
+            {
+                finished.GetResult();
+            }
+            catch (Exception ex)
+            {
+                failure.Set(ex);
+            }
+            finally
+            {
+                window.Release();
+            }
         }
-        finally
+
+        /// <summary>Follows one publish at a time; idle again before that publish's place is freed.</summary>
+        private sealed class Watcher
         {
-            window.Release();
+            private readonly Watchers _owner;
+            private readonly Action _onCompleted;
+            private ConfiguredValueTaskAwaitable.ConfiguredValueTaskAwaiter _awaiter;
+
+            public Watcher(Watchers owner)
+            {
+                _owner = owner;
+                _onCompleted = OnCompleted;
+            }
+
+            public void Follow(ConfiguredValueTaskAwaitable.ConfiguredValueTaskAwaiter awaiter)
+            {
+                _awaiter = awaiter;
+                awaiter.UnsafeOnCompleted(_onCompleted);
+            }
+
+            private void OnCompleted()
+            {
+                var finished = _awaiter;
+                _awaiter = default;
+                lock (_owner._lock)
+                {
+                    _owner._idle.Push(this);
+                }
+
+                _owner.Finish(finished);
+            }
         }
     }
 

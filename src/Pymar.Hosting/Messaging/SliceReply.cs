@@ -9,6 +9,7 @@ internal sealed class SliceReply
     public int Version { get; set; }
 
     [JsonPropertyName("job")]
+    [JsonConverter(typeof(RecentStringConverter))]
     public string JobId { get; set; } = "";
 
     [JsonPropertyName("slice")]
@@ -18,6 +19,7 @@ internal sealed class SliceReply
     public int Attempt { get; set; } = 1;
 
     [JsonPropertyName("worker")]
+    [JsonConverter(typeof(RecentStringConverter))]
     public string WorkerId { get; set; } = "";
 
     /// <summary>

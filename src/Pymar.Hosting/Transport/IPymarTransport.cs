@@ -26,7 +26,10 @@ public interface IPymarTransport
     /// Opens an inbox for slice replies; <paramref name="onReply"/> is called once per reply body received.
     /// Dispose the inbox to remove it.
     /// </summary>
-    /// <param name="onReply">Receives each reply body.</param>
+    /// <param name="onReply">
+    /// Receives each reply body. The body may be the transport's own buffer, valid only until the task that
+    /// <paramref name="onReply"/> returns has completed: a handler that keeps it longer copies it.
+    /// </param>
     /// <param name="cancellationToken">Cancels opening the inbox.</param>
     /// <param name="onRecovered">
     /// Called when the inbox was rebuilt after the connection to the broker was lost, so replies sent meanwhile may

@@ -84,6 +84,32 @@ public sealed class MessageCodecTests
     }
 
     [Fact]
+    public void RepliesOfOneJobReadTheirIdsAsWrittenEscapedOrNot()
+    {
+        var first = MessageCodec.ReadReply(MessageCodec.WriteValueReply("job1", 0, 1, "w1", "1"u8.ToArray()));
+        var second = MessageCodec.ReadReply(MessageCodec.WriteValueReply("job1", 1, 1, "w2", "2"u8.ToArray()));
+        var escaped = MessageCodec.ReadReply("""{"v":1,"job":"job\u0031","slice":2,"attempt":1,"worker":"w\u0032","value":3}"""u8);
+
+        Assert.Equal(("job1", "w1"), (first.JobId, first.WorkerId));
+        Assert.Equal(("job1", "w2"), (second.JobId, second.WorkerId));
+        Assert.Equal(("job1", "w2"), (escaped.JobId, escaped.WorkerId));
+        Assert.Equal(3, escaped.Value!.Deserialize<int>());
+    }
+
+    [Theory]
+    [InlineData("\"text\"")]
+    [InlineData("[1,2]")]
+    [InlineData("{\"a\":true}")]
+    [InlineData("false")]
+    [InlineData("-1.5e3")]
+    public void APartialValueOfAnyKindIsReadBackAsWritten(string json)
+    {
+        var reply = MessageCodec.ReadReply(MessageCodec.WriteValueReply("job1", 0, 1, "w1", Encoding.UTF8.GetBytes(json)));
+
+        Assert.Equal(json, reply.Value!.Deserialize<System.Text.Json.JsonElement>().GetRawText());
+    }
+
+    [Fact]
     public void AReplyWithNeitherValueNorErrorIsMalformed()
     {
         var error = Assert.Throws<MalformedMessageException>(() => MessageCodec.ReadReply("""{"v":1,"job":"j","slice":0,"attempt":1,"worker":"w"}"""u8));
