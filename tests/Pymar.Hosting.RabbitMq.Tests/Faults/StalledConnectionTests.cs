@@ -26,6 +26,10 @@ public sealed class StalledConnectionTests(BrokerFixture broker, ITestOutputHelp
         await using var proxy = new StallingProxy(5672);
         var logs = new CapturedLogs();
         var configuration = _scope.Configuration($"amqp://guest:guest@127.0.0.1:{proxy.Port}/");
+
+        // The broker hears nothing from a stalled client, heartbeats included: with the default heartbeat it would drop
+        // the connection itself within seconds. This test closes it while the publishes are stalled.
+        configuration["Pymar:Broker:Heartbeat"] = "00:01:00";
         var host = await ExampleHosts.StartAsync(configuration, logs);
         _dispose = host.DisposeAsync;
         _logs = logs;
