@@ -55,11 +55,10 @@ internal sealed class ComputeThreads : IDisposable
     }
 
     /// <summary>
-    /// Runs a computation known to be short (see <see cref="ShortComputation"/>) on the thread pool: the pool thread
-    /// that queued it takes it up as soon as it returns to the pool, where a dedicated thread would first have to wake
-    /// up, which costs a short slice more than its computation. What awaits it goes on on that pool thread. Queued in
-    /// order with the others (not on the calling thread's own last-in-first-out queue), so the slices of a burst
-    /// are computed in the order they were delivered.
+    /// Runs a computation known to be short (see <see cref="ShortComputation"/>) on the thread pool, queued on the
+    /// calling thread's own queue: that thread takes it up as soon as it returns to the pool (or another pool thread
+    /// takes it from there), where a dedicated thread would first have to wake up, which costs a short slice more
+    /// than its computation. What awaits it goes on on that pool thread.
     /// </summary>
     public Task<T> RunShortAsync<T>(Func<T> compute, CancellationToken cancellationToken)
     {
@@ -69,7 +68,7 @@ internal sealed class ComputeThreads : IDisposable
         }
 
         var computation = new Computation<T>(compute, new TaskCompletionSource<T>(_continuations), cancellationToken);
-        ThreadPool.UnsafeQueueUserWorkItem(computation, preferLocal: false);
+        ThreadPool.UnsafeQueueUserWorkItem(computation, preferLocal: true);
         return computation.Task;
     }
 
