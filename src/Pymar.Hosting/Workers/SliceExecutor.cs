@@ -30,10 +30,20 @@ internal sealed class SliceExecutor(
 {
     private readonly Dictionary<string, SliceRunner> _runners = registry.Producers.ToDictionary(p => p.Name, SliceRunner.For, StringComparer.Ordinal);
     private readonly RecentSliceTime _recent = new();
+    private readonly RecentSliceTime _preparation = new(QuickPreparation);
     private long _completed;
     private int _lostSlots;
 
+    /// <summary>
+    /// A slice's preparation (reading the request, the checks, building the producer and the data source, reading the
+    /// window up to its first wait, handing the computation over) is quick below this on average.
+    /// </summary>
+    public static readonly TimeSpan QuickPreparation = TimeSpan.FromMilliseconds(0.25);
+
     public long Completed => Interlocked.Read(ref _completed);
+
+    /// <summary>True when the recent slices' preparation was quick (<see cref="QuickPreparation"/>); false until one was prepared.</summary>
+    public bool PreparesQuickly => _preparation.IsShort;
 
     /// <summary>Slots held by slices that ignored their cancellation and have not returned yet.</summary>
     public int LostSlots => Volatile.Read(ref _lostSlots);
@@ -54,6 +64,7 @@ internal sealed class SliceExecutor(
     /// <param name="stopping">The worker is stopping: a slot held by a lost slice stops waiting for it.</param>
     public async Task HandleAsync(SliceDelivery delivery, int slot, CancellationToken abort, CancellationToken stopping)
     {
+        var entered = Stopwatch.GetTimestamp();
         SliceRequest request;
         try
         {
@@ -137,6 +148,7 @@ internal sealed class SliceExecutor(
             await using (sliceScope.ConfigureAwait(false))
             {
                 computing = runner.RunAsync(request, sliceScope.ServiceProvider, registry, compute, jobs, sliceCancellation.Token).AsTask();
+                _preparation.Note(Stopwatch.GetElapsedTime(entered));
                 var value = await WithGraceAsync(computing, sliceCancellation.Token).ConfigureAwait(false);
                 reply = MessageCodec.WriteValueReply(request.JobId, request.SliceIndex, request.Attempt, workerId, value, Stopwatch.GetElapsedTime(started).TotalMilliseconds);
             }

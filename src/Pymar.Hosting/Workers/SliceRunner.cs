@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json;
 using Pymar.Hosting.Messaging;
@@ -9,7 +10,9 @@ namespace Pymar.Hosting.Workers;
 /// <summary>
 /// Runs one slice request of one registered producer on a worker: builds the slice's data source, reads its window,
 /// computes the partial value on a compute thread and writes it as JSON. One is made per producer when the pool
-/// starts, so the item and value types are known once, not per slice.
+/// starts, so the item and value types are known once, not per slice. It keeps its producer's recent computation
+/// time: computations of a producer whose recent ones were short run on the thread pool, the others (and all until
+/// one has finished) on the pool's dedicated threads (<see cref="ComputeThreads"/>).
 /// </summary>
 internal abstract class SliceRunner
 {
@@ -24,6 +27,8 @@ internal abstract class SliceRunner
 /// <summary>The <see cref="SliceRunner"/> of a <see cref="Producer{TItem, TValue}"/>.</summary>
 internal sealed class SliceRunner<TItem, TValue>(ProducerRegistration registration) : SliceRunner
 {
+    private readonly RecentSliceTime _recent = new(ComputeThreads.ShortComputation);
+
     public override async ValueTask<byte[]> RunAsync(SliceRequest request, IServiceProvider services, PymarRegistry registry, ComputeThreads compute, JobTracker jobs, CancellationToken cancellationToken)
     {
         var producer = (Producer<TItem, TValue>)registration.Resolve(services);
@@ -34,8 +39,23 @@ internal sealed class SliceRunner<TItem, TValue>(ProducerRegistration registrati
         }
 
         var context = await SliceContext<TItem>.ReadAsync(source, request.Window, cancellationToken).ConfigureAwait(false);
-        var value = await compute.RunAsync(() => producer.ComputeSlice(context), cancellationToken).ConfigureAwait(false);
+        var computation = () => Compute(producer, context);
+        var value = await (_recent.IsShort ? compute.RunShortAsync(computation, cancellationToken) : compute.RunAsync(computation, cancellationToken)).ConfigureAwait(false);
         return JsonSerializer.SerializeToUtf8Bytes(value, PymarSerializer.Options);
+    }
+
+    /// <summary>Computes the partial value and notes how long it took.</summary>
+    private TValue Compute(Producer<TItem, TValue> producer, SliceContext<TItem> context)
+    {
+        var started = Stopwatch.GetTimestamp();
+        try
+        {
+            return producer.ComputeSlice(context);
+        }
+        finally
+        {
+            _recent.Note(Stopwatch.GetElapsedTime(started));
+        }
     }
 
     /// <summary>

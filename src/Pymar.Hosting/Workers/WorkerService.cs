@@ -14,7 +14,8 @@ namespace Pymar.Hosting.Workers;
 
 /// <summary>
 /// The worker pool: a hosted service that consumes the slices of every served producer and runs up to
-/// <see cref="WorkerOptions.Concurrency"/> of them at once on dedicated threads. It replies with each partial
+/// <see cref="WorkerOptions.Concurrency"/> of them at once on dedicated threads (a producer's computations known to be
+/// short, on the thread pool: see <see cref="ComputeThreads"/>). It replies with each partial
 /// value and only then acknowledges the slice. On stop it takes no new slice, returns the ones it had not started,
 /// and lets running ones finish within the host's shutdown timeout. When the concurrency is a range, the pool's
 /// <see cref="Slots"/> follow its backlog (see <see cref="WorkerOptions.Concurrency"/>).
@@ -128,7 +129,10 @@ public sealed class WorkerService : BackgroundService, IWorkerPoolState, IPymarW
         _executor = new SliceExecutor(_registry, _services, compute, jobs, _options, WorkerId, _logger, _time) { Events = _events, MessagingSystem = _transport.MessagingSystem, MaxReplyBytes = _transport.MaxMessageBytes };
         var slots = _slots = new SlotLimit(concurrency.Min);
         var jobEnded = await SubscribeJobEndedAsync(jobs, stoppingToken).ConfigureAwait(false);
-        var pending = Channel.CreateBounded<SliceDelivery>(new BoundedChannelOptions(concurrency.Max) { SingleReader = false, SingleWriter = false });
+        // A slot waiting for a slice takes it up on the thread that hands it over (the transport's delivery thread, which
+        // is awake), so no thread has to wake up for it, as long as preparing slices has been quick (RunAsync); the
+        // computation itself runs elsewhere (ComputeThreads), so the delivery thread is held only briefly.
+        var pending = Channel.CreateBounded<SliceDelivery>(new BoundedChannelOptions(concurrency.Max) { SingleReader = false, SingleWriter = false, AllowSynchronousContinuations = true });
 
         var consumer = await ConsumeAsync(producers, concurrency.Min, pending.Writer, stoppingToken).ConfigureAwait(false);
         await using (consumer.ConfigureAwait(false))
@@ -327,6 +331,14 @@ public sealed class WorkerService : BackgroundService, IWorkerPoolState, IPymarW
                 await consumerPaused.ConfigureAwait(false);
                 await delivery.RejectAsync(requeue: true, "worker stopping", CancellationToken.None).ConfigureAwait(false);
                 continue;
+            }
+
+            if (!executor.PreparesQuickly)
+            {
+                // Off the delivery thread (where a waiting slot takes its slice up) before a slow preparation: reading
+                // large items, a slow data source or producer, or no slice prepared yet. The other slots' slices would
+                // wait for it there.
+                await Task.Yield();
             }
 
             Interlocked.Increment(ref _running);

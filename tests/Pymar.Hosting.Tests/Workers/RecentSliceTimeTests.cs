@@ -39,4 +39,18 @@ public sealed class RecentSliceTimeTests
 
         Assert.False(recent.IsShort);
     }
+
+    [Fact]
+    public void ABoundOfItsOwnTellsShortSlicesFromLongOnes()
+    {
+        var recent = new RecentSliceTime(TimeSpan.FromMilliseconds(1));
+        Assert.False(recent.IsShort);
+
+        recent.Note(TimeSpan.FromMilliseconds(0.05));
+        Assert.True(recent.IsShort);
+
+        // One slice of 20 ms among short ones brings the average (an eighth of its weight) over 1 ms.
+        recent.Note(TimeSpan.FromMilliseconds(20));
+        Assert.False(recent.IsShort);
+    }
 }
