@@ -104,7 +104,7 @@ public sealed class RabbitMqTransport : IPymarTransport, IWorkerPresence, ISlice
             throw ConnectionLoss.Unavailable(ex, $"publishing a slice of producer '{producerName}'");
         }
 
-        for (var round = 1; ; round++)
+        for (int round = 1, renewedByOthers = 0; ;)
         {
             try
             {
@@ -125,12 +125,15 @@ public sealed class RabbitMqTransport : IPymarTransport, IWorkerPresence, ISlice
                 // Nacked on every attempt: after its quorum queue's leader died, a channel can go on refusing publishes
                 // to it well after a new leader took over. A new channel publishes to the new leader.
                 RabbitMqLog.PublishChannelRenewed(_logger, queue, RabbitMqRetries.PublishAttempts);
+                round++;
                 channel = await RenewPublishChannelAsync(channel, cancellationToken).ConfigureAwait(false);
                 queue = await _topology.DeclareWorkQueueAsync(channel, producerName, cancellationToken).ConfigureAwait(false);
             }
-            catch (ObjectDisposedException) when (round < RabbitMqRetries.PublishChannels)
+            catch (ObjectDisposedException) when (renewedByOthers < RabbitMqRetries.PublishChannels * RabbitMqRetries.PublishAttempts)
             {
-                // Another publish renewed the channel meanwhile: this one goes on the new channel.
+                // Another publish renewed the channel meanwhile: this one goes on the new channel, and it does not spend
+                // one of its own rounds (each slice gets its rounds of nacks before it fails with the documented error).
+                renewedByOthers++;
                 channel = await PublishChannelAsync(cancellationToken).ConfigureAwait(false);
                 queue = await _topology.DeclareWorkQueueAsync(channel, producerName, cancellationToken).ConfigureAwait(false);
             }
