@@ -420,28 +420,42 @@ internal sealed class SliceJob<TItem, TValue> : ISliceJob
                     }
 
                     Events?.Speculated(Interlocked.Increment(ref _speculated));
-                    try
-                    {
-                        await PublishAsync(index, attempt, cancellationToken).ConfigureAwait(false);
-                    }
-                    catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
-                    {
-                        // A copy that cannot be published (a lost connection) leaves the original in place, and the
-                        // watch goes on: the copy is published on the next tick with the transport connected, and
-                        // does not count against the slice's copies.
-                        ClientLog.RepublishFailed(_logger, ex.Message);
-                        lock (_ledger)
-                        {
-                            _copies[index]--;
-                            _copyDue[index] = true;
-                        }
-                    }
+
+                    // Not awaited: a copy whose confirm is slow to come (or never comes, from a broker cut off from
+                    // the queue's leader) must not hold back the other copies, nor the watch's next look.
+                    _ = PublishCopyAsync(index, attempt, cancellationToken);
                 }
             }
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
             // The job ended.
+        }
+    }
+
+    /// <summary>
+    /// Publishes one copy of a straggler. A copy that cannot be published (a lost connection) leaves the original in
+    /// place: it is published on the next tick with the transport connected, and does not count against the slice's
+    /// copies.
+    /// </summary>
+    private async Task PublishCopyAsync(int index, int attempt, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await PublishAsync(index, attempt, cancellationToken).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            // The job ended.
+        }
+        catch (Exception ex)
+        {
+            ClientLog.RepublishFailed(_logger, ex.Message);
+            lock (_ledger)
+            {
+                _copies[index]--;
+                _copyDue[index] = true;
+            }
         }
     }
 

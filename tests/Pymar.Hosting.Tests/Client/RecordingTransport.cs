@@ -12,6 +12,7 @@ internal sealed class RecordingTransport : IPymarTransport
 {
     private readonly ConcurrentQueue<SliceRequest> _published = new();
     private volatile Func<SliceRequest, Exception?>? _fail;
+    private volatile Func<SliceRequest, bool>? _neverConfirmed;
 
     public string Description => "recording";
 
@@ -29,6 +30,12 @@ internal sealed class RecordingTransport : IPymarTransport
     /// <summary>Makes each publish for which <paramref name="fail"/> returns an error throw it (null: publish).</summary>
     public void FailPublishes(Func<SliceRequest, Exception?>? fail) => _fail = fail;
 
+    /// <summary>
+    /// Makes each publish for which <paramref name="neverConfirmed"/> returns true recorded at once (the message
+    /// reached the broker) but its confirm never come: the publish waits until its token is cancelled.
+    /// </summary>
+    public void NeverConfirm(Func<SliceRequest, bool>? neverConfirmed) => _neverConfirmed = neverConfirmed;
+
     /// <summary>While set, each publish is recorded at once but its confirm waits for this task (null: confirmed at once).</summary>
     public Task? ConfirmGate { get; set; }
 
@@ -42,6 +49,11 @@ internal sealed class RecordingTransport : IPymarTransport
         }
 
         _published.Enqueue(request);
+        if (_neverConfirmed?.Invoke(request) is true)
+        {
+            return new ValueTask(Task.Delay(Timeout.Infinite, cancellationToken));
+        }
+
         return ConfirmGate is { } gate ? new ValueTask(gate.WaitAsync(cancellationToken)) : ValueTask.CompletedTask;
     }
 

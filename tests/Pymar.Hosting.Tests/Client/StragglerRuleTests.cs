@@ -119,6 +119,27 @@ public sealed class StragglerRuleTests
     }
 
     [Fact]
+    public async Task ACopyWhoseConfirmNeverComesHoldsBackNeitherTheOtherCopiesNorTheWatch()
+    {
+        // A broker cut off from the queue's leader may take a copy and never confirm it. The copies found with it go
+        // out all the same, and the slice itself is copied again later.
+        var harness = new SliceJobHarness<long>(new SumProducer(), slices: 3, s_watched);
+        harness.Transport.NeverConfirm(r => r.SliceIndex == 1 && r.Attempt == 2);
+        var job = harness.RunAsync();
+        await Eventually.HoldsAsync(() => harness.Transport.Published.Count == 3, s_deadline, "the three slices to be published");
+        harness.Answer(0, "1", computeMilliseconds: 10);
+
+        await AdvanceUntilAsync(harness.Time, () => harness.Transport.PublishedOf(2) == 2, "slice 2 to be copied beside slice 1's unconfirmed copy");
+        Assert.Equal(2, harness.Transport.PublishedOf(1));
+        harness.Answer(2, "3", 2, computeMilliseconds: 10);
+
+        await AdvanceUntilAsync(harness.Time, () => harness.Transport.PublishedOf(1) == 3, "slice 1 to be copied again");
+        harness.Answer(1, "2", harness.Transport.Published[^1].Attempt);
+
+        Assert.Equal(6, (await job.WaitAsync(s_deadline)).Value);
+    }
+
+    [Fact]
     public async Task OneSlowHealthySliceAmongThousandsOfShortOnesIsCopiedAFewTimesAtMost()
     {
         const string ProducerName = "OneSlowSlice";
