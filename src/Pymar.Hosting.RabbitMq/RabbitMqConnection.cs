@@ -25,6 +25,9 @@ internal sealed class RabbitMqConnection : IAsyncDisposable
     private readonly bool _borrowed;
     private AsyncEventHandler<ShutdownEventArgs>? _onShutdown;
     private AsyncEventHandler<AsyncEventArgs>? _onRecovered;
+    private AsyncEventHandler<ConnectionBlockedEventArgs>? _onBlocked;
+    private AsyncEventHandler<AsyncEventArgs>? _onUnblocked;
+    private volatile bool _blocked;
     private readonly ConnectionLossSignal _lost;
 
     public RabbitMqConnection(BrokerAddress address, RabbitMqOptions options, ILogger logger)
@@ -74,6 +77,9 @@ internal sealed class RabbitMqConnection : IAsyncDisposable
     /// <summary>True while a connection is open (recovering counts as not open).</summary>
     public bool IsOpen => _connection.ValueOrDefault is { IsOpen: true };
 
+    /// <summary>True while RabbitMQ blocks the connection's publishes (a memory or disk alarm).</summary>
+    public bool IsBlocked => _blocked;
+
     public Task<IConnection> GetAsync(CancellationToken cancellationToken) => _connection.GetAsync(cancellationToken);
 
     /// <summary>Cancelled once the connection is seen closed: every publish carries it (see <see cref="ConnectionLossSignal"/>).</summary>
@@ -91,6 +97,8 @@ internal sealed class RabbitMqConnection : IAsyncDisposable
             {
                 connection.ConnectionShutdownAsync -= _onShutdown;
                 connection.RecoverySucceededAsync -= _onRecovered;
+                connection.ConnectionBlockedAsync -= _onBlocked;
+                connection.ConnectionUnblockedAsync -= _onUnblocked;
             }
             catch (ObjectDisposedException)
             {
@@ -200,6 +208,10 @@ internal sealed class RabbitMqConnection : IAsyncDisposable
         _onRecovered = (_, _) => OnRecoveredAsync(connection);
         connection.ConnectionShutdownAsync += _onShutdown;
         connection.RecoverySucceededAsync += _onRecovered;
+        _onBlocked = (_, args) => OnBlockedAsync(args.Reason);
+        _onUnblocked = (_, _) => OnUnblockedAsync();
+        connection.ConnectionBlockedAsync += _onBlocked;
+        connection.ConnectionUnblockedAsync += _onUnblocked;
         RabbitMqLog.Connected(_logger, Node(connection));
     }
 
@@ -218,8 +230,23 @@ internal sealed class RabbitMqConnection : IAsyncDisposable
         return Task.CompletedTask;
     }
 
+    private Task OnBlockedAsync(string reason)
+    {
+        _blocked = true;
+        RabbitMqLog.ConnectionBlocked(_logger, reason);
+        return Task.CompletedTask;
+    }
+
+    private Task OnUnblockedAsync()
+    {
+        _blocked = false;
+        RabbitMqLog.ConnectionUnblocked(_logger);
+        return Task.CompletedTask;
+    }
+
     private Task OnRecoveredAsync(IConnection connection)
     {
+        _blocked = false;
         RabbitMqLog.ConnectionRecovered(_logger, Node(connection));
         return Task.CompletedTask;
     }

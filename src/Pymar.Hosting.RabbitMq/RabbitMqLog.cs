@@ -73,4 +73,16 @@ internal static partial class RabbitMqLog
 
     [LoggerMessage(3042, LogLevel.Warning, "RabbitMQ nacked a message to queue {Queue} {Attempts} times on one channel; publishing it on a new channel")]
     public static partial void PublishChannelRenewed(ILogger logger, string queue, int attempts);
+
+    [LoggerMessage(3043, LogLevel.Warning, "RabbitMQ confirmed none of {Waiting} publishes for {Timeout}; closing the publishing channel so that they are published again on a new one")]
+    public static partial void ConfirmsStalled(ILogger logger, int waiting, TimeSpan timeout);
+
+    [LoggerMessage(3044, LogLevel.Warning, "RabbitMQ blocked the connection ({Reason}): publishes wait until it is unblocked")]
+    public static partial void ConnectionBlocked(ILogger logger, string reason);
+
+    [LoggerMessage(3045, LogLevel.Information, "RabbitMQ unblocked the connection")]
+    public static partial void ConnectionUnblocked(ILogger logger);
+
+    [LoggerMessage(3046, LogLevel.Warning, "Could not close the stalled publishing channel: {Reason}")]
+    public static partial void StalledChannelCloseFailed(ILogger logger, string reason);
 }

@@ -90,6 +90,15 @@ public sealed class RabbitMqOptions
     /// </summary>
     public string? TlsCaCertificatePath { get; set; }
 
+    /// <summary>
+    /// How long publishes may wait for RabbitMQ's confirms while none arrives before the publishing channel is closed
+    /// and a new one opened: its waiting publishes then fail as on a lost connection and are published again (a slice
+    /// counts once however often it arrives). Covers a node that goes on taking messages it cannot confirm, as one cut
+    /// off from a queue's leader can, while the connection stays open. A connection RabbitMQ blocked (a memory or disk
+    /// alarm) waits for it to be unblocked instead. Defaults to 30 seconds; at least 1 second.
+    /// </summary>
+    public TimeSpan ConfirmTimeout { get; set; } = TimeSpan.FromSeconds(30);
+
     /// <summary>How long connecting may take before the broker counts as unreachable. Defaults to 10 seconds.</summary>
     public TimeSpan ConnectionTimeout { get; set; } = TimeSpan.FromSeconds(10);
 

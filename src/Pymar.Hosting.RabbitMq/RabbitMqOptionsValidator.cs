@@ -57,6 +57,11 @@ internal sealed class RabbitMqOptionsValidator(IServiceProviderIsService? servic
             failures.Add($"{Key}:ConnectionTimeout must be positive (it is {options.ConnectionTimeout}).");
         }
 
+        if (options.ConfirmTimeout < TimeSpan.FromSeconds(1))
+        {
+            failures.Add($"{Key}:ConfirmTimeout must be at least 00:00:01 (it is {options.ConfirmTimeout}).");
+        }
+
         if (options.Heartbeat < TimeSpan.FromSeconds(1) || options.Heartbeat > TimeSpan.FromSeconds(ushort.MaxValue))
         {
             failures.Add($"{Key}:Heartbeat must be between 00:00:01 and 18:12:15 (it is {options.Heartbeat}).");

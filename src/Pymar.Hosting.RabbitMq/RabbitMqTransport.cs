@@ -31,6 +31,7 @@ public sealed class RabbitMqTransport : IPymarTransport, IWorkerPresence, ISlice
     private readonly bool _transient;
     private readonly RabbitMqPresence _presence;
     private readonly SharedPublishGuard _publishGuard;
+    private readonly ConfirmWatch _confirmWatch;
     private int _disposed;
 
     internal RabbitMqTransport(RabbitMqOptions options, ILogger<RabbitMqTransport> logger, TimeProvider time, IServiceProvider? services = null)
@@ -45,6 +46,7 @@ public sealed class RabbitMqTransport : IPymarTransport, IWorkerPresence, ISlice
         _reopenRetry = RabbitMqRetries.Reopen(logger, time);
         _presence = new RabbitMqPresence(options, _connection, logger, time);
         _publishGuard = new SharedPublishGuard(() => _connection.WhileOpen);
+        _confirmWatch = new ConfirmWatch(options.ConfirmTimeout, time, () => !_connection.IsOpen || _connection.IsBlocked, OnConfirmsStalled);
         _publishChannel = new AsyncLazy<IChannel>(async () =>
         {
             var connection = await _connection.GetAsync(CancellationToken.None).ConfigureAwait(false);
@@ -348,6 +350,7 @@ public sealed class RabbitMqTransport : IPymarTransport, IWorkerPresence, ISlice
         await ReplyAddresses.DisposeAsync().ConfigureAwait(false);
         await _connection.DisposeAsync().ConfigureAwait(false);
         _publishGuard.Dispose();
+        _confirmWatch.Dispose();
     }
 
     /// <summary>
@@ -415,6 +418,34 @@ public sealed class RabbitMqTransport : IPymarTransport, IWorkerPresence, ISlice
         return await _publishChannel.GetAsync(cancellationToken).ConfigureAwait(false);
     }
 
+    /// <summary>
+    /// Publishes waited <see cref="RabbitMqOptions.ConfirmTimeout"/> without a confirm: closing the publishing channel
+    /// fails them as on a lost connection (their callers publish them again, on a new channel).
+    /// </summary>
+    private void OnConfirmsStalled(int waiting)
+    {
+        if (Volatile.Read(ref _disposed) != 0 || _publishChannel.ValueOrDefault is not { IsOpen: true } channel || !_publishChannel.Reset(channel))
+        {
+            return;
+        }
+
+        RabbitMqLog.ConfirmsStalled(_logger, waiting, _options.ConfirmTimeout);
+        _topology.ForgetAll();
+        _ = CloseStalledChannelAsync(channel);
+    }
+
+    private async Task CloseStalledChannelAsync(IChannel channel)
+    {
+        try
+        {
+            await channel.CloseQuietlyAsync().ConfigureAwait(false);
+        }
+        catch (Exception ex)
+        {
+            RabbitMqLog.StalledChannelCloseFailed(_logger, ex.Message);
+        }
+    }
+
     /// <summary>The broker's reason when it closed the channel for a message above its <c>max_message_size</c>, or null.</summary>
     private static string? TooLarge(Exception exception, IChannel channel)
     {
@@ -437,6 +468,7 @@ public sealed class RabbitMqTransport : IPymarTransport, IWorkerPresence, ISlice
     private async ValueTask PublishConfirmedAsync(IChannel channel, string queue, BasicProperties properties, ReadOnlyMemory<byte> body, CancellationToken cancellationToken)
     {
         using var guard = _publishGuard.Enter(cancellationToken);
+        _confirmWatch.Enter();
         try
         {
             try
@@ -464,6 +496,10 @@ public sealed class RabbitMqTransport : IPymarTransport, IWorkerPresence, ISlice
         catch (Exception ex) when (ConnectionLoss.Is(ex) || (ex is OperationCanceledException && !cancellationToken.IsCancellationRequested))
         {
             throw new TransportUnavailableException($"The connection to RabbitMQ closed while publishing to queue '{queue}': {ex.Message}", ex);
+        }
+        finally
+        {
+            _confirmWatch.Leave();
         }
     }
 

@@ -96,6 +96,17 @@ public sealed class RabbitMqOptionsValidatorTests
         Assert.Contains("Pymar:Broker:Heartbeat must be between", message, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData(0)]
+    [InlineData(-5)]
+    [InlineData(999)]
+    public void AConfirmTimeoutUnderOneSecondIsNamed(int milliseconds)
+    {
+        var message = Failure(new RabbitMqOptions { ConfirmTimeout = TimeSpan.FromMilliseconds(milliseconds) });
+
+        Assert.Contains("Pymar:Broker:ConfirmTimeout must be at least 00:00:01", message, StringComparison.Ordinal);
+    }
+
     [Fact]
     public async Task TheHostDoesNotStartWithABadHostsEntryFromConfiguration()
     {

@@ -7,7 +7,8 @@ namespace Pymar.Hosting.RabbitMq.Tests.Faults;
 /// A TCP proxy in front of the broker that can stop reading what its clients send (their socket buffers fill, as with
 /// a broker that stops reading a blocked connection). When either side of a connection closes, the proxy closes the
 /// other. It can also fall silent: pass nothing either way while both sockets stay open, as a link that drops every
-/// packet does. New connections are passed through as usual.
+/// packet does; or drop only the broker's publisher confirms (basic.ack and basic.nack frames) while everything else
+/// passes, as a node does that takes messages it cannot confirm. New connections are passed through as usual.
 /// </summary>
 internal sealed class StallingProxy : IAsyncDisposable
 {
@@ -18,6 +19,7 @@ internal sealed class StallingProxy : IAsyncDisposable
     private readonly Lock _lock = new();
     private readonly HashSet<CancellationTokenSource> _stalled = [];
     private readonly HashSet<CancellationTokenSource> _silenced = [];
+    private volatile bool _droppingConfirms;
     private readonly Task _accepting;
 
     public StallingProxy(int target)
@@ -75,6 +77,17 @@ internal sealed class StallingProxy : IAsyncDisposable
         }
     }
 
+    /// <summary>How many confirm frames the proxy dropped.</summary>
+    public int DroppedConfirms => Volatile.Read(ref _droppedConfirms);
+
+    private int _droppedConfirms;
+
+    /// <summary>Drops every publisher confirm the broker sends, on every connection, until <see cref="PassConfirms"/>.</summary>
+    public void DropConfirms() => _droppingConfirms = true;
+
+    /// <summary>Passes the broker's confirms again (those dropped stay lost).</summary>
+    public void PassConfirms() => _droppingConfirms = false;
+
     /// <summary>Closes every connection open now and passes new ones through again.</summary>
     public void CutAll()
     {
@@ -126,7 +139,7 @@ internal sealed class StallingProxy : IAsyncDisposable
             }
 
             _ = PumpThenCloseAsync(client, server, () => IsStalled(cut), cut);
-            _ = PumpThenCloseAsync(server, client, () => IsSilenced(cut), cut);
+            _ = PumpFramesThenCloseAsync(server, client, () => IsSilenced(cut), cut);
         }
     }
 
@@ -149,7 +162,17 @@ internal sealed class StallingProxy : IAsyncDisposable
     private async Task PumpThenCloseAsync(Socket from, Socket to, Func<bool> stalled, CancellationTokenSource cut)
     {
         await PumpAsync(from, to, stalled, cut.Token);
+        await CloseBothAsync(from, to, cut);
+    }
 
+    private async Task PumpFramesThenCloseAsync(Socket from, Socket to, Func<bool> stalled, CancellationTokenSource cut)
+    {
+        await PumpFramesAsync(from, to, stalled, cut.Token);
+        await CloseBothAsync(from, to, cut);
+    }
+
+    private async Task CloseBothAsync(Socket from, Socket to, CancellationTokenSource cut)
+    {
         // One side is gone: so is the other (with unread data in its buffer, the client sees a reset).
         lock (_lock)
         {
@@ -160,6 +183,95 @@ internal sealed class StallingProxy : IAsyncDisposable
         from.Close();
         to.Close();
     }
+
+    /// <summary>
+    /// Passes the broker's frames to the client whole (type, channel, size, payload, end octet), leaving out the
+    /// confirms while they are dropped.
+    /// </summary>
+    private async Task PumpFramesAsync(Socket from, Socket to, Func<bool> stalled, CancellationToken cancellationToken)
+    {
+        var pending = new byte[256 * 1024];
+        var filled = 0;
+        var output = new byte[256 * 1024];
+        try
+        {
+            while (true)
+            {
+                if (stalled())
+                {
+                    await Task.Delay(Timeout.Infinite, cancellationToken);
+                }
+
+                if (filled == pending.Length)
+                {
+                    Array.Resize(ref pending, pending.Length * 2);
+                }
+
+                var read = await from.ReceiveAsync(pending.AsMemory(filled), SocketFlags.None, cancellationToken);
+                if (read == 0)
+                {
+                    return;
+                }
+
+                filled += read;
+                if (stalled())
+                {
+                    await Task.Delay(Timeout.Infinite, cancellationToken);
+                }
+
+                var start = 0;
+                var written = 0;
+                while (filled - start >= 7)
+                {
+                    var size = (int)System.Buffers.Binary.BinaryPrimitives.ReadUInt32BigEndian(pending.AsSpan(start + 3));
+                    var length = 7 + size + 1;
+                    if (filled - start < length)
+                    {
+                        break;
+                    }
+
+                    if (_droppingConfirms && IsConfirm(pending.AsSpan(start, length)))
+                    {
+                        Interlocked.Increment(ref _droppedConfirms);
+                    }
+                    else
+                    {
+                        if (output.Length - written < length)
+                        {
+                            Array.Resize(ref output, Math.Max(output.Length * 2, written + length));
+                        }
+
+                        pending.AsSpan(start, length).CopyTo(output.AsSpan(written));
+                        written += length;
+                    }
+
+                    start += length;
+                }
+
+                Array.Copy(pending, start, pending, 0, filled - start);
+                filled -= start;
+                if (written > 0)
+                {
+                    await to.SendAsync(output.AsMemory(0, written), SocketFlags.None, cancellationToken);
+                }
+            }
+        }
+        catch (Exception) when (cancellationToken.IsCancellationRequested || from.Connected is false || to.Connected is false)
+        {
+        }
+        catch (SocketException)
+        {
+        }
+        catch (ObjectDisposedException)
+        {
+        }
+    }
+
+    /// <summary>A method frame carrying basic.ack (60, 80) or basic.nack (60, 120).</summary>
+    private static bool IsConfirm(ReadOnlySpan<byte> frame) =>
+        frame[0] == 1 && frame.Length >= 11
+        && System.Buffers.Binary.BinaryPrimitives.ReadUInt16BigEndian(frame[7..]) == 60
+        && System.Buffers.Binary.BinaryPrimitives.ReadUInt16BigEndian(frame[9..]) is 80 or 120;
 
     private static async Task PumpAsync(Socket from, Socket to, Func<bool> stalled, CancellationToken cancellationToken)
     {
