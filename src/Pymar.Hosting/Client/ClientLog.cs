@@ -61,4 +61,7 @@ internal static partial class ClientLog
 
     [LoggerMessage(2031, LogLevel.Information, "Job {JobId} of producer {Producer} cut into {SliceCount} slice(s): no live worker seen, so the fallback {Fallback}, bounded by {Length} item(s) at {MinItems} or more per slice")]
     public static partial void AutoSliceCountWithoutWorkers(ILogger logger, string jobId, string producer, int sliceCount, int fallback, long length, int minItems);
+
+    [LoggerMessage(2032, LogLevel.Warning, "Job {JobId} of producer {Producer} timed out after {Timeout}: {Ledger}")]
+    public static partial void TimedOut(ILogger logger, string jobId, string producer, TimeSpan timeout, string ledger);
 }

@@ -241,6 +241,11 @@ public sealed class ProducerClient : IAsyncDisposable, IDisposable
         }
         catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested && deadline.IsCancellationRequested)
         {
+            if (job is not null)
+            {
+                ClientLog.TimedOut(_logger, jobId, producerName, timeout!.Value, job.DescribeUnanswered());
+            }
+
             throw new MapTimeoutException(producerName, jobId, timeout!.Value, job?.Completed ?? 0, job?.Total ?? 0, job?.Published ?? 0, _transport.IsConnected);
         }
     }

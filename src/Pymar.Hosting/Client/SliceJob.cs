@@ -76,6 +76,7 @@ internal sealed class SliceJob<TItem, TValue> : ISliceJob
     private long _lastAnswerAt;
     private bool _speculating;
     private int _speculated;
+    private int _copiesWaiting;
 
     public SliceJob(JobPlan<TItem, TValue> plan, IPymarTransport transport, TimeProvider time, ILogger logger)
     {
@@ -123,6 +124,34 @@ internal sealed class SliceJob<TItem, TValue> : ISliceJob
 
     /// <summary>How many slices the transport has confirmed at least once.</summary>
     public int Published => Volatile.Read(ref _published);
+
+    /// <summary>
+    /// The straggler ledger in one line, for the log when the job times out: the unanswered slices, how often each was
+    /// copied, how long ago the last answer came, the straggler threshold and the copies still waiting for a confirm.
+    /// </summary>
+    public string DescribeUnanswered()
+    {
+        lock (_ledger)
+        {
+            var now = _time.GetTimestamp();
+            var unanswered = new List<int>();
+            var byCopies = new int[MaxCopies + 2];
+            for (var i = 0; i < Total; i++)
+            {
+                if (!Volatile.Read(ref _finished[i]))
+                {
+                    unanswered.Add(i);
+                    byCopies[Math.Min(_copies[i], MaxCopies + 1)]++;
+                }
+            }
+
+            var threshold = Math.Max(_medianAnswerTime * _plan.Options.StragglerMultiple, _plan.Options.StragglerFloor.TotalSeconds * _time.TimestampFrequency);
+            return string.Create(CultureInfo.InvariantCulture,
+                $"{unanswered.Count} unanswered (first {string.Join(", ", unanswered.Take(10))}); by copies 0/1/2/3/more: {string.Join("/", byCopies)}; " +
+                $"{Volatile.Read(ref _published)} of {Total} first publishes confirmed; last answer {(now - _lastAnswerAt) / (double)_time.TimestampFrequency:0.0} s ago; " +
+                $"straggler threshold {threshold / _time.TimestampFrequency:0.00} s; {Volatile.Read(ref _copiesWaiting)} copies waiting for a confirm; transport connected: {_transport.IsConnected}");
+        }
+    }
 
     public int Total => _plan.Windows.Count;
 
@@ -440,6 +469,7 @@ internal sealed class SliceJob<TItem, TValue> : ISliceJob
     /// </summary>
     private async Task PublishCopyAsync(int index, int attempt, CancellationToken cancellationToken)
     {
+        Interlocked.Increment(ref _copiesWaiting);
         try
         {
             await PublishAsync(index, attempt, cancellationToken).ConfigureAwait(false);
@@ -456,6 +486,10 @@ internal sealed class SliceJob<TItem, TValue> : ISliceJob
                 _copies[index]--;
                 _copyDue[index] = true;
             }
+        }
+        finally
+        {
+            Interlocked.Decrement(ref _copiesWaiting);
         }
     }
 

@@ -140,6 +140,28 @@ public sealed class StragglerRuleTests
     }
 
     [Fact]
+    public async Task TheLedgerLineOfAJobNamesItsUnansweredSlicesAndHowOftenEachWasCopied()
+    {
+        // What the producer logs when a job times out: enough to tell which rule held a slice back.
+        var harness = new SliceJobHarness<long>(new SumProducer(), slices: 3, s_watched);
+        harness.Transport.NeverConfirm(r => r.SliceIndex == 1 && r.Attempt == 2);
+        using var cancellation = new CancellationTokenSource();
+        var job = harness.RunAsync(cancellationToken: cancellation.Token);
+        await Eventually.HoldsAsync(() => harness.Transport.Published.Count == 3, s_deadline, "the three slices to be published");
+        harness.Answer(0, "1", computeMilliseconds: 10);
+        await AdvanceUntilAsync(harness.Time, () => harness.Transport.PublishedOf(2) == 2, "slices 1 and 2 to be copied");
+
+        var ledger = harness.Job.DescribeUnanswered();
+
+        Assert.Contains("2 unanswered (first 1, 2); by copies 0/1/2/3/more: 0/2/0/0/0", ledger, StringComparison.Ordinal);
+        Assert.Contains("3 of 3 first publishes confirmed", ledger, StringComparison.Ordinal);
+        Assert.Contains("straggler threshold 5.00 s", ledger, StringComparison.Ordinal);
+        Assert.Contains("1 copies waiting for a confirm", ledger, StringComparison.Ordinal);
+        await cancellation.CancelAsync();
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => job.WaitAsync(s_deadline));
+    }
+
+    [Fact]
     public async Task OneSlowHealthySliceAmongThousandsOfShortOnesIsCopiedAFewTimesAtMost()
     {
         const string ProducerName = "OneSlowSlice";
