@@ -16,18 +16,6 @@ namespace Pymar.Hosting.Client;
 /// </summary>
 internal sealed class SliceJob<TItem, TValue> : ISliceJob
 {
-    /// <summary>
-    /// How many copies of one straggling slice are published by the straggler rule (a copy may land on the same frozen
-    /// worker); past them, a slice still unanswered is published again only as lost, each time after twice the wait.
-    /// </summary>
-    private const int MaxCopies = 3;
-
-    /// <summary>The longest wait of a lost slice: the straggler threshold times 2 to this power.</summary>
-    private const int MaxLostShift = 6;
-
-    /// <summary>The least wait before a copy that straggles too is copied again.</summary>
-    private static readonly TimeSpan MinCopyWait = TimeSpan.FromMilliseconds(100);
-
     /// <summary>How many replies of one slice whose value cannot be read are dropped (each asking again) before the job fails.</summary>
     private const int MaxUnreadableValues = 3;
 
@@ -48,33 +36,15 @@ internal sealed class SliceJob<TItem, TValue> : ISliceJob
     private readonly TaskCompletionSource<SliceReply>?[] _retrying;
     private readonly OrderedFold<TValue> _fold;
     private readonly List<SliceFailure> _failures = [];
+    private readonly StragglerLedger _ledger;
     private readonly TimeProvider _time;
-    private readonly long[] _publishedAt;
-    private readonly long[] _sequence;
-    private readonly long[] _firstSequence;
-    private readonly Dictionary<(int Slice, int Attempt), long> _laterSequences = [];
-    private readonly bool[] _backingOff;
-    private readonly int[] _copies;
-    private readonly int[] _firstCopyAttempt;
     private readonly int[] _unreadableValues;
 
-    // Slices with a publish the transport confirmed (asked for again after the reply inbox was rebuilt), and slices
-    // whose copy could not be published (copied again on the watch's next tick once the transport is connected).
+    // Slices with a publish the transport confirmed (asked for again after the reply inbox was rebuilt).
     private readonly bool[] _confirmed;
     private int _published;
-    private readonly bool[] _copyDue;
     private readonly SlicePublishing _publishing;
     private CancellationToken _jobToken;
-    private readonly List<long> _answerTimes;
-    private int _sortedAnswerTimes;
-    private long _medianAnswerTime;
-    private long[] _heldSince = [];
-    private int _heldSinceAnswers;
-    private readonly List<(long Sequence, long StartedAt)> _answerStarts;
-    private readonly Lock _ledger = new();
-    private long _nextSequence;
-    private long _lastAnswerAt;
-    private bool _speculating;
     private int _speculated;
     private int _copiesWaiting;
 
@@ -84,15 +54,8 @@ internal sealed class SliceJob<TItem, TValue> : ISliceJob
         _transport = transport;
         _logger = logger;
         _time = time;
-        _publishedAt = new long[plan.Windows.Count];
-        _sequence = new long[plan.Windows.Count];
-        _firstSequence = new long[plan.Windows.Count];
-        _backingOff = new bool[plan.Windows.Count];
-        _copies = new int[plan.Windows.Count];
-        _firstCopyAttempt = new int[plan.Windows.Count];
         _unreadableValues = new int[plan.Windows.Count];
         _confirmed = new bool[plan.Windows.Count];
-        _copyDue = new bool[plan.Windows.Count];
         _publishing = new SlicePublishing(
             plan.Windows.Count,
             new BrokerOutage(transport, time, plan.Options.ReconnectTimeout, plan.JobId, plan.ProducerName, logger),
@@ -106,13 +69,11 @@ internal sealed class SliceJob<TItem, TValue> : ISliceJob
                 }
             });
 
-        // One entry per answer: sized once, so a large job's ledger does not grow by copies (each a large-object-heap array).
-        _answerTimes = new List<long>(plan.Windows.Count);
-        _answerStarts = new List<(long Sequence, long StartedAt)>(plan.Windows.Count);
         _expiresAtUnixMilliseconds = plan.Timeout is { } timeout ? time.GetUtcNow().Add(timeout).ToUnixTimeMilliseconds() : null;
         _attempts = new int[plan.Windows.Count];
         _retriedAttempt = new int[plan.Windows.Count];
         _finished = new bool[plan.Windows.Count];
+        _ledger = new StragglerLedger(_finished, plan.Options, time);
         _retrying = new TaskCompletionSource<SliceReply>?[plan.Windows.Count];
         _fold = new OrderedFold<TValue>(plan.Producer.Reduce, plan.Windows.Count, plan.Options.FoldInArrivalOrder);
         Array.Fill(_attempts, 1);
@@ -129,29 +90,8 @@ internal sealed class SliceJob<TItem, TValue> : ISliceJob
     /// The straggler ledger in one line, for the log when the job times out: the unanswered slices, how often each was
     /// copied, how long ago the last answer came, the straggler threshold and the copies still waiting for a confirm.
     /// </summary>
-    public string DescribeUnanswered()
-    {
-        lock (_ledger)
-        {
-            var now = _time.GetTimestamp();
-            var unanswered = new List<int>();
-            var byCopies = new int[MaxCopies + 2];
-            for (var i = 0; i < Total; i++)
-            {
-                if (!Volatile.Read(ref _finished[i]))
-                {
-                    unanswered.Add(i);
-                    byCopies[Math.Min(_copies[i], MaxCopies + 1)]++;
-                }
-            }
-
-            var threshold = Math.Max(_medianAnswerTime * _plan.Options.StragglerMultiple, _plan.Options.StragglerFloor.TotalSeconds * _time.TimestampFrequency);
-            return string.Create(CultureInfo.InvariantCulture,
-                $"{unanswered.Count} unanswered (first {string.Join(", ", unanswered.Take(10))}); by copies 0/1/2/3/more: {string.Join("/", byCopies)}; " +
-                $"{Volatile.Read(ref _published)} of {Total} first publishes confirmed; last answer {(now - _lastAnswerAt) / (double)_time.TimestampFrequency:0.0} s ago; " +
-                $"straggler threshold {threshold / _time.TimestampFrequency:0.00} s; {Volatile.Read(ref _copiesWaiting)} copies waiting for a confirm; transport connected: {_transport.IsConnected}");
-        }
-    }
+    public string DescribeUnanswered() => string.Create(CultureInfo.InvariantCulture,
+        $"{_ledger.Describe()}; {Volatile.Read(ref _published)} of {Total} first publishes confirmed; {Volatile.Read(ref _copiesWaiting)} copies waiting for a confirm; transport connected: {_transport.IsConnected}");
 
     public int Total => _plan.Windows.Count;
 
@@ -181,7 +121,7 @@ internal sealed class SliceJob<TItem, TValue> : ISliceJob
     {
         // Replies are folded while later slices are still being published (and confirmed): a publish failure ends
         // the job through the reply channel.
-        _lastAnswerAt = _time.GetTimestamp();
+        _ledger.Started();
         using var ended = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         _jobToken = ended.Token;
         _ = PublishInBackgroundAsync(ended.Token);
@@ -257,7 +197,7 @@ internal sealed class SliceJob<TItem, TValue> : ISliceJob
 
             Volatile.Write(ref _finished[index], true);
             Completed++;
-            if (Volatile.Read(ref _copies[index]) > 0 && Completed < Total)
+            if (_ledger.WasCopied(index) && Completed < Total)
             {
                 // Another copy of this slice may be running or waiting on some worker: tell the workers to drop it.
                 // (The end of the job tells them anyway, so the last slice needs no notice of its own.)
@@ -290,7 +230,7 @@ internal sealed class SliceJob<TItem, TValue> : ISliceJob
         }
 
         // Until the retry is published, the slice waits for its backoff, not for a worker: no copy of it.
-        Volatile.Write(ref _backingOff[index], true);
+        _ledger.BackingOff(index);
         if (_retrying[index] is { } attempt)
         {
             attempt.TrySetResult(reply);
@@ -359,38 +299,12 @@ internal sealed class SliceJob<TItem, TValue> : ISliceJob
         }
     }
 
-    /// <summary>
-    /// Records when a slice was answered and how long its worker computed it, for the straggler rule; counts a won
-    /// speculation (the answer came from a copy).
-    /// </summary>
+    /// <summary>Records the answer for the straggler rule; counts a won speculation (the answer came from a copy).</summary>
     private void NoteAnswer(int index, SliceReply reply)
     {
-        var now = _time.GetTimestamp();
-        lock (_ledger)
+        if (_ledger.Answered(index, reply))
         {
-            _lastAnswerAt = now;
-            var computed = reply.ComputeMilliseconds is { } ms && ms >= 0 ? (long)(ms / 1000 * _time.TimestampFrequency) : (long?)null;
-            if (computed is { } compute)
-            {
-                _answerTimes.Add(compute);
-            }
-            else if (_publishedAt[index] != 0)
-            {
-                // An older worker does not say: the time from publish to answer, which also counts the queue.
-                _answerTimes.Add(now - _publishedAt[index]);
-            }
-
-            // The slice that answered left the queue after every slice published before it, so those were taken
-            // by some worker no later than when this one started.
-            // Filed under the publish that answered (the original, a copy or a retry), found by its attempt: an
-            // original that answers after a copy was published says nothing about what was published after it.
-            var sequence = reply.Attempt > 1 && _laterSequences.TryGetValue((index, reply.Attempt), out var later) ? later : _firstSequence[index];
-            _answerStarts.Add((sequence, now - (computed ?? 0)));
-            _speculating = false;
-            if (_firstCopyAttempt[index] > 0 && reply.Error is null && reply.Attempt >= _firstCopyAttempt[index])
-            {
-                PymarTelemetry.SpeculationsWon.Add(1, new KeyValuePair<string, object?>("pymar.producer", _plan.ProducerName));
-            }
+            PymarTelemetry.SpeculationsWon.Add(1, new KeyValuePair<string, object?>("pymar.producer", _plan.ProducerName));
         }
     }
 
@@ -414,17 +328,9 @@ internal sealed class SliceJob<TItem, TValue> : ISliceJob
     }
 
     /// <summary>
-    /// Publishes a copy of each straggler. The threshold is <see cref="MapOptions.StragglerMultiple"/> times the
-    /// median time workers took to compute the slices answered so far, and at least
-    /// <see cref="MapOptions.StragglerFloor"/>. An unanswered slice is a straggler when a slice published after it
-    /// started longer ago than the threshold (so a worker has held it at least that long: this catches a frozen
-    /// worker while the others still have work, before they run dry), or when no slice at all has been answered for
-    /// the threshold and it was published longer ago than that (a lost slice, or the last ones). A copy that
-    /// straggles too (a later publish started a median slice time ago, and it is still unanswered: it may have gone
-    /// to the same frozen worker) is copied again, up to three copies; a slice still unanswered after them is lost (its
-    /// copies vanished too) and is published again after twice the threshold, then four times, and so on (at most 64
-    /// times). Whichever answer arrives first is folded, the workers
-    /// are told to drop the other copies, and a late answer is dropped as a duplicate.
+    /// Publishes a copy of each straggler the ledger finds (see <see cref="StragglerLedger"/>), looking ten times per
+    /// straggler floor. Whichever answer arrives first is folded, the workers are told to drop the other copies, and a
+    /// late answer is dropped as a duplicate.
     /// </summary>
     private async Task WatchStragglersAsync(CancellationToken cancellationToken)
     {
@@ -435,18 +341,12 @@ internal sealed class SliceJob<TItem, TValue> : ISliceJob
             while (!cancellationToken.IsCancellationRequested)
             {
                 await Task.Delay(tick, _time, cancellationToken).ConfigureAwait(false);
-                foreach (var index in FindStragglers())
+                foreach (var index in _ledger.FindStragglers(_transport.IsConnected))
                 {
                     ClientLog.Speculating(_logger, index, _plan.JobId, _plan.ProducerName);
                     PymarTelemetry.SlicesSpeculated.Add(1, new KeyValuePair<string, object?>("pymar.producer", _plan.ProducerName));
                     var attempt = Interlocked.Increment(ref _attempts[index]);
-                    lock (_ledger)
-                    {
-                        if (_firstCopyAttempt[index] == 0)
-                        {
-                            _firstCopyAttempt[index] = attempt;
-                        }
-                    }
+                    _ledger.Copying(index, attempt);
 
                     Events?.Speculated(Interlocked.Increment(ref _speculated));
 
@@ -481,177 +381,13 @@ internal sealed class SliceJob<TItem, TValue> : ISliceJob
         catch (Exception ex)
         {
             ClientLog.RepublishFailed(_logger, ex.Message);
-            lock (_ledger)
-            {
-                _copies[index]--;
-                _copyDue[index] = true;
-            }
+            _ledger.CopyFailed(index);
         }
         finally
         {
             Interlocked.Decrement(ref _copiesWaiting);
         }
     }
-
-    private List<int> FindStragglers()
-    {
-        var found = new List<int>();
-        var now = _time.GetTimestamp();
-        lock (_ledger)
-        {
-            if (_transport.IsConnected)
-            {
-                for (var i = 0; i < Total; i++)
-                {
-                    if (_copyDue[i])
-                    {
-                        _copyDue[i] = false;
-                        if (!Volatile.Read(ref _finished[i]))
-                        {
-                            _copies[i]++;
-                            _publishedAt[i] = now;
-                            found.Add(i);
-                        }
-                    }
-                }
-
-                if (found.Count > 0)
-                {
-                    return found;
-                }
-            }
-
-            if (_answerTimes.Count == 0)
-            {
-                // Nothing answered yet, so no slice time to compare with: the slices may never have reached a worker
-                // (a queue purged, a lost publish), or the workers are only slow to start. Only the oldest unanswered
-                // slice is copied, once the floor has passed, each further copy waiting twice as long: its answer
-                // starts the rule above, which then copies whatever was published before it and is still missing.
-                var floorTicks = (long)(_plan.Options.StragglerFloor.TotalSeconds * _time.TimestampFrequency);
-                for (var i = 0; i < Total; i++)
-                {
-                    if (Volatile.Read(ref _finished[i]) || _publishedAt[i] == 0)
-                    {
-                        continue;
-                    }
-
-                    if (IsCandidate(i) && now - _publishedAt[i] >= floorTicks << _copies[i])
-                    {
-                        _copies[i]++;
-                        _publishedAt[i] = now;
-                        found.Add(i);
-                    }
-
-                    break;
-                }
-
-                return found;
-            }
-
-            // Sorted again only when the answers grew by an eighth since the last sort: the watcher looks every tick,
-            // and sorting a million answer times every tick would cost more than the job.
-            if (_answerTimes.Count >= _sortedAnswerTimes + Math.Max(1, _sortedAnswerTimes / 8))
-            {
-                _answerTimes.Sort();
-                _sortedAnswerTimes = _answerTimes.Count;
-                _medianAnswerTime = _answerTimes[(_answerTimes.Count - 1) / 2];
-            }
-
-            var median = _medianAnswerTime;
-            var threshold = Math.Max((long)(median * _plan.Options.StragglerMultiple), (long)(_plan.Options.StragglerFloor.TotalSeconds * _time.TimestampFrequency));
-
-            // A copy is of a slice already known to straggle, and may itself have gone to the frozen worker (which
-            // still has room in its prefetch): it is copied again once a later publish started a median slice time
-            // ago without it being answered.
-            var copyThreshold = Math.Max(median, (long)(MinCopyWait.TotalSeconds * _time.TimestampFrequency));
-
-            // Cheap first: a slice cannot have been held longer than it has been published.
-            var any = false;
-            for (var i = 0; i < Total && !any; i++)
-            {
-                any = (IsCandidate(i) && now - _publishedAt[i] >= (_copies[i] > 0 ? Math.Min(copyThreshold, threshold) : threshold)) || IsLost(i, now, threshold);
-            }
-
-            if (!any)
-            {
-                return found;
-            }
-
-            // Since when each publish is known to have left the queue: the earliest start of a later publish answered.
-            // Kept from tick to tick: only the answers that came since the last look are added, then the minimum over
-            // the later publishes is carried down again (a minimum over more answers is still the right minimum).
-            var heldSince = HeldSince();
-
-            // The job stalled (no answer for the threshold): then, and from then on, anything published that long ago
-            // is copied, and a copy that straggles too is copied again (it may have gone to the same frozen worker).
-            var stalled = _speculating || now - _lastAnswerAt >= threshold;
-            for (var i = 0; i < Total; i++)
-            {
-                var held = _copies[i] > 0 ? copyThreshold : threshold;
-                if ((IsCandidate(i) && ((stalled && now - _publishedAt[i] >= threshold)
-                    || (now - _publishedAt[i] >= held && heldSince[_sequence[i]] != long.MaxValue && now - heldSince[_sequence[i]] >= held)))
-                    || IsLost(i, now, threshold))
-                {
-                    // The copy's own wait starts now (its publish files its sequence); one that also straggles is copied again.
-                    _copies[i]++;
-                    _publishedAt[i] = now;
-                    found.Add(i);
-                }
-            }
-
-            _speculating |= found.Count > 0 && stalled;
-        }
-
-        return found;
-    }
-
-    /// <summary>
-    /// For each publish (by sequence), the earliest start of a later publish that was answered: the slice had left the
-    /// queue by then. Called under the ledger's lock.
-    /// </summary>
-    private long[] HeldSince()
-    {
-        var length = (int)_nextSequence + 1;
-        if (_heldSince.Length < length)
-        {
-            var grown = new long[Math.Max(length, _heldSince.Length * 2)];
-            Array.Fill(grown, long.MaxValue);
-            _heldSince.CopyTo(grown, 0);
-            _heldSince = grown;
-        }
-
-        for (; _heldSinceAnswers < _answerStarts.Count; _heldSinceAnswers++)
-        {
-            var (sequence, startedAt) = _answerStarts[_heldSinceAnswers];
-            var before = (int)sequence - 1;
-            if (before >= 0 && startedAt < _heldSince[before])
-            {
-                _heldSince[before] = startedAt;
-            }
-        }
-
-        for (var k = length - 2; k >= 0; k--)
-        {
-            _heldSince[k] = Math.Min(_heldSince[k], _heldSince[k + 1]);
-        }
-
-        return _heldSince;
-    }
-
-    /// <summary>
-    /// Unanswered, published, not waiting for a retry's backoff, and not copied too often yet. A retry that was
-    /// published is watched like any publish, so a frozen worker holding it is copied around too.
-    /// </summary>
-    private bool IsCandidate(int i) =>
-        !Volatile.Read(ref _finished[i]) && _copies[i] < MaxCopies && _publishedAt[i] != 0 && !Volatile.Read(ref _backingOff[i]);
-
-    /// <summary>
-    /// A slice past its copies and still unanswered (each copy lost on its way, as replies are while a cluster is
-    /// split): published again once its last publish is older than the threshold times 2, 4, 8 … (at most 64).
-    /// </summary>
-    private bool IsLost(int i, long now, long threshold) =>
-        !Volatile.Read(ref _finished[i]) && _copies[i] >= MaxCopies && _publishedAt[i] != 0 && !Volatile.Read(ref _backingOff[i])
-        && now - _publishedAt[i] >= threshold << Math.Min(_copies[i] - MaxCopies + 1, MaxLostShift);
 
     private ValueTask PublishAsync(int index, int attempt, CancellationToken cancellationToken)
     {
@@ -689,22 +425,7 @@ internal sealed class SliceJob<TItem, TValue> : ISliceJob
 
         var properties = new SliceMessageProperties(Correlation.Create(_plan.JobId, index), _plan.ReplyTo, _plan.Timeout) { PropagationHeaders = _plan.PropagationHeaders };
         PymarTelemetry.SlicesPublished.Add(1, new KeyValuePair<string, object?>("pymar.producer", _plan.ProducerName));
-        lock (_ledger)
-        {
-            // Each publish (first, copy, retry, re-issue) starts the slice's wait anew, under its own sequence.
-            var sequence = _nextSequence++;
-            _sequence[index] = sequence;
-            _publishedAt[index] = _time.GetTimestamp();
-            if (attempt == 1)
-            {
-                _firstSequence[index] = sequence;
-            }
-            else
-            {
-                _laterSequences[(index, attempt)] = sequence;
-                _backingOff[index] = false;
-            }
-        }
+        _ledger.Publishing(index, attempt);
 
         return _transport.PublishSliceAsync(_plan.ProducerName, body, properties, cancellationToken);
     }
