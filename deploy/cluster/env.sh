@@ -29,6 +29,22 @@ cluster_require_root() {
 
 cluster_node_ip() { echo "$PYMAR_CLUSTER_NET.$1"; }
 cluster_node_name() { echo "rabbit@$PYMAR_CLUSTER_NET.$1"; }
+# The node to restart when the cluster is split: of the nodes another node reports a partition with, the one reported
+# by the most others (a tie, as when two nodes each list the other: the lowest number). Prints nothing when no node
+# reports a partition. $1: the output of rabbit_node_monitor:partitions(rabbit_nodes:all()).
+cluster_split_node() {
+    local partitions="${1//[$'\n\t ']/}" best="" best_count=0 n m list count
+    for n in $PYMAR_CLUSTER_NODES; do
+        count=0
+        for m in $PYMAR_CLUSTER_NODES; do
+            [ "$m" = "$n" ] && continue
+            list="$(grep -o "{'$(cluster_node_name "$m")',\[[^]]*\]}" <<<"$partitions" || true)"
+            grep -q "'$(cluster_node_name "$n")'" <<<"${list#*,}" && count=$((count + 1))
+        done
+        [ "$count" -gt "$best_count" ] && { best="$n"; best_count="$count"; }
+    done
+    echo "$best"
+}
 cluster_node_ns() { echo "pymar-n$1"; }
 cluster_node_veth() { echo "pymar-vn$1"; }
 cluster_node_base() { echo "$PYMAR_CLUSTER_BASE/n$1"; }

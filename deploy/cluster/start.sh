@@ -172,9 +172,10 @@ cluster_ctl 1 -q set_policy --apply-to queues --priority 0 pymar-quorum '.*' '{"
 
 # ------------------------------------------------------- three running nodes
 # A node that paused in a minority of a partition may not rejoin by itself once the link is back: after 30 s it is
-# restarted (once), and the cluster gets another 60 s. A node the others report a partition with (a cut about as long
+# restarted (once), and the cluster gets another 60 s. A node another node reports a partition with (a cut about as long
 # as net_ticktime is seen only as the link comes back: nothing pauses, and the cluster stays split, each side routing
-# to its own view of the queues) is restarted at once, as an operator would.
+# to its own view of the queues; or a node that restarted while a peer was briefly unreachable) is restarted at once,
+# as an operator would.
 deadline=$((SECONDS + 60))
 restart_at=$((SECONDS + 30))
 restarted=false
@@ -185,9 +186,9 @@ while :; do
     split=""
     for n in $PYMAR_CLUSTER_NODES; do
         grep -q "'$(cluster_node_name "$n")'" <<<"$running" || missing="$missing $n"
-        # Named by two other nodes besides its own entry: the others see it on the far side of a partition.
-        [ "$(grep -o "'$(cluster_node_name "$n")'" <<<"$partitions" | wc -l)" -ge 3 ] && split="$split $n"
     done
+    # A node another node reports a partition with (both others, or one that it reports in turn): still split.
+    split="$(cluster_split_node "$partitions")"
     # Once restarted, a node may still be listed in a partition for a while: running in the cluster is enough.
     [ -z "$missing" ] && { [ -z "$split" ] || $restarted; } && break
     if ! $restarted && { [ -n "$split" ] || [ "$SECONDS" -ge "$restart_at" ]; }; then

@@ -176,16 +176,12 @@ internal sealed class Nemesis(TestCluster cluster, WorkerFleet fleet, CampaignPr
                 partitions = "";
             }
 
-            // A node named besides its own entry by both others is the one they see on the far side of a partition.
-            foreach (var node in TestCluster.Nodes)
+            // The node another node reports a partition with (both others, or one it reports in turn), as start.sh decides.
+            if (SplitNode(partitions) is { } node)
             {
-                var name = $"'rabbit@{TestCluster.NodeAddress(node)}'";
-                if (CountOf(partitions, name) >= 3)
-                {
-                    await cluster.NodeAsync(node, "kill");
-                    await cluster.EnsureThreeNodesAsync();
-                    return node;
-                }
+                await cluster.NodeAsync(node, "kill");
+                await cluster.EnsureThreeNodesAsync();
+                return node;
             }
 
             await Task.Delay(TimeSpan.FromSeconds(1));
@@ -194,15 +190,29 @@ internal sealed class Nemesis(TestCluster cluster, WorkerFleet fleet, CampaignPr
         return null;
     }
 
-    private static int CountOf(string text, string part)
+    /// <summary>
+    /// Of the nodes another node reports a partition with, the one reported by the most others (a tie, as when two
+    /// nodes each list the other: the lowest number); null when no node reports a partition. <paramref name="partitions"/>
+    /// is the output of <c>rabbit_node_monitor:partitions(rabbit_nodes:all())</c>.
+    /// </summary>
+    internal static int? SplitNode(string partitions)
     {
-        var count = 0;
-        for (var i = text.IndexOf(part, StringComparison.Ordinal); i >= 0; i = text.IndexOf(part, i + part.Length, StringComparison.Ordinal))
+        var lists = System.Text.RegularExpressions.Regex.Matches(partitions, @"\{'(?<node>[^']+)',\s*\[(?<list>[^\]]*)\]\}")
+            .ToDictionary(m => m.Groups["node"].Value, m => m.Groups["list"].Value);
+        int? best = null;
+        var bestCount = 0;
+        foreach (var node in TestCluster.Nodes)
         {
-            count++;
+            var name = $"'rabbit@{TestCluster.NodeAddress(node)}'";
+            var count = lists.Count(l => l.Key != name.Trim('\'') && l.Value.Contains(name, StringComparison.Ordinal));
+            if (count > bestCount)
+            {
+                best = node;
+                bestCount = count;
+            }
         }
 
-        return count;
+        return best;
     }
 
     private async Task<int> WorkQueueLeaderAsync(string producerName)
