@@ -49,7 +49,7 @@ internal sealed class RabbitMqDelivery(
             using var guard = transport.GuardPublish(cancellationToken);
             try
             {
-                await channel.BasicPublishAsync(string.Empty, replyTo, mandatory: false, RabbitMqMessages.Reply(correlationId), body, guard.Token).ConfigureAwait(false);
+                await channel.BasicPublishAsync(string.Empty, replyTo, mandatory: false, RabbitMqMessages.Reply(), body, guard.Token).ConfigureAwait(false);
                 return;
             }
             catch (Exception ex) when (ConnectionLoss.Is(ex) || (ex is OperationCanceledException && !cancellationToken.IsCancellationRequested))
@@ -61,7 +61,7 @@ internal sealed class RabbitMqDelivery(
         // back in its queue, but its answer is still worth sending. The producer folds it once and ends the job, and
         // workers drop the redelivered copy.
         RabbitMqLog.ReplyOnOtherChannel(logger, queue, channel.CloseReason?.ReplyText ?? "closed");
-        await transport.PublishReplyAsync(replyTo, body, correlationId, cancellationToken).ConfigureAwait(false);
+        await transport.PublishReplyAsync(replyTo, body, cancellationToken).ConfigureAwait(false);
     }
 
     public override async ValueTask AckAsync(CancellationToken cancellationToken = default)

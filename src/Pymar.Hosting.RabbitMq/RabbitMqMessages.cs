@@ -53,8 +53,11 @@ internal static class RabbitMqMessages
         return found;
     }
 
-    /// <summary>A slice reply: transient, since its reply queue dies with its producer anyway.</summary>
-    public static BasicProperties Reply(string correlationId) => new() { ContentType = Json, Type = "pymar.reply", CorrelationId = correlationId };
+    /// <summary>
+    /// A slice reply: transient, since its reply queue dies with its producer anyway, and without properties, since its
+    /// body names its job and slice (every property is a string the producer would read for each reply).
+    /// </summary>
+    public static BasicProperties Reply() => new();
 
     /// <summary>The news that a job ended, fanned out to every worker.</summary>
     public static BasicProperties JobEnded() => new() { Type = JobEndedType };

@@ -25,7 +25,7 @@ public sealed class RabbitMqTransport : IPymarTransport, IWorkerPresence, ISlice
     private readonly ILogger _logger;
     private readonly RabbitMqConnection _connection;
     private readonly RabbitMqTopology _topology;
-    private readonly AsyncLazy<IChannel> _publishChannel;
+    private readonly AsyncLazy<ConfirmingChannel> _publishChannel;
     private readonly ResiliencePipeline _publishRetry;
     private readonly ResiliencePipeline _reopenRetry;
     private readonly bool _transient;
@@ -47,16 +47,9 @@ public sealed class RabbitMqTransport : IPymarTransport, IWorkerPresence, ISlice
         _presence = new RabbitMqPresence(options, _connection, logger, time);
         _publishGuard = new SharedPublishGuard(() => _connection.WhileOpen);
         _confirmWatch = new ConfirmWatch(options.ConfirmTimeout, time, () => !_connection.IsOpen || _connection.IsBlocked, OnConfirmsStalled);
-        _publishChannel = new AsyncLazy<IChannel>(async () =>
-        {
-            var connection = await _connection.GetAsync(CancellationToken.None).ConfigureAwait(false);
-            // Durable: the client's default window of outstanding confirms (it delays publishes past half of it).
-            // Transient: no throttling in the client; each job's own publish window bounds the outstanding confirms.
-            var confirmed = _transient
-                ? new CreateChannelOptions(publisherConfirmationsEnabled: true, publisherConfirmationTrackingEnabled: true, outstandingPublisherConfirmationsRateLimiter: null)
-                : new CreateChannelOptions(publisherConfirmationsEnabled: true, publisherConfirmationTrackingEnabled: true);
-            return await connection.CreateChannelAsync(confirmed).ConfigureAwait(false);
-        });
+        // Each job's own publish window bounds the publishes waiting for a confirm.
+        _publishChannel = new AsyncLazy<ConfirmingChannel>(async () =>
+            await ConfirmingChannel.OpenAsync(await _connection.GetAsync(CancellationToken.None).ConfigureAwait(false), CancellationToken.None).ConfigureAwait(false));
     }
 
     /// <summary>Where workers may send replies.</summary>
@@ -93,12 +86,12 @@ public sealed class RabbitMqTransport : IPymarTransport, IWorkerPresence, ISlice
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
     public async ValueTask PublishSliceAsync(string producerName, ReadOnlyMemory<byte> body, SliceMessageProperties properties, CancellationToken cancellationToken = default)
     {
-        IChannel channel;
+        ConfirmingChannel channel;
         string queue;
         try
         {
             channel = await PublishChannelAsync(cancellationToken).ConfigureAwait(false);
-            queue = await _topology.DeclareWorkQueueAsync(channel, producerName, cancellationToken).ConfigureAwait(false);
+            queue = await _topology.DeclareWorkQueueAsync(channel.Channel, producerName, cancellationToken).ConfigureAwait(false);
         }
         catch (Exception ex) when (ConnectionLoss.Is(ex))
         {
@@ -118,7 +111,7 @@ public sealed class RabbitMqTransport : IPymarTransport, IWorkerPresence, ISlice
                 // The work queue is gone (deleted by hand or by a policy): declare it again and publish once more.
                 RabbitMqLog.WorkQueueRecreated(_logger, queue);
                 _topology.Forget(queue);
-                queue = await _topology.DeclareWorkQueueAsync(channel, producerName, cancellationToken).ConfigureAwait(false);
+                queue = await _topology.DeclareWorkQueueAsync(channel.Channel, producerName, cancellationToken).ConfigureAwait(false);
                 await PublishConfirmedAsync(channel, queue, RabbitMqMessages.Slice(properties, persistent: !_transient), body, cancellationToken).ConfigureAwait(false);
                 return;
             }
@@ -129,7 +122,7 @@ public sealed class RabbitMqTransport : IPymarTransport, IWorkerPresence, ISlice
                 RabbitMqLog.PublishChannelRenewed(_logger, queue, RabbitMqRetries.PublishAttempts);
                 round++;
                 channel = await RenewPublishChannelAsync(channel, cancellationToken).ConfigureAwait(false);
-                queue = await _topology.DeclareWorkQueueAsync(channel, producerName, cancellationToken).ConfigureAwait(false);
+                queue = await _topology.DeclareWorkQueueAsync(channel.Channel, producerName, cancellationToken).ConfigureAwait(false);
             }
             catch (ObjectDisposedException) when (renewedByOthers < RabbitMqRetries.PublishChannels * RabbitMqRetries.PublishAttempts)
             {
@@ -137,18 +130,18 @@ public sealed class RabbitMqTransport : IPymarTransport, IWorkerPresence, ISlice
                 // one of its own rounds (each slice gets its rounds of nacks before it fails with the documented error).
                 renewedByOthers++;
                 channel = await PublishChannelAsync(cancellationToken).ConfigureAwait(false);
-                queue = await _topology.DeclareWorkQueueAsync(channel, producerName, cancellationToken).ConfigureAwait(false);
+                queue = await _topology.DeclareWorkQueueAsync(channel.Channel, producerName, cancellationToken).ConfigureAwait(false);
             }
         }
     }
 
     /// <summary>Closes <paramref name="channel"/> (if it is still the publishing one) and returns a new publishing channel.</summary>
-    private async ValueTask<IChannel> RenewPublishChannelAsync(IChannel channel, CancellationToken cancellationToken)
+    private async ValueTask<ConfirmingChannel> RenewPublishChannelAsync(ConfirmingChannel channel, CancellationToken cancellationToken)
     {
         if (_publishChannel.Reset(channel))
         {
             _topology.ForgetAll();
-            await channel.CloseQuietlyAsync().ConfigureAwait(false);
+            await channel.Channel.CloseQuietlyAsync().ConfigureAwait(false);
         }
 
         return await _publishChannel.GetAsync(cancellationToken).ConfigureAwait(false);
@@ -179,13 +172,13 @@ public sealed class RabbitMqTransport : IPymarTransport, IWorkerPresence, ISlice
     }
 
     /// <summary>Publishes a reply on the transport's own channel (for a slice whose delivery channel has closed).</summary>
-    internal async ValueTask PublishReplyAsync(string replyTo, ReadOnlyMemory<byte> body, string correlationId, CancellationToken cancellationToken = default)
+    internal async ValueTask PublishReplyAsync(string replyTo, ReadOnlyMemory<byte> body, CancellationToken cancellationToken = default)
     {
         var channel = await PublishChannelAsync(cancellationToken).ConfigureAwait(false);
         using var guard = GuardPublish(cancellationToken);
         try
         {
-            await channel.BasicPublishAsync(string.Empty, replyTo, mandatory: false, RabbitMqMessages.Reply(correlationId), body, guard.Token).ConfigureAwait(false);
+            await channel.PublishAsync(string.Empty, replyTo, mandatory: false, RabbitMqMessages.Reply(), body, guard.Token).ConfigureAwait(false);
         }
         catch (OperationCanceledException ex) when (!cancellationToken.IsCancellationRequested)
         {
@@ -218,11 +211,11 @@ public sealed class RabbitMqTransport : IPymarTransport, IWorkerPresence, ISlice
     private async ValueTask PublishJobEndedOnceAsync(byte[] body, CancellationToken cancellationToken)
     {
         var channel = await PublishChannelAsync(cancellationToken).ConfigureAwait(false);
-        var exchange = await _topology.DeclareControlExchangeAsync(channel, cancellationToken).ConfigureAwait(false);
+        var exchange = await _topology.DeclareControlExchangeAsync(channel.Channel, cancellationToken).ConfigureAwait(false);
         using var guard = GuardPublish(cancellationToken);
         try
         {
-            await channel.BasicPublishAsync(exchange, string.Empty, mandatory: false, RabbitMqMessages.JobEnded(), body, guard.Token).ConfigureAwait(false);
+            await channel.PublishAsync(exchange, string.Empty, mandatory: false, RabbitMqMessages.JobEnded(), body, guard.Token).ConfigureAwait(false);
         }
         catch (OperationCanceledException ex) when (!cancellationToken.IsCancellationRequested)
         {
@@ -238,12 +231,12 @@ public sealed class RabbitMqTransport : IPymarTransport, IWorkerPresence, ISlice
     async ValueTask ISliceCancellation.PublishSliceCancelledAsync(string jobId, int sliceIndex, CancellationToken cancellationToken)
     {
         var channel = await PublishChannelAsync(cancellationToken).ConfigureAwait(false);
-        var exchange = await _topology.DeclareControlExchangeAsync(channel, cancellationToken).ConfigureAwait(false);
+        var exchange = await _topology.DeclareControlExchangeAsync(channel.Channel, cancellationToken).ConfigureAwait(false);
         var body = System.Text.Encoding.UTF8.GetBytes(Messaging.Correlation.Create(jobId, sliceIndex));
         using var guard = GuardPublish(cancellationToken);
         try
         {
-            await channel.BasicPublishAsync(exchange, string.Empty, mandatory: false, RabbitMqMessages.SliceCancelled(), body, guard.Token).ConfigureAwait(false);
+            await channel.PublishAsync(exchange, string.Empty, mandatory: false, RabbitMqMessages.SliceCancelled(), body, guard.Token).ConfigureAwait(false);
         }
         catch (OperationCanceledException ex) when (!cancellationToken.IsCancellationRequested)
         {
@@ -343,7 +336,7 @@ public sealed class RabbitMqTransport : IPymarTransport, IWorkerPresence, ISlice
 
         if (_publishChannel.ValueOrDefault is { } channel)
         {
-            await channel.CloseQuietlyAsync().ConfigureAwait(false);
+            await channel.Channel.CloseQuietlyAsync().ConfigureAwait(false);
         }
 
         await _presence.DisposeAsync().ConfigureAwait(false);
@@ -400,15 +393,16 @@ public sealed class RabbitMqTransport : IPymarTransport, IWorkerPresence, ISlice
     /// so that the connection's recovery does not revive it, and every declaration is made again, since the broker
     /// may have closed it because one of them was deleted. While the connection is down its channels wait for it.
     /// </summary>
-    private async ValueTask<IChannel> PublishChannelAsync(CancellationToken cancellationToken)
+    private async ValueTask<ConfirmingChannel> PublishChannelAsync(CancellationToken cancellationToken)
     {
-        var channel = await _publishChannel.GetAsync(cancellationToken).ConfigureAwait(false);
+        var publishing = await _publishChannel.GetAsync(cancellationToken).ConfigureAwait(false);
+        var channel = publishing.Channel;
         if (channel.IsOpen || !_connection.IsOpen)
         {
-            return channel;
+            return publishing;
         }
 
-        if (_publishChannel.Reset(channel))
+        if (_publishChannel.Reset(publishing))
         {
             RabbitMqLog.PublishChannelReplaced(_logger, channel.CloseReason?.ReplyCode ?? 0, channel.CloseReason?.ReplyText ?? "closed");
             _topology.ForgetAll();
@@ -424,14 +418,14 @@ public sealed class RabbitMqTransport : IPymarTransport, IWorkerPresence, ISlice
     /// </summary>
     private void OnConfirmsStalled(int waiting)
     {
-        if (Volatile.Read(ref _disposed) != 0 || _publishChannel.ValueOrDefault is not { IsOpen: true } channel || !_publishChannel.Reset(channel))
+        if (Volatile.Read(ref _disposed) != 0 || _publishChannel.ValueOrDefault is not { Channel.IsOpen: true } channel || !_publishChannel.Reset(channel))
         {
             return;
         }
 
         RabbitMqLog.ConfirmsStalled(_logger, waiting, _options.ConfirmTimeout);
         _topology.ForgetAll();
-        _ = CloseStalledChannelAsync(channel);
+        _ = CloseStalledChannelAsync(channel.Channel);
     }
 
     private async Task CloseStalledChannelAsync(IChannel channel)
@@ -465,7 +459,7 @@ public sealed class RabbitMqTransport : IPymarTransport, IWorkerPresence, ISlice
     }
 
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
-    private async ValueTask PublishConfirmedAsync(IChannel channel, string queue, BasicProperties properties, ReadOnlyMemory<byte> body, CancellationToken cancellationToken)
+    private async ValueTask PublishConfirmedAsync(ConfirmingChannel channel, string queue, BasicProperties properties, ReadOnlyMemory<byte> body, CancellationToken cancellationToken)
     {
         using var guard = _publishGuard.Enter(cancellationToken);
         _confirmWatch.Enter();
@@ -473,7 +467,7 @@ public sealed class RabbitMqTransport : IPymarTransport, IWorkerPresence, ISlice
         {
             try
             {
-                await channel.BasicPublishAsync(string.Empty, queue, mandatory: true, properties, body, guard.Token).ConfigureAwait(false);
+                await channel.PublishAsync(string.Empty, queue, mandatory: true, properties, body, guard.Token).ConfigureAwait(false);
             }
             catch (PublishException nacked) when (!nacked.IsReturn)
             {
@@ -485,7 +479,7 @@ public sealed class RabbitMqTransport : IPymarTransport, IWorkerPresence, ISlice
         {
             throw new PymarException($"RabbitMQ did not confirm a message to queue '{queue}' ({(ex.IsReturn ? "returned as unroutable" : $"nacked {RabbitMqRetries.PublishAttempts} times on each of {RabbitMqRetries.PublishChannels} channels")}); it is not counted as sent.", ex);
         }
-        catch (Exception ex) when (ConnectionLoss.Is(ex) && TooLarge(ex, channel) is { } reason)
+        catch (Exception ex) when (ConnectionLoss.Is(ex) && TooLarge(ex, channel.Channel) is { } reason)
         {
             // Not a lost connection: the same message would be refused again. The next publish gets a new channel.
             var what = Messaging.Correlation.TryParse(properties.CorrelationId, out var jobId, out var sliceIndex) ? $"slice {sliceIndex} of job {jobId}" : "a message";
@@ -508,7 +502,7 @@ public sealed class RabbitMqTransport : IPymarTransport, IWorkerPresence, ISlice
     /// so the waits, the attempt numbers in the log and the number of attempts are those of a publish made through
     /// the pipeline from the start.
     /// </summary>
-    private async ValueTask RetryNackedAsync(PublishException nacked, IChannel channel, string queue, BasicProperties properties, ReadOnlyMemory<byte> body, CancellationToken cancellationToken)
+    private async ValueTask RetryNackedAsync(PublishException nacked, ConfirmingChannel channel, string queue, BasicProperties properties, ReadOnlyMemory<byte> body, CancellationToken cancellationToken)
     {
         var context = ResilienceContextPool.Shared.Get(cancellationToken);
         context.Properties.Set(RabbitMqRetries.Queue, queue);
@@ -517,7 +511,7 @@ public sealed class RabbitMqTransport : IPymarTransport, IWorkerPresence, ISlice
             await _publishRetry.ExecuteAsync(
                 static (ctx, state) => Interlocked.Exchange(ref state.First.Value, null) is { } first
                     ? ValueTask.FromException(first)
-                    : state.channel.BasicPublishAsync(string.Empty, state.queue, mandatory: true, state.properties, state.body, ctx.CancellationToken),
+                    : state.channel.PublishAsync(string.Empty, state.queue, mandatory: true, state.properties, state.body, ctx.CancellationToken),
                 context,
                 (First: new StrongBox<Exception?>(nacked), channel, queue, properties, body)).ConfigureAwait(false);
         }

@@ -163,8 +163,8 @@ internal static class AmqpFraming
         return Overhead(routingKeyLength, propertyBytes, bodyLength);
     }
 
-    public static int ReplyOverhead(int routingKeyLength, string correlationId, int bodyLength) =>
-        Overhead(routingKeyLength, ShortString("application/json") + ShortString("pymar.reply") + ShortString(correlationId), bodyLength);
+    /// <summary>A reply carries no properties: its body names its job and slice.</summary>
+    public static int ReplyOverhead(int routingKeyLength, int bodyLength) => Overhead(routingKeyLength, 0, bodyLength);
 
     private static int Overhead(int routingKeyLength, int propertyBytes, int bodyLength)
     {
