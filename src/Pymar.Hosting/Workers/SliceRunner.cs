@@ -28,6 +28,7 @@ internal abstract class SliceRunner
 internal sealed class SliceRunner<TItem, TValue>(ProducerRegistration registration) : SliceRunner
 {
     private readonly RecentSliceTime _recent = new(ComputeThreads.ShortComputation);
+    private readonly RecentSliceTime _recentTiny = new(ComputeThreads.TinyComputation);
 
     public override async ValueTask<byte[]> RunAsync(SliceRequest request, IServiceProvider services, PymarRegistry registry, ComputeThreads compute, JobTracker jobs, CancellationToken cancellationToken)
     {
@@ -39,8 +40,19 @@ internal sealed class SliceRunner<TItem, TValue>(ProducerRegistration registrati
         }
 
         var context = await SliceContext<TItem>.ReadAsync(source, request.Window, cancellationToken).ConfigureAwait(false);
-        var computation = () => Compute(producer, context);
-        var value = await (_recent.IsShort ? compute.RunShortAsync(computation, cancellationToken) : compute.RunAsync(computation, cancellationToken)).ConfigureAwait(false);
+        TValue value;
+        if (_recentTiny.IsShort)
+        {
+            // Far shorter than a thread hop: computed here, on the thread that took the slice up.
+            cancellationToken.ThrowIfCancellationRequested();
+            value = Compute(producer, context);
+        }
+        else
+        {
+            var computation = () => Compute(producer, context);
+            value = await (_recent.IsShort ? compute.RunShortAsync(computation, cancellationToken) : compute.RunAsync(computation, cancellationToken)).ConfigureAwait(false);
+        }
+
         return JsonSerializer.SerializeToUtf8Bytes(value, PymarSerializer.Options);
     }
 
@@ -54,7 +66,9 @@ internal sealed class SliceRunner<TItem, TValue>(ProducerRegistration registrati
         }
         finally
         {
-            _recent.Note(Stopwatch.GetElapsedTime(started));
+            var elapsed = Stopwatch.GetElapsedTime(started);
+            _recent.Note(elapsed);
+            _recentTiny.Note(elapsed);
         }
     }
 
