@@ -52,6 +52,8 @@ internal sealed class BenchmarkOptions
           --producer-jobs N  many-producers: jobs each producer runs back to back per round (default 25; quick 3)
           --producer-rounds N  many-producers: measured rounds per contender (default 12; quick 2)
           --no-breakdown     skip the traced pass that says where the time goes
+          --allocation-types throughput: also say which types Pymar's producer allocates per slice (the runtime's
+                             allocation samples, about one per 100 KB allocated)
           --what-if-prefetch N  an experiment, not Pymar's behaviour: the Pymar workers' transport decorator asks
                              RabbitMQ for prefetch N instead of the pool's concurrency (the pool still runs --slots at once)
           --quiet-wait S     before each scenario, wait up to S seconds for the machine to be idle (>= 85 % idle
@@ -118,6 +120,9 @@ internal sealed class BenchmarkOptions
 
     public bool Help { get; private set; }
 
+    /// <summary>In throughput, also sample the types Pymar's producer allocates (see <see cref="AllocationSampler"/>).</summary>
+    public bool AllocationTypes { get; private set; }
+
     public int? QuietWait { get; private set; }
 
     /// <summary>An experiment: Pymar workers consume with this prefetch instead of their concurrency (see README).</summary>
@@ -177,6 +182,7 @@ internal sealed class BenchmarkOptions
                 case "--no-classic": o.Classic = false; break;
                 case "--no-events": o.EventsContender = false; break;
                 case "--events": o.Events = true; break;
+                case "--allocation-types": o.AllocationTypes = true; break;
                 case "--what-if-prefetch": o.WhatIfPrefetch = Positive(arg, Value(args, ref i)); break;
                 case "--quiet-wait": o.QuietWait = int.Parse(Value(args, ref i), CultureInfo.InvariantCulture); break;
                 case "--queue-type": o.QueueType = Value(args, ref i); break;

@@ -157,17 +157,25 @@ internal static class RpcScenarios
             (Pymar, () => context.PymarTrivialJobAsync(slices)),
         };
         var perSlice = new List<(string Name, IReadOnlyList<double> Samples)>();
+        using var sampler = context.Options.AllocationTypes ? new AllocationSampler() : null;
         foreach (var (name, job) in runs)
         {
             var bytes = new List<double>();
             for (var i = 0; i < context.Options.AllocationJobs; i++)
             {
                 var before = GC.GetTotalAllocatedBytes(precise: true);
+                sampler?.Sample(name == Pymar);
                 await job();
+                sampler?.Sample(false);
                 bytes.Add((GC.GetTotalAllocatedBytes(precise: true) - before) / (double)slices);
             }
 
             perSlice.Add((name, bytes));
+        }
+
+        if (sampler is not null)
+        {
+            result.Notes.Add("Pymar's producer allocations by type, sampled (B per slice): " + sampler.Describe(slices * (long)context.Options.AllocationJobs, top: 16));
         }
 
         result.Tables.Add(new ResultTable(string.Create(CultureInfo.InvariantCulture, $"producer allocations per slice (the harness process, each contender's jobs alone, {context.Options.AllocationJobs} job(s) each)"),
