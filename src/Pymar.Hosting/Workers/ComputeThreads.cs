@@ -5,8 +5,7 @@ namespace Pymar.Hosting.Workers;
 /// <summary>
 /// Dedicated threads that run CPU-bound slice computations, so that long slices never occupy the thread pool
 /// that the host, the transport and the logging need. Computations known to be short run on the thread pool instead
-/// (<see cref="RunShortAsync{T}"/>), and those far shorter than a thread hop where their slice was taken up
-/// (<see cref="TinyComputation"/>).
+/// (<see cref="RunShortAsync{T}"/>).
 /// </summary>
 /// <remarks>
 /// A worker pool's threads go on with what follows a computation (writing the reply, acknowledging, reading the
@@ -25,12 +24,6 @@ internal sealed class ComputeThreads : IDisposable
     /// </summary>
     public static readonly TimeSpan ShortComputation = TimeSpan.FromMilliseconds(1);
 
-    /// <summary>
-    /// A producer whose recent computations took less than this on average computes on the thread that took its slice
-    /// up, with no hand-over at all: a thread hop would cost it many times its computation.
-    /// </summary>
-    public static readonly TimeSpan TinyComputation = TimeSpan.FromMicroseconds(20);
-
     /// <param name="count">How many threads.</param>
     /// <param name="name">Their name, numbered.</param>
     /// <param name="continueOnComputeThread">Runs what awaits a computation on the compute thread (see the remarks).</param>
@@ -41,8 +34,7 @@ internal sealed class ComputeThreads : IDisposable
         for (var i = 0; i < count; i++)
         {
             _threads[i] = new Thread(Run) { IsBackground = true, Name = $"{name} #{i + 1}" };
-            // Without the starting flow's async locals (its activity, its log scopes): a computation is not part of it.
-            _threads[i].UnsafeStart();
+            _threads[i].Start();
         }
     }
 

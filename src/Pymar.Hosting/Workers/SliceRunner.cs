@@ -28,7 +28,6 @@ internal abstract class SliceRunner
 internal sealed class SliceRunner<TItem, TValue>(ProducerRegistration registration) : SliceRunner
 {
     private readonly RecentSliceTime _recent = new(ComputeThreads.ShortComputation);
-    private readonly RecentSliceTime _recentTiny = new(ComputeThreads.TinyComputation);
 
     public override async ValueTask<byte[]> RunAsync(SliceRequest request, IServiceProvider services, PymarRegistry registry, ComputeThreads compute, JobTracker jobs, CancellationToken cancellationToken)
     {
@@ -40,19 +39,8 @@ internal sealed class SliceRunner<TItem, TValue>(ProducerRegistration registrati
         }
 
         var context = await SliceContext<TItem>.ReadAsync(source, request.Window, cancellationToken).ConfigureAwait(false);
-        TValue value;
-        if (_recentTiny.IsShort)
-        {
-            // Far shorter than a thread hop: computed here, on the thread that took the slice up.
-            cancellationToken.ThrowIfCancellationRequested();
-            value = Compute(producer, context);
-        }
-        else
-        {
-            var computation = () => Compute(producer, context);
-            value = await (_recent.IsShort ? compute.RunShortAsync(computation, cancellationToken) : compute.RunAsync(computation, cancellationToken)).ConfigureAwait(false);
-        }
-
+        var computation = () => Compute(producer, context);
+        var value = await (_recent.IsShort ? compute.RunShortAsync(computation, cancellationToken) : compute.RunAsync(computation, cancellationToken)).ConfigureAwait(false);
         return JsonSerializer.SerializeToUtf8Bytes(value, PymarSerializer.Options);
     }
 
@@ -66,9 +54,7 @@ internal sealed class SliceRunner<TItem, TValue>(ProducerRegistration registrati
         }
         finally
         {
-            var elapsed = Stopwatch.GetElapsedTime(started);
-            _recent.Note(elapsed);
-            _recentTiny.Note(elapsed);
+            _recent.Note(Stopwatch.GetElapsedTime(started));
         }
     }
 

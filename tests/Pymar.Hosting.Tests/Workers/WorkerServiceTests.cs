@@ -81,39 +81,6 @@ public sealed class WorkerServiceTests
     }
 
     [Fact]
-    public async Task TinySlicesAreComputedWithoutAHandOverAndALongOneSendsTheNextBackToComputeThreads()
-    {
-        var producer = new TinyOrSlowProducer();
-        // Flows into the worker's slots (started from here), not to a compute thread or a work item queued for the pool.
-        TinyOrSlowProducer.OnTheWorkersFlow.Value = true;
-        using var host = await TestHosts.StartAsync(p =>
-        {
-            p.Services.AddSingleton(producer);
-            p.AddProducer<TinyOrSlowProducer>().AddDataSource<NumbersDataSource>().AddWorkers(o => o.Concurrency = 1);
-        });
-        var client = host.Services.GetRequiredService<ProducerClient>();
-        var options = new MapOptions { SliceCount = 20, Timeout = s_deadline };
-
-        // The first slices count as long (on a dedicated thread); the average of tiny ones soon falls below a thread hop.
-        Assert.Equal(5050, await client.MapAsync(producer, DataSourceFactory<long>.For<NumbersDataSource>(), options));
-        Assert.True(producer.HandedOver.First(), "The first slice should have been handed to a compute thread.");
-        await Eventually.ReadAsync(
-            async () =>
-            {
-                Assert.Equal(5050, await client.MapAsync(producer, DataSourceFactory<long>.For<NumbersDataSource>(), options));
-                return producer.HandedOver.Last();
-            },
-            handedOver => !handedOver,
-            s_deadline,
-            "tiny slices to be computed where they were taken up",
-            poll: TimeSpan.Zero);
-
-        producer.SlowNext = true;
-        Assert.Equal(5050, await client.MapAsync(producer, DataSourceFactory<long>.For<NumbersDataSource>(), new MapOptions { SliceCount = 2, Timeout = s_deadline }));
-        Assert.True(producer.HandedOver.Last(), "The slice after a 50 ms one should have been handed to a compute thread.");
-    }
-
-    [Fact]
     public async Task ASliceInterruptedByAStoppingWorkerIsRedoneByAnotherWorker()
     {
         var broker = new InProcessBroker();
@@ -229,44 +196,6 @@ public sealed class WorkerServiceTests
 
             _gate.Wait();
             Interlocked.Decrement(ref _running);
-            return base.ComputeSlice(slice);
-        }
-
-        public override IEnumerable<long> Map(IEnumerable<long> items) => items;
-
-        public override long Reduce(IEnumerable<long> values) => values.Sum();
-    }
-
-    /// <summary>
-    /// Records, slice by slice, whether it computed on a thread it was handed to (a compute thread or a work item for
-    /// the thread pool, neither of which carries <see cref="OnTheWorkersFlow"/>) rather than where the slice was taken
-    /// up; the slice after <see cref="SlowNext"/> takes 50 ms.
-    /// </summary>
-    public sealed class TinyOrSlowProducer : Producer<long, long>
-    {
-        private readonly ConcurrentQueue<bool> _handedOver = new();
-
-        public static AsyncLocal<bool> OnTheWorkersFlow { get; } = new();
-
-        public IEnumerable<bool> HandedOver => _handedOver;
-
-        private volatile bool _slowNext;
-
-        public bool SlowNext
-        {
-            get => _slowNext;
-            set => _slowNext = value;
-        }
-
-        public override long ComputeSlice(SliceContext<long> slice)
-        {
-            _handedOver.Enqueue(!OnTheWorkersFlow.Value);
-            if (SlowNext)
-            {
-                SlowNext = false;
-                Thread.Sleep(50);
-            }
-
             return base.ComputeSlice(slice);
         }
 
