@@ -175,14 +175,23 @@ public sealed class RabbitMqTransport : IPymarTransport, IWorkerPresence, ISlice
     internal async ValueTask PublishReplyAsync(string replyTo, ReadOnlyMemory<byte> body, CancellationToken cancellationToken = default)
     {
         var channel = await PublishChannelAsync(cancellationToken).ConfigureAwait(false);
+        await PublishGuardedAsync(channel, string.Empty, replyTo, RabbitMqMessages.Reply(), body, "publishing a reply", cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Publishes a message that is not a slice (no retry of its own) under <see cref="GuardPublish"/>: a connection
+    /// seen closed while it waits fails it as <see cref="TransportUnavailableException"/>, saying what it was doing.
+    /// </summary>
+    private async ValueTask PublishGuardedAsync(ConfirmingChannel channel, string exchange, string routingKey, BasicProperties properties, ReadOnlyMemory<byte> body, string doing, CancellationToken cancellationToken)
+    {
         using var guard = GuardPublish(cancellationToken);
         try
         {
-            await channel.PublishAsync(string.Empty, replyTo, mandatory: false, RabbitMqMessages.Reply(), body, guard.Token).ConfigureAwait(false);
+            await channel.PublishAsync(exchange, routingKey, mandatory: false, properties, body, guard.Token).ConfigureAwait(false);
         }
         catch (OperationCanceledException ex) when (!cancellationToken.IsCancellationRequested)
         {
-            throw ConnectionLoss.Unavailable(ex, "publishing a reply");
+            throw ConnectionLoss.Unavailable(ex, doing);
         }
     }
 
@@ -212,15 +221,7 @@ public sealed class RabbitMqTransport : IPymarTransport, IWorkerPresence, ISlice
     {
         var channel = await PublishChannelAsync(cancellationToken).ConfigureAwait(false);
         var exchange = await _topology.DeclareControlExchangeAsync(channel.Channel, cancellationToken).ConfigureAwait(false);
-        using var guard = GuardPublish(cancellationToken);
-        try
-        {
-            await channel.PublishAsync(exchange, string.Empty, mandatory: false, RabbitMqMessages.JobEnded(), body, guard.Token).ConfigureAwait(false);
-        }
-        catch (OperationCanceledException ex) when (!cancellationToken.IsCancellationRequested)
-        {
-            throw ConnectionLoss.Unavailable(ex, "telling workers that a job ended");
-        }
+        await PublishGuardedAsync(channel, exchange, string.Empty, RabbitMqMessages.JobEnded(), body, "telling workers that a job ended", cancellationToken).ConfigureAwait(false);
     }
 
     /// <inheritdoc />
@@ -233,15 +234,7 @@ public sealed class RabbitMqTransport : IPymarTransport, IWorkerPresence, ISlice
         var channel = await PublishChannelAsync(cancellationToken).ConfigureAwait(false);
         var exchange = await _topology.DeclareControlExchangeAsync(channel.Channel, cancellationToken).ConfigureAwait(false);
         var body = System.Text.Encoding.UTF8.GetBytes(Messaging.Correlation.Create(jobId, sliceIndex));
-        using var guard = GuardPublish(cancellationToken);
-        try
-        {
-            await channel.PublishAsync(exchange, string.Empty, mandatory: false, RabbitMqMessages.SliceCancelled(), body, guard.Token).ConfigureAwait(false);
-        }
-        catch (OperationCanceledException ex) when (!cancellationToken.IsCancellationRequested)
-        {
-            throw ConnectionLoss.Unavailable(ex, "telling workers that a slice was answered");
-        }
+        await PublishGuardedAsync(channel, exchange, string.Empty, RabbitMqMessages.SliceCancelled(), body, "telling workers that a slice was answered", cancellationToken).ConfigureAwait(false);
     }
 
     /// <inheritdoc />
