@@ -268,12 +268,10 @@ internal sealed class ConfirmingChannel
         }
     }
 
-    /// <summary>Drops a cancelled waiter, whose publish no longer waits.</summary>
-    private void Cancelled(PendingConfirm pending) => Untrack(pending);
-
     /// <summary>One publish waiting for its confirm; reused once its publish has seen the outcome.</summary>
     private sealed class PendingConfirm(ConfirmingChannel owner) : IValueTaskSource
     {
+        private readonly ConfirmingChannel _owner = owner;
         private ManualResetValueTaskSourceCore<bool> _core = new() { RunContinuationsAsynchronously = true };
         private CancellationTokenRegistration _cancellation;
         private int _completed;
@@ -306,7 +304,8 @@ internal sealed class ConfirmingChannel
                         var pending = (PendingConfirm)state!;
                         if (pending.TryFail(new OperationCanceledException(token)))
                         {
-                            pending._owner.Cancelled(pending);
+                            // A cancelled waiter's publish no longer waits: no confirm is to complete it.
+                            pending._owner.Untrack(pending);
                         }
                     },
                     this);
@@ -354,7 +353,5 @@ internal sealed class ConfirmingChannel
 
         public void OnCompleted(Action<object?> continuation, object? state, short token, ValueTaskSourceOnCompletedFlags flags) =>
             _core.OnCompleted(continuation, state, token, flags);
-
-        private readonly ConfirmingChannel _owner = owner;
     }
 }
