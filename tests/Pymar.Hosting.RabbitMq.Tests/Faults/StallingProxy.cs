@@ -100,12 +100,26 @@ internal sealed class StallingProxy : IAsyncDisposable
 
         foreach (var (client, server, cut) in pairs)
         {
+            // Reset both sides first: cancelling ends the pumps, which close the sockets themselves.
+            Reset(client);
+            Reset(server);
             cut.Cancel();
-            client.LingerState = new LingerOption(true, 0);
-            server.LingerState = new LingerOption(true, 0);
-            client.Close();
-            server.Close();
         }
+    }
+
+    /// <summary>Closes <paramref name="socket"/> with a reset, unless a pump closed it already.</summary>
+    private static void Reset(Socket socket)
+    {
+        try
+        {
+            socket.LingerState = new LingerOption(true, 0);
+        }
+        catch (ObjectDisposedException)
+        {
+            // Closed by its pump when the other side went away.
+        }
+
+        socket.Close();
     }
 
     public async ValueTask DisposeAsync()
