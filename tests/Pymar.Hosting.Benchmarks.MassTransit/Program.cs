@@ -11,8 +11,8 @@ namespace Pymar.Hosting.Benchmarks.MassTransit;
 /// The MassTransit contender, run by the harness as two child processes:
 /// <c>worker</c> (a receive endpoint with 2 consumer slots that answers each request with a number) and
 /// <c>client</c> (a request client; each <c>job N</c> line on stdin sends N requests and awaits them with
-/// <c>Task.WhenAll</c>, then prints <c>done NANOSECONDS SUM</c>). Both print <c>ready</c> once the bus runs and stop
-/// at <c>quit</c> or at the end of stdin. With <c>--compute</c> (the stragglers scenario) the slices are windows of
+/// <c>Task.WhenAll</c>, then prints <c>done NANOSECONDS SUM</c>). Both print <c>ready</c> once the bus runs, answer
+/// <c>jit</c> with <c>ok</c> and the methods they have compiled so far, and stop at <c>quit</c> or at the end of stdin. With <c>--compute</c> (the stragglers scenario) the slices are windows of
 /// the compute scenario's integral: the worker prints <c>started OFFSET</c> and computes the window, and the client's
 /// <c>integral DX OFFSET:LIMIT …</c> line sends one request per window and prints <c>done NANOSECONDS SUM</c>. Defaults of MassTransit are kept (durable queue, persistent messages,
 /// publisher confirms), except prefetch and concurrency, which are the slot count like the other contenders.
@@ -109,7 +109,7 @@ internal static class Program
             {
                 while (await Console.In.ReadLineAsync() is { } line && line != "quit")
                 {
-                    Console.Out.WriteLine("ok");
+                    Console.Out.WriteLine(line == "jit" ? CompiledMethods() : "ok");
                     Console.Out.Flush();
                 }
             }
@@ -128,6 +128,13 @@ internal static class Program
         var client = scope.ServiceProvider.GetRequiredService<IRequestClient<SliceCommand>>();
         while (await Console.In.ReadLineAsync() is { } line && line != "quit")
         {
+            if (line == "jit")
+            {
+                Console.Out.WriteLine(CompiledMethods());
+                Console.Out.Flush();
+                continue;
+            }
+
             var parts = line.Split(' ', StringSplitOptions.RemoveEmptyEntries);
             if (parts.Length != 2 || parts[0] != "job")
             {
@@ -185,6 +192,9 @@ internal static class Program
             Console.Out.Flush();
         }
     }
+
+    /// <summary>The answer to <c>jit</c>: <c>ok</c> and the methods this process has compiled so far.</summary>
+    private static string CompiledMethods() => "ok " + System.Runtime.JitInfo.GetCompiledMethodCount().ToString(CultureInfo.InvariantCulture);
 
     private static string? Option(string[] args, string name)
     {

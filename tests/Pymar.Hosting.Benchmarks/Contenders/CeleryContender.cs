@@ -9,7 +9,7 @@ namespace Pymar.Hosting.Benchmarks.Contenders;
 /// and a client process that runs a job as a <c>group</c> of tasks and times it itself, so the pipe is not counted.
 /// Both are Celery/celery_contender.py under /usr/bin/python3; the contender runs only where that Python imports celery.
 /// </summary>
-internal sealed class CeleryContender() : SelfTimedContender("Celery")
+internal sealed class CeleryContender() : SelfTimedContender("Celery", answersJit: false)
 {
     private const string Python = "/usr/bin/python3";
 

@@ -10,8 +10,8 @@ namespace Pymar.Hosting.Benchmarks.Contenders;
 
 /// <summary>
 /// The harness's child processes. Workers print <c>ready</c> once they consume, then answer commands on stdin
-/// (<c>trace on</c>, <c>trace off</c>, <c>dump PATH</c>, <c>counters</c>, <c>reset</c>) until <c>quit</c> or
-/// the end of stdin.
+/// (<c>trace on</c>, <c>trace off</c>, <c>dump PATH</c>, <c>counters</c>, <c>reset</c>, and <c>jit</c>: the methods
+/// compiled so far) until <c>quit</c> or the end of stdin.
 /// </summary>
 internal static class ChildRoles
 {
@@ -93,6 +93,10 @@ internal static class ChildRoles
             {
                 await TraceLog.WriteAsync(line[5..], trace.Drain());
                 answer = "ok";
+            }
+            else if (line == "jit")
+            {
+                answer = "ok " + System.Runtime.JitInfo.GetCompiledMethodCount().ToString(CultureInfo.InvariantCulture);
             }
             else if (line == "counters")
             {

@@ -9,7 +9,7 @@ namespace Pymar.Hosting.Benchmarks.Contenders;
 /// concurrency) and a client process (a request client, <c>Task.WhenAll</c> over a job's requests), both built from
 /// tests/Pymar.Hosting.Benchmarks.MassTransit. The client times each job itself, so the pipe is not counted.
 /// </summary>
-internal sealed class MassTransitContender() : SelfTimedContender("MassTransit")
+internal sealed class MassTransitContender() : SelfTimedContender("MassTransit", answersJit: true)
 {
 
     public static string ProgramPath =>

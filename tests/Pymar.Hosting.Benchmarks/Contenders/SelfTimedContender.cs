@@ -1,4 +1,5 @@
 using System.Globalization;
+using Pymar.Hosting.Benchmarks.Infrastructure;
 
 namespace Pymar.Hosting.Benchmarks.Contenders;
 
@@ -8,7 +9,8 @@ namespace Pymar.Hosting.Benchmarks.Contenders;
 /// and Celery's clients speak these lines.
 /// </summary>
 /// <param name="name">The contender's name in error messages.</param>
-internal abstract class SelfTimedContender(string name) : IAsyncDisposable
+/// <param name="answersJit">True when both processes are .NET and answer <c>jit</c> (<see cref="CompiledMethodsAsync"/>).</param>
+internal abstract class SelfTimedContender(string name, bool answersJit) : IAsyncDisposable
 {
     private protected ChildProcess? Worker { get; set; }
 
@@ -25,6 +27,23 @@ internal abstract class SelfTimedContender(string name) : IAsyncDisposable
         }
 
         return (TimeSpan.FromTicks(long.Parse(parts[1], CultureInfo.InvariantCulture) / 100), long.Parse(parts[2], CultureInfo.InvariantCulture));
+    }
+
+    /// <summary>The methods the worker and the client have compiled so far; 0 for processes that are not .NET.</summary>
+    public async Task<long> CompiledMethodsAsync(TimeSpan timeout)
+    {
+        if (!answersJit)
+        {
+            return 0;
+        }
+
+        long compiled = 0;
+        foreach (var process in new[] { Worker, Client })
+        {
+            compiled += BenchChild.ParseCompiledMethods(await process!.CommandAsync("jit", timeout), name);
+        }
+
+        return compiled;
     }
 
     public async ValueTask DisposeAsync()

@@ -22,6 +22,12 @@ internal static class BenchChild
             : ChildProcess.Start(name, ClusterScript("host.sh"), [workerHost, "--", .. command], Options());
     }
 
+    /// <summary>Reads a child's answer to <c>jit</c> (<c>ok N</c>): the methods it has compiled so far.</summary>
+    public static long ParseCompiledMethods(string answer, string name) =>
+        answer.StartsWith("ok ", StringComparison.Ordinal) && long.TryParse(answer.AsSpan(3), System.Globalization.CultureInfo.InvariantCulture, out var count)
+            ? count
+            : throw new InvalidOperationException($"{name} answered '{answer}' to 'jit'");
+
     /// <summary>Starts this harness again in another role and waits until it says <c>ready</c>; one that does not is stopped.</summary>
     public static async Task<ChildProcess> StartSelfReadyAsync(string name, IEnumerable<string> arguments, TimeSpan timeout, string? workerHost = null)
     {

@@ -154,6 +154,27 @@ internal sealed class BenchContext(BenchmarkOptions options, string prefix, Repo
     }
 
     /// <summary>
+    /// The methods the JIT has compiled so far in the harness and in every .NET process of the contenders started so far
+    /// (see <see cref="Scenarios.SteadyWarmup"/>).
+    /// </summary>
+    public async Task<long> CompiledMethodsAsync()
+    {
+        var timeout = TimeSpan.FromSeconds(30);
+        var compiled = System.Runtime.JitInfo.GetCompiledMethodCount();
+        foreach (var child in _pymarWorkers.Values.Append(_rawWorker).OfType<ChildProcess>())
+        {
+            compiled += BenchChild.ParseCompiledMethods(await child.CommandAsync("jit", timeout), "a worker process");
+        }
+
+        if (_massTransit is not null)
+        {
+            compiled += await _massTransit.CompiledMethodsAsync(timeout);
+        }
+
+        return compiled;
+    }
+
+    /// <summary>
     /// Runs one trivial Pymar job of <paramref name="slices"/> slices and checks its answer; <paramref name="arrivalOrder"/>
     /// folds the partials as they arrive instead of in slice order (the measure of what ordering costs).
     /// </summary>

@@ -213,7 +213,11 @@ internal sealed class BenchmarkOptions
 
     public int LatencyJobs => Jobs ?? (Quick ? 10 : 200);
 
+    /// <summary>latency: the fewest warm-up rounds (the warm-up goes on until the JIT is quiet: <see cref="Scenarios.SteadyWarmup"/>).</summary>
     public int LatencyWarmup => Quick ? 3 : 30;
+
+    /// <summary>latency: the most warm-up rounds.</summary>
+    public int LatencyWarmupMax => Quick ? 3 : 2_000;
 
     public int ThroughputSlices => Slices ?? (Quick ? 300 : 10_000);
 

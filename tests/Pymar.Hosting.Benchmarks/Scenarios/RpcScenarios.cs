@@ -25,9 +25,10 @@ internal static class RpcScenarios
     {
         var options = context.Options;
         var contenders = await ContendersAsync(context, slices: 4, rate: false);
-        var samples = await Alternation.RunAsync(contenders, options.LatencyWarmup, options.LatencyJobs, "latency", context.Cancellation);
+        var warmup = await SteadyWarmup.RunAsync(contenders, options.LatencyWarmup, options.LatencyWarmupMax, context.CompiledMethodsAsync, context.Cancellation);
+        var samples = await Alternation.RunAsync(contenders, 0, options.LatencyJobs, "latency", context.Cancellation);
         var result = new ScenarioResult("latency", string.Create(CultureInfo.InvariantCulture,
-            $"a job of 4 trivial slices (each returns a number); {options.LatencyJobs} jobs per contender after {options.LatencyWarmup} warm-up jobs, run alternately; {Arrangement(options)}"));
+            $"a job of 4 trivial slices (each returns a number); {options.LatencyJobs} jobs per contender after {warmup.Describe()}, run alternately; {Arrangement(options)}"));
         result.Tables.Add(new ResultTable("time per job", "ms", Raw, "median / reference median, lower is better").AddAll(samples, Note));
         AddTargets(result, samples, latency: true);
         if (options.Breakdown)
