@@ -41,7 +41,7 @@ internal static class ClusterScenario
             var result = new ScenarioResult("cluster", arrangement);
 
             var latency = await RpcScenarios.ContendersAsync(cluster, slices: 4, rate: false);
-            var latencyWarmup = await SteadyWarmup.RunAsync(latency, options.LatencyWarmup, options.LatencyWarmupMax, cluster.CompiledMethodsAsync, context.Cancellation);
+            var latencyWarmup = await SteadyWarmup.RunAsync(latency, options.LatencyWarmup, options.LatencyWarmupMax, SteadyWarmup.ShortRoundsBatch, cluster.CompiledMethodsAsync, context.Cancellation);
             var latencySamples = await Alternation.RunAsync(latency, 0, options.LatencyJobs, "cluster latency", context.Cancellation);
             result.Tables.Add(new ResultTable(
                 string.Create(CultureInfo.InvariantCulture, $"latency: time per job of 4 trivial slices ({options.LatencyJobs} jobs after {latencyWarmup.Describe()}, alternately)"),

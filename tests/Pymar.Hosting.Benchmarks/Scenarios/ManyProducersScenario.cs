@@ -44,13 +44,13 @@ internal static class ManyProducersScenario
             }
 
             var jobs = contenders.ToDictionary(c => c.Name, _ => new List<JobTime>());
-            await Alternation.RunAsync([.. contenders.Select(c => new Contender(c.Name, () => RoundAsync(c.Producers, options.ProducerJobs, null)))],
-                1, 0, "many-producers warm-up", context.Cancellation);
+            var warmup = await SteadyWarmup.RunAsync([.. contenders.Select(c => new Contender(c.Name, () => RoundAsync(c.Producers, options.ProducerJobs, null)))],
+                minRounds: 1, maxRounds: options.Quick ? 1 : 60, batch: 1, context.CompiledMethodsAsync, context.Cancellation);
             var rounds = await Alternation.RunAsync([.. contenders.Select(c => new Contender(c.Name, () => RoundAsync(c.Producers, options.ProducerJobs, jobs[c.Name])))],
                 0, options.ProducerRounds, "many-producers", context.Cancellation);
 
             var result = new ScenarioResult("many-producers", string.Create(CultureInfo.InvariantCulture,
-                $"{options.Producers} producers at once, each running {options.ProducerJobs} jobs of {Slices} trivial slices back to back per round, {options.ProducerRounds} rounds per contender after a warm-up round, alternately; Pymar: {options.Producers} producer hosts in the harness (each its own ProducerClient, connection and reply inbox) and the Pymar worker process ({options.Slots} slots); raw RPC: {options.Producers} clients (each its own connection and reply queue) and the raw reference's workers"));
+                $"{options.Producers} producers at once, each running {options.ProducerJobs} jobs of {Slices} trivial slices back to back per round, {options.ProducerRounds} rounds per contender after {warmup.Describe()}, alternately; Pymar: {options.Producers} producer hosts in the harness (each its own ProducerClient, connection and reply inbox) and the Pymar worker process ({options.Slots} slots); raw RPC: {options.Producers} clients (each its own connection and reply queue) and the raw reference's workers"));
             result.Tables.Add(new ResultTable("job latency, the median of each round", "ms", RpcScenarios.Raw, "median / reference median, lower is better")
                 .AddAll(rounds, RpcScenarios.Note));
 

@@ -25,7 +25,7 @@ internal static class RpcScenarios
     {
         var options = context.Options;
         var contenders = await ContendersAsync(context, slices: 4, rate: false);
-        var warmup = await SteadyWarmup.RunAsync(contenders, options.LatencyWarmup, options.LatencyWarmupMax, context.CompiledMethodsAsync, context.Cancellation);
+        var warmup = await SteadyWarmup.RunAsync(contenders, options.LatencyWarmup, options.LatencyWarmupMax, SteadyWarmup.ShortRoundsBatch, context.CompiledMethodsAsync, context.Cancellation);
         var samples = await Alternation.RunAsync(contenders, 0, options.LatencyJobs, "latency", context.Cancellation);
         var result = new ScenarioResult("latency", string.Create(CultureInfo.InvariantCulture,
             $"a job of 4 trivial slices (each returns a number); {options.LatencyJobs} jobs per contender after {warmup.Describe()}, run alternately; {Arrangement(options)}"));

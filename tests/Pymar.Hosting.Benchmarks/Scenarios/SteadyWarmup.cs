@@ -4,11 +4,12 @@ namespace Pymar.Hosting.Benchmarks.Scenarios;
 
 /// <summary>How a warm-up ended: the rounds it ran and the methods the JIT compiled in its last batch of rounds.</summary>
 /// <param name="Rounds">Warm-up rounds run (each runs every contender once).</param>
+/// <param name="Batch">Rounds between two readings of the compiled-method counts.</param>
 /// <param name="CompiledInLastBatch">
-/// Methods compiled during the last <see cref="SteadyWarmup.Batch"/> rounds in every process of the run; null when the
-/// fewest rounds were also the most (<c>--quick</c>).
+/// Methods compiled during the last batch of rounds in every process of the run; null when the fewest rounds were also
+/// the most (<c>--quick</c>).
 /// </param>
-internal sealed record WarmupOutcome(int Rounds, long? CompiledInLastBatch)
+internal sealed record WarmupOutcome(int Rounds, int Batch, long? CompiledInLastBatch)
 {
     /// <summary>True when the warm-up ended because the JIT had gone quiet.</summary>
     public bool Quiet => CompiledInLastBatch <= SteadyWarmup.QuietMethods;
@@ -17,9 +18,9 @@ internal sealed record WarmupOutcome(int Rounds, long? CompiledInLastBatch)
     {
         null => string.Create(CultureInfo.InvariantCulture, $"{Rounds} warm-up rounds"),
         { } compiled when Quiet => string.Create(CultureInfo.InvariantCulture,
-            $"{Rounds} warm-up rounds, until the JIT was quiet ({compiled} methods compiled in the last {SteadyWarmup.Batch} rounds, harness and workers together)"),
+            $"{Rounds} warm-up rounds, until the JIT was quiet ({compiled} methods compiled in the last {Batch} round(s), harness and workers together)"),
         { } compiled => string.Create(CultureInfo.InvariantCulture,
-            $"{Rounds} warm-up rounds, the most allowed; the JIT was still compiling ({compiled} methods in the last {SteadyWarmup.Batch} rounds)"),
+            $"{Rounds} warm-up rounds, the most allowed; the JIT was still compiling ({compiled} methods in the last {Batch} round(s))"),
     };
 }
 
@@ -32,8 +33,8 @@ internal sealed record WarmupOutcome(int Rounds, long? CompiledInLastBatch)
 /// </summary>
 internal static class SteadyWarmup
 {
-    /// <summary>Rounds between two readings of the compiled-method counts.</summary>
-    public const int Batch = 20;
+    /// <summary>Rounds between two readings of the compiled-method counts, for rounds of one short job each.</summary>
+    public const int ShortRoundsBatch = 20;
 
     /// <summary>A batch that compiled at most this many methods counts as quiet (timers and rare paths still compile now and then).</summary>
     public const int QuietMethods = 2;
@@ -41,9 +42,10 @@ internal static class SteadyWarmup
     /// <param name="contenders">The contenders, each run once per round.</param>
     /// <param name="minRounds">Rounds run before the first reading counts.</param>
     /// <param name="maxRounds">Rounds after which the warm-up ends even if the JIT is not quiet.</param>
+    /// <param name="batch">Rounds between two readings of the compiled-method counts.</param>
     /// <param name="compiledMethods">The methods compiled so far, summed over the harness and the contenders' processes.</param>
     /// <param name="cancellationToken">Ends the warm-up.</param>
-    public static async Task<WarmupOutcome> RunAsync(IReadOnlyList<Contender> contenders, int minRounds, int maxRounds, Func<Task<long>> compiledMethods, CancellationToken cancellationToken)
+    public static async Task<WarmupOutcome> RunAsync(IReadOnlyList<Contender> contenders, int minRounds, int maxRounds, int batch, Func<Task<long>> compiledMethods, CancellationToken cancellationToken)
     {
         var rounds = 0;
         async Task RunRoundsAsync(int count)
@@ -63,7 +65,7 @@ internal static class SteadyWarmup
         var before = await compiledMethods();
         while (rounds < maxRounds)
         {
-            await RunRoundsAsync(Math.Min(Batch, maxRounds - rounds));
+            await RunRoundsAsync(Math.Min(batch, maxRounds - rounds));
             var after = await compiledMethods();
             compiled = after - before;
             if (compiled <= QuietMethods)
@@ -74,6 +76,6 @@ internal static class SteadyWarmup
             before = after;
         }
 
-        return new WarmupOutcome(rounds, compiled);
+        return new WarmupOutcome(rounds, batch, compiled);
     }
 }
