@@ -14,14 +14,19 @@ internal sealed record WarmupOutcome(int Rounds, int Batch, long? CompiledInLast
     /// <summary>True when the warm-up ended because the JIT had gone quiet.</summary>
     public bool Quiet => CompiledInLastBatch <= SteadyWarmup.QuietMethods;
 
-    public string Describe() => CompiledInLastBatch switch
+    public string Describe()
     {
-        null => string.Create(CultureInfo.InvariantCulture, $"{Rounds} warm-up rounds"),
-        { } compiled when Quiet => string.Create(CultureInfo.InvariantCulture,
-            $"{Rounds} warm-up rounds, until the JIT was quiet ({compiled} methods compiled in the last {Batch} round(s), harness and workers together)"),
-        { } compiled => string.Create(CultureInfo.InvariantCulture,
-            $"{Rounds} warm-up rounds, the most allowed; the JIT was still compiling ({compiled} methods in the last {Batch} round(s))"),
-    };
+        var rounds = Rounds == 1 ? "1 warm-up round" : string.Create(CultureInfo.InvariantCulture, $"{Rounds} warm-up rounds");
+        var batch = Batch == 1 ? "the last round" : string.Create(CultureInfo.InvariantCulture, $"the last {Batch} rounds");
+        return CompiledInLastBatch switch
+        {
+            null => rounds,
+            { } compiled when Quiet => string.Create(CultureInfo.InvariantCulture,
+                $"{rounds}, until the JIT was quiet ({compiled} methods compiled in {batch}, harness and workers together)"),
+            { } compiled => string.Create(CultureInfo.InvariantCulture,
+                $"{rounds}, the most allowed; the JIT was still compiling ({compiled} methods in {batch})"),
+        };
+    }
 }
 
 /// <summary>
