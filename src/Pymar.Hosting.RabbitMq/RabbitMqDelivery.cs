@@ -6,7 +6,8 @@ namespace Pymar.Hosting.RabbitMq;
 
 /// <summary>
 /// A slice delivered by RabbitMQ, settled on the channel it came from; <c>onSettled</c> runs once, after the first
-/// settle was sent (or failed), so the consumer counts it as no longer held.
+/// settle was sent (or failed), so the consumer counts it as no longer held. With <c>deferredAcks</c> an acknowledgement
+/// is held for a moment and sent with others (<see cref="DeferredAcks"/>).
 /// </summary>
 internal sealed class RabbitMqDelivery(
     RabbitMqTransport transport,
@@ -20,7 +21,8 @@ internal sealed class RabbitMqDelivery(
     string? correlationId,
     ILogger logger,
     Action? onSettled = null,
-    IReadOnlyDictionary<string, string>? propagationHeaders = null) : SliceDelivery, IReplyAddressCheck
+    IReadOnlyDictionary<string, string>? propagationHeaders = null,
+    DeferredAcks? deferredAcks = null) : SliceDelivery, IReplyAddressCheck
 {
     private int _settled;
 
@@ -68,6 +70,13 @@ internal sealed class RabbitMqDelivery(
     {
         if (Interlocked.Exchange(ref _settled, 1) != 0)
         {
+            return;
+        }
+
+        if (deferredAcks is not null)
+        {
+            // Held for a moment, so that it does not reach the broker together with the reply just published.
+            await deferredAcks.AckAsync(deliveryTag, queue, onSettled).ConfigureAwait(false);
             return;
         }
 

@@ -19,6 +19,8 @@ namespace Pymar.Hosting.RabbitMq;
 /// of held slices and the budget. How the budget (slots + lookahead) is spread over the queues is up to the
 /// subclass: <see cref="PerQueueConsumers"/> for one queue or classic queues, <see cref="CreditConsumers"/> for
 /// several quorum queues. The budget follows the worker's rate when slices are short (<see cref="AdaptiveLookahead"/>).
+/// Each channel's acknowledgements are held a moment after their replies (<see cref="DeferredAcks"/>); a slice counts
+/// as held until its acknowledgement was sent, and what is held is sent before the channel closes.
 /// </remarks>
 internal abstract class RabbitMqSliceConsumer : ISliceConsumer, IResizableSliceConsumer
 {
@@ -41,6 +43,9 @@ internal abstract class RabbitMqSliceConsumer : ISliceConsumer, IResizableSliceC
     private readonly Func<SliceDelivery, CancellationToken, ValueTask> _onSlice;
     private IChannel? _channel;
     private Task _loop = Task.CompletedTask;
+
+    // Each consumer channel's held acknowledgements, until the channel is replaced or the consumer disposed.
+    private readonly Dictionary<IChannel, DeferredAcks> _acks = new(ReferenceEqualityComparer.Instance);
 
     // Held = delivered and not yet settled, on every path (for tests and the debug log).
     private int _held;
@@ -178,6 +183,13 @@ internal abstract class RabbitMqSliceConsumer : ISliceConsumer, IResizableSliceC
         await _lock.WaitAsync().ConfigureAwait(false);
         try
         {
+            // The held acknowledgements go before their channels close, or the broker would redeliver answered slices.
+            foreach (var acks in TakeDeferredAcks())
+            {
+                acks.Dispose();
+                await acks.FlushAsync().ConfigureAwait(false);
+            }
+
             if (_channel is { } channel)
             {
                 _channel = null;
@@ -287,6 +299,54 @@ internal abstract class RabbitMqSliceConsumer : ISliceConsumer, IResizableSliceC
         }
     }
 
+    /// <summary>The held acknowledgements of <paramref name="channel"/>.</summary>
+    private DeferredAcks DeferredAcksOf(IChannel channel)
+    {
+        lock (_acks)
+        {
+            if (!_acks.TryGetValue(channel, out var acks))
+            {
+                acks = new DeferredAcks(
+                    tag => channel.BasicAckAsync(tag, multiple: false),
+                    (queue, ex) => RabbitMqLog.SettleFailed(_logger, queue, ex.Message),
+                    _transport.Time);
+                _acks[channel] = acks;
+            }
+
+            return acks;
+        }
+    }
+
+    /// <summary>Takes the held acknowledgements of every channel (when disposing).</summary>
+    private DeferredAcks[] TakeDeferredAcks()
+    {
+        lock (_acks)
+        {
+            var all = _acks.Values.ToArray();
+            _acks.Clear();
+            return all;
+        }
+    }
+
+    /// <summary>
+    /// A channel the broker closed was replaced: what it held is sent now (which fails, and counts those slices as
+    /// settled: the broker has put them back in their queues), and what its slices still settle goes at once.
+    /// </summary>
+    private async Task RetireDeferredAcksAsync(IChannel closedChannel)
+    {
+        DeferredAcks? acks;
+        lock (_acks)
+        {
+            _acks.Remove(closedChannel, out acks);
+        }
+
+        if (acks is not null)
+        {
+            acks.Dispose();
+            await acks.FlushAsync().ConfigureAwait(false);
+        }
+    }
+
     private RabbitMqDelivery ToDelivery(IChannel channel, string queue, BasicDeliverEventArgs delivery, Action onSettled) => new(
         _transport,
         channel,
@@ -299,7 +359,8 @@ internal abstract class RabbitMqSliceConsumer : ISliceConsumer, IResizableSliceC
         delivery.BasicProperties.CorrelationId,
         _logger,
         onSettled,
-        RabbitMqMessages.PropagationHeaders(delivery.BasicProperties));
+        RabbitMqMessages.PropagationHeaders(delivery.BasicProperties),
+        DeferredAcksOf(channel));
 
     /// <summary>Quorum queues count earlier deliveries in the <c>x-delivery-count</c> header; classic ones only flag a redelivery.</summary>
     private static int DeliveryCount(IReadOnlyBasicProperties properties, bool redelivered)
@@ -361,6 +422,8 @@ internal abstract class RabbitMqSliceConsumer : ISliceConsumer, IResizableSliceC
                         catch (Exception ex) when (ConnectionLoss.Is(ex))
                         {
                         }
+
+                        await state.RetireDeferredAcksAsync(closedChannel).ConfigureAwait(false);
                     }
                     finally
                     {

@@ -38,6 +38,7 @@ public sealed class RabbitMqTransport : IPymarTransport, IWorkerPresence, ISlice
     {
         _options = options;
         _logger = logger;
+        Time = time;
         _transient = string.Equals(options.DeliveryMode, "Transient", StringComparison.OrdinalIgnoreCase);
         _connection = RabbitMqConnection.Create(options, services, logger);
         _topology = new RabbitMqTopology(options, logger);
@@ -51,6 +52,9 @@ public sealed class RabbitMqTransport : IPymarTransport, IWorkerPresence, ISlice
         _publishChannel = new AsyncLazy<ConfirmingChannel>(async () =>
             await ConfirmingChannel.OpenAsync(await _connection.GetAsync(CancellationToken.None).ConfigureAwait(false), CancellationToken.None).ConfigureAwait(false));
     }
+
+    /// <summary>The transport's clock.</summary>
+    internal TimeProvider Time { get; }
 
     /// <summary>Where workers may send replies.</summary>
     internal RabbitMqReplyAddresses ReplyAddresses { get; }
