@@ -399,14 +399,23 @@ public sealed class RabbitMqTransport : IPymarTransport, IWorkerPresence, ISlice
             return publishing;
         }
 
+        await RetirePublishChannelAsync(publishing).ConfigureAwait(false);
+        return await _publishChannel.GetAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Lets the next publish open a new channel in place of <paramref name="publishing"/>, which the broker closed,
+    /// unless another caller replaced it already.
+    /// </summary>
+    private async ValueTask RetirePublishChannelAsync(ConfirmingChannel publishing)
+    {
         if (_publishChannel.Reset(publishing))
         {
+            var channel = publishing.Channel;
             RabbitMqLog.PublishChannelReplaced(_logger, channel.CloseReason?.ReplyCode ?? 0, channel.CloseReason?.ReplyText ?? "closed");
             _topology.ForgetAll();
             await channel.CloseQuietlyAsync().ConfigureAwait(false);
         }
-
-        return await _publishChannel.GetAsync(cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>
@@ -478,7 +487,9 @@ public sealed class RabbitMqTransport : IPymarTransport, IWorkerPresence, ISlice
         }
         catch (Exception ex) when (ConnectionLoss.Is(ex) && TooLarge(ex, channel.Channel) is { } reason)
         {
-            // Not a lost connection: the same message would be refused again. The next publish gets a new channel.
+            // Not a lost connection: the same message would be refused again. The channel is replaced here, since the
+            // client may fail the publish before it shows the channel closed, and the caller's next job would meet it.
+            await RetirePublishChannelAsync(channel).ConfigureAwait(false);
             var what = Messaging.Correlation.TryParse(properties.CorrelationId, out var jobId, out var sliceIndex) ? $"slice {sliceIndex} of job {jobId}" : "a message";
             throw new PymarException(
                 $"RabbitMQ refused {what} to queue '{queue}': its {body.Length} bytes are over the broker's max_message_size ({reason}). " +
