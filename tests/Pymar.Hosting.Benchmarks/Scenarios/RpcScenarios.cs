@@ -365,7 +365,7 @@ internal static class RpcScenarios
         }
 
         result.Notes.Add(text.ToString().TrimEnd());
-        result.Notes.AddRange(Breakdown.Targets(analysis, context.Options.Classic));
+        result.Notes.AddRange(Breakdown.Targets(analysis, context.Options.Classic, underLoad: withMean));
         result.Extra["breakdown"] = Breakdown.ToJson(analysis);
     }
 
