@@ -56,6 +56,10 @@ public sealed class OversizedReplyTests(BrokerFixture broker) : IAsyncLifetime
         }
 
         await _scope.DisposeAsync();
+
+        // The scope deletes the queues of the example producers; these two are the test's own.
+        await broker.DeleteQueueAsync(_scope.WorkQueue(nameof(LargePartialProducer)));
+        await broker.DeleteQueueAsync(_scope.WorkQueue(nameof(FlakySumProducer)));
     }
 
     private async Task<IHost> StartHostAsync(int workers)
