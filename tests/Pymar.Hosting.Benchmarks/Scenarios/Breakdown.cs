@@ -111,7 +111,7 @@ internal static class Breakdown
     public static IEnumerable<string> Targets(Dictionary<string, Dictionary<string, List<double>>> analysis, bool classic, bool underLoad = false)
     {
         var prefix = underLoad ? "under load, not a target:" : "target:";
-        string Verdict(bool met) => underLoad ? "(the target is judged on the latency job)" : met ? "met" : "MISSED";
+        string Verdict(bool met) => underLoad ? "not judged here (the target is the latency job's)" : met ? "met" : "MISSED";
 
         double Median(string contender, string stage) =>
             analysis.TryGetValue(contender, out var stages) ? Stats.Of(stages[stage]).Median : double.NaN;
