@@ -62,14 +62,24 @@ public sealed class StragglerTests(BrokerFixture broker, ITestOutputHelper outpu
 
         // After SIGCONT the stalled copy goes nowhere: its late answer is ignored by the producer (still running), or
         // the worker drops it on the notice that the job ended. Either way it is no failure.
-        var late = await Eventually.ReadAsync(
-            () => Task.FromResult(
-                producer.Lines.FirstOrDefault(l => l.Contains($"Ignored a reply for slice {stuck} of job {job}", StringComparison.Ordinal))
-                ?? a.Lines.FirstOrDefault(l => l.Contains($"Slice {stuck} of job {job} ({SlowSum}) dropped", StringComparison.Ordinal))),
-            line => line is not null,
-            BrokerScope.JobDeadline,
-            $"the late copy of slice {stuck} to be ignored by the producer or dropped by worker A",
-            TimeSpan.FromMilliseconds(100));
+        string? late;
+        try
+        {
+            late = await Eventually.ReadAsync(
+                () => Task.FromResult(
+                    producer.Lines.FirstOrDefault(l => l.Contains($"Ignored a reply for slice {stuck} of job {job}", StringComparison.Ordinal))
+                    ?? a.Lines.FirstOrDefault(l => l.Contains($"Slice {stuck} of job {job} ({SlowSum}) dropped", StringComparison.Ordinal))),
+                line => line is not null,
+                BrokerScope.JobDeadline,
+                $"the late copy of slice {stuck} to be ignored by the producer or dropped by worker A",
+                TimeSpan.FromMilliseconds(100));
+        }
+        catch (TimeoutException ex)
+        {
+            // What each process said, to tell a lost reply from a worker that never went on.
+            throw new TimeoutException($"{ex.Message}\n{producer.Describe()}\n{a.Describe()}\n{b.Describe()}", ex);
+        }
+
         output.WriteLine($"the late copy: {late}");
         Assert.DoesNotContain(a.Lines, l => l.Contains("failed", StringComparison.Ordinal) || l.Contains("Dead-lettered", StringComparison.Ordinal));
 
